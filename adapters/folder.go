@@ -1,0 +1,145 @@
+package adapters
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// FolderFile is the name of the JSON file that makes a folder a model folder.
+const FolderFile = "mimo-model.json"
+
+// Folder is the content of mimo-model.json: which kind of encoder a model is
+// and everything needed to build it. Paths are relative to the folder.
+//
+//	{"kind": "onnx", "name": "intfloat/multilingual-e5-large", "revision": "...",
+//	 "onnx": "model.onnx", "tokenizer": "tokenizer.json", "pooling": "mean",
+//	 "normalize": true, "max_length": 512, "dim": 1024,
+//	 "prompts": {"query": "query: ", "document": "passage: "}}
+type Folder struct {
+	Kind      string            `json:"kind"` // onnx, native, http, precomputed, lexical
+	Name      string            `json:"name"`
+	Revision  string            `json:"revision,omitempty"`
+	Pooling   string            `json:"pooling,omitempty"`   // mean, cls, last-token
+	Normalize *bool             `json:"normalize,omitempty"` // default true
+	MaxLength int               `json:"max_length,omitempty"`
+	Dim       int               `json:"dim,omitempty"`
+	Prompts   map[string]string `json:"prompts,omitempty"` // "query", "document", "Task:query"
+	License   string            `json:"license,omitempty"`
+	// NParameters is reported in model_meta.json when known.
+	NParameters int64 `json:"n_parameters,omitempty"`
+
+	// onnx
+	ONNX      string `json:"onnx,omitempty"`      // e.g. "model.onnx" or "onnx/model.onnx"
+	Tokenizer string `json:"tokenizer,omitempty"` // tokenizer.json
+	// native (GoMLX-trained transformer)
+	Weights string `json:"weights,omitempty"` // model.safetensors
+	Config  string `json:"config,omitempty"`  // config.json (Hugging Face style)
+	// http
+	URL   string `json:"url,omitempty"`
+	API   string `json:"api,omitempty"`   // openai, tei, ollama
+	Model string `json:"model,omitempty"` // model name sent to the server
+	// precomputed
+	Vectors string `json:"vectors,omitempty"`
+
+	// Options holds kind-specific settings (e.g. lexical n-gram sizes).
+	Options map[string]any `json:"options,omitempty"`
+
+	// Dir is the folder this was read from (not serialised).
+	Dir string `json:"-"`
+}
+
+// NormalizeOrDefault reports whether vectors are L2-normalised (default true).
+func (f Folder) NormalizeOrDefault() bool { return f.Normalize == nil || *f.Normalize }
+
+// Path resolves a path of the folder.
+func (f Folder) Path(rel string) string {
+	if rel == "" || filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(f.Dir, rel)
+}
+
+// ReadFolder reads dir/mimo-model.json.
+func ReadFolder(dir string) (Folder, error) {
+	p := filepath.Join(dir, FolderFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return Folder{}, fmt.Errorf("model folder %s: %w", dir, err)
+	}
+	var f Folder
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return Folder{}, fmt.Errorf("model folder %s: %w", p, err)
+	}
+	if f.Kind == "" {
+		return Folder{}, fmt.Errorf("model folder %s: field \"kind\" is missing", p)
+	}
+	f.Dir = dir
+	return f, nil
+}
+
+// Opener builds an Encoder from a model folder of its kind.
+type Opener func(ctx context.Context, f Folder, opts Options) (Encoder, error)
+
+// Options are run-time settings that apply to every kind.
+type Options struct {
+	// Device: "cpu" (default) or "cuda" / "cuda:N".
+	Device string
+	// BatchSize is a hint for encoders that batch internally (0: their default).
+	BatchSize int
+	// MaxLength overrides the folder's max length when > 0.
+	MaxLength int
+	// ORTLibrary is the path of libonnxruntime.so (else $ONNXRUNTIME_LIB, else the
+	// project's default location).
+	ORTLibrary string
+}
+
+var (
+	kindsMu sync.RWMutex
+	kinds   = map[string]Opener{}
+)
+
+// RegisterKind makes a kind of model folder openable. Implementations call it
+// from init(); import github.com/mimo-mlir/mimo/adapters/all for every kind.
+func RegisterKind(kind string, o Opener) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	if _, dup := kinds[kind]; dup {
+		panic("adapters: kind registered twice: " + kind)
+	}
+	kinds[kind] = o
+}
+
+// Kinds lists registered kinds.
+func Kinds() []string {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrUnknownKind is returned for a folder whose kind no package registered.
+var ErrUnknownKind = errors.New("unknown model kind")
+
+// OpenFolder opens the encoder a model folder describes.
+func OpenFolder(ctx context.Context, f Folder, opts Options) (Encoder, error) {
+	kindsMu.RLock()
+	o, ok := kinds[f.Kind]
+	kindsMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("model folder %s: kind %q: %w (known: %s)", f.Dir, f.Kind, ErrUnknownKind, strings.Join(Kinds(), ", "))
+	}
+	return o(ctx, f, opts)
+}

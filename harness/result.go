@@ -1,0 +1,79 @@
+package harness
+
+// TaskResult is MTEB's result file for one (model, task), as MTEB writes it at
+// OUTPUT/<org>__<model>/<revision>/<Task>.json. Scores maps split -> one entry
+// per hf_subset; each entry is a flat map of MTEB score names
+// ("ndcg_at_10", "main_score", "hf_subset", "languages", ...) so that files
+// written by MTEB itself read back unchanged.
+type TaskResult struct {
+	DatasetRevision string                      `json:"dataset_revision"`
+	TaskName        string                      `json:"task_name"`
+	MTEBVersion     string                      `json:"mteb_version"`
+	Scores          map[string][]map[string]any `json:"scores"`
+	EvaluationTime  float64                     `json:"evaluation_time"`
+	KgCO2Emissions  *float64                    `json:"kg_co2_emissions"`
+}
+
+// ModelMeta is MTEB's model_meta.json beside the task results.
+type ModelMeta struct {
+	Name             string   `json:"name"`
+	Revision         string   `json:"revision"`
+	Release          *string  `json:"release_date"`
+	Languages        []string `json:"languages"`
+	NParameters      *int64   `json:"n_parameters"`
+	EmbedDim         int      `json:"embed_dim"`
+	MaxTokens        *int     `json:"max_tokens"`
+	License          *string  `json:"license"`
+	SimilarityFnName string   `json:"similarity_fn_name"`
+	Framework        []string `json:"framework"`
+	Loader           *string  `json:"loader"`
+}
+
+// ExtrasDir is the sub-folder, beside the MTEB files, that holds our extras.
+// MTEB's reader globs only *.json at the revision level, so it never sees it.
+const ExtrasDir = "mimo"
+
+// Extras is what mimo adds to an MTEB result, written to
+// OUTPUT/<model>/<revision>/mimo/<Task>.json. One Extras per task; Subsets
+// holds one entry per (split, hf_subset).
+type Extras struct {
+	TaskName string         `json:"task_name"`
+	Model    string         `json:"model"`
+	Settings RunSettings    `json:"settings"`
+	Subsets  []SubsetExtras `json:"subsets"`
+}
+
+// RunSettings records everything that changes scores.
+type RunSettings struct {
+	DatasetRevision string            `json:"dataset_revision"`
+	DatasetSource   string            `json:"dataset_source"`
+	Encoder         map[string]any    `json:"encoder"` // adapters.Identity as a map
+	BatchSize       int               `json:"batch_size"`
+	Dtype           string            `json:"dtype"`
+	MaxLength       int               `json:"max_length"`
+	Prompts         map[string]string `json:"prompts"` // role -> prompt actually used
+	Langs           []string          `json:"langs,omitempty"`
+	Depth           int               `json:"depth"`
+	MimoVersion     string            `json:"mimo_version"`
+}
+
+// SubsetExtras holds the per-subset measures beyond MTEB's.
+type SubsetExtras struct {
+	Split  string `json:"split"`
+	Subset string `json:"hf_subset"`
+	// Counts of what was evaluated.
+	NQueries int            `json:"n_queries"`
+	NCorpus  int            `json:"n_corpus"`
+	NQrels   int            `json:"n_qrels"`
+	Skipped  map[string]int `json:"skipped,omitempty"`
+	// ByQueryLang: query language -> MTEB-style score map (ndcg_at_20, ...)
+	// averaged over that language's queries.
+	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
+	// MRC: "mrc_at_10" -> language -> value (x100), plus "mean".
+	MRC map[string]map[string]float64 `json:"mrc,omitempty"`
+	// Alignment and uniformity of the corpus embeddings (lower is better).
+	Alignment  *float64 `json:"alignment,omitempty"`
+	Uniformity *float64 `json:"uniformity,omitempty"`
+	// LangPreference: "at_10" -> query language -> doc language -> share of top-k docs.
+	LangPreference map[string]map[string]map[string]float64 `json:"language_preference,omitempty"`
+}

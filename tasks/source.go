@@ -1,0 +1,87 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Source serves a dataset repository's files at a revision: the Hugging Face
+// Hub through the hub client (tasks/hub), or a local copy of the files.
+// Builders read every input through a Source, so the same builder runs on
+// the Hub, on a mirror, on a warm cache and on test fixtures.
+type Source interface {
+	// Open returns the file at path in repo at revision.
+	Open(ctx context.Context, repo, revision, path string) (io.ReadCloser, error)
+	// List returns every file path of repo at revision (sorted, "/"-separated).
+	List(ctx context.Context, repo, revision string) ([]string, error)
+	// Describe names the source in messages ("https://huggingface.co", "/data/hub").
+	Describe() string
+}
+
+// ErrNotFound is wrapped by Sources when a file or repository does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DirSource reads repositories laid out as Root/<repo>/<path> (the revision is
+// ignored: a local copy is one revision). With Flat set, Root itself holds the
+// files of the one repository asked for (a user's download folder).
+type DirSource struct {
+	Root string
+	Flat bool
+}
+
+func (d DirSource) dir(repo string) string {
+	if d.Flat {
+		return d.Root
+	}
+	return filepath.Join(d.Root, filepath.FromSlash(repo))
+}
+
+// Open implements Source.
+func (d DirSource) Open(_ context.Context, repo, revision, path string) (io.ReadCloser, error) {
+	p := filepath.Join(d.dir(repo), filepath.FromSlash(path))
+	f, err := os.Open(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s@%s: file %s (looked for %s): %w", repo, revision, path, p, ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s@%s: file %s: %w", repo, revision, path, err)
+	}
+	return f, nil
+}
+
+// List implements Source.
+func (d DirSource) List(_ context.Context, repo, revision string) ([]string, error) {
+	root := d.dir(repo)
+	var out []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s@%s: folder %s: %w", repo, revision, root, ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s@%s: listing %s: %w", repo, revision, root, err)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Describe implements Source.
+func (d DirSource) Describe() string { return d.Root }
