@@ -24,6 +24,9 @@ type Doc struct {
 	ID   string
 	Text string
 	Lang string
+	// Group ties together the language versions of one passage (parallel
+	// documents); cross-lingual alignment needs it. Empty means none.
+	Group string
 }
 
 // Qrels maps query id -> doc id -> graded relevance (integer, as trec_eval reads it).
