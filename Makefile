@@ -1,0 +1,62 @@
+# mimo: multilingual information retrieval evaluation and training.
+# `make eval` runs the main job on the embedded default; `make test` runs the tests.
+
+GO      ?= go
+BIN     := bin
+ORT_LIB := third_party/onnxruntime/libonnxruntime.so.1
+export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
+export GOMLX_BACKEND ?= go
+
+.PHONY: all build eval test test-short lint bench bench-search bench-metrics bench-encode bench-train \
+        train-smoke default-model paper-mini ort clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The ONNX Runtime shared library, from the npm package onnxruntime-node (no install scripts run).
+ort: $(ORT_LIB)
+$(ORT_LIB):
+	bash scripts/get-onnxruntime.sh
+
+# Main job: evaluate the embedded default model on the embedded mini benchmark, offline.
+eval: build
+	./$(BIN)/mimo-eval
+
+test: ort
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 40m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+
+bench: bench-search bench-metrics bench-encode bench-train
+
+bench-search:
+	bash scripts/bench-search.sh
+
+bench-metrics:
+	bash scripts/bench-metrics.sh
+
+bench-encode: ort
+	bash scripts/bench-encode.sh
+
+bench-train:
+	bash scripts/bench-train.sh
+
+train-smoke:
+	bash scripts/train-smoke.sh
+
+default-model:
+	bash scripts/default-model.sh
+
+paper-mini:
+	bash scripts/paper-mini.sh
+
+clean:
+	rm -rf $(BIN)
