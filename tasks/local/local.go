@@ -1,0 +1,616 @@
+// Package local reads retrieval tasks stored in the BEIR-like layout of the
+// MIMO authors' released files (yjoonjang/mlir-benchmarks, MMLIR/*): a folder
+// with three JSON-lines files.
+//
+//	queries.jsonl  {"_id": "de_q_1a2b3c4d", "text": "...", "lang": "de"}   (optional "group")
+//	corpus.jsonl   {"doc_de_0": {"text": "...", "lang": "de"}}             (optional "title", "group")
+//	qrels.jsonl    {"de_q_1a2b3c4d": {"doc_de_0": 1, "doc_en_0": 1}}
+//
+// Each file may also be stored gzip-compressed as NAME.jsonl.gz. An optional
+// meta.json names the task and fills its Metadata (see Meta).
+//
+// The mental model: one folder is one task with one Dataset (MTEB's
+// hf_subset "default"), the paper's MLIR setting, where queries of every
+// language search one pooled corpus. Read is the pure reader of the three
+// files from any fs.FS (the embedded mini benchmark uses it too); Open wraps
+// a folder on disk into a tasks.Task.
+//
+// Reading is strict where a mistake would silently change scores and lenient
+// where MTEB is: a malformed line, a duplicate id, an empty text, a missing
+// language or a qrels entry naming an unknown query or document is an error
+// naming the file and line; a query without any relevant document is
+// dropped and counted in Dataset.Skipped, as MTEB drops it.
+//
+// Groups (parallel texts): a "group" field wins; otherwise an id of the form
+// "{lang}_{rest}" (the authors' query ids, XQuAD's doc ids) gets group
+// "{rest}", so the same question in several languages shares a group. Ids
+// without that prefix (Belebele's "doc_{lang}_{n}") get no group.
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+// File names of the layout.
+const (
+	QueriesFile = "queries.jsonl"
+	CorpusFile  = "corpus.jsonl"
+	QrelsFile   = "qrels.jsonl"
+	MetaFile    = "meta.json"
+)
+
+// SkipNoRelevant is the Dataset.Skipped reason for queries with no document
+// of relevance >= 1 (after language filtering).
+const SkipNoRelevant = "query without relevant documents"
+
+// SkipFilteredLang counts qrels entries dropped because LoadOptions.Langs
+// filtered out their query or document.
+const SkipFilteredLang = "qrels entries outside the selected languages"
+
+// maxLine bounds one JSON line (a long passage is far below this).
+const maxLine = 64 << 20
+
+// Meta is the optional meta.json of a local task folder. Every field is
+// optional.
+type Meta struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Split       string   `json:"split"`      // default: folder suffix "_test"/"_dev"/..., else "test"
+	MainScore   string   `json:"main_score"` // default "ndcg_at_20" (the paper's MLIR metric)
+	Languages   []string `json:"languages"`  // default: the languages found at Open
+	Revision    string   `json:"revision"`   // default: sha256 of the three files
+	License     string   `json:"license"`
+	Reference   string   `json:"reference"`
+	Group       string   `json:"group"` // default "local"
+}
+
+// Option adjusts Open.
+type Option func(*config)
+
+type config struct {
+	name  string
+	group string
+	split string
+}
+
+// WithName overrides the task name (default: meta.json's name, else the folder name).
+func WithName(name string) Option { return func(c *config) { c.name = name } }
+
+// WithGroup overrides the task group (default: meta.json's group, else "local").
+func WithGroup(group string) Option { return func(c *config) { c.group = group } }
+
+// WithSplit overrides the split reported in results (default: see Meta.Split).
+func WithSplit(split string) Option { return func(c *config) { c.split = split } }
+
+// Task is a local task folder.
+type Task struct {
+	fsys  fs.FS
+	dir   string // the folder, for messages and Metadata.Source
+	meta  tasks.Metadata
+	split string
+}
+
+// Open makes a Task of the folder dir. It checks the three files exist and
+// reads meta.json; the files themselves are read by Load.
+func Open(dir string, opts ...Option) (*Task, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local task %s: %w", dir, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("local task %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("local task %s: not a folder", dir)
+	}
+	return OpenFS(os.DirFS(abs), ".", abs, opts...)
+}
+
+// OpenFS is Open on a folder root of fsys; source names it in messages and
+// in Metadata.Source.
+func OpenFS(fsys fs.FS, root, source string, opts ...Option) (*Task, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	var m Meta
+	b, err := fs.ReadFile(fsys, path.Join(root, MetaFile))
+	switch {
+	case err == nil:
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+	default:
+		return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+	}
+	h := sha256.New()
+	for _, name := range []string{QueriesFile, CorpusFile, QrelsFile} {
+		rc, _, err := openMaybeGz(fsys, path.Join(root, name))
+		if err != nil {
+			return nil, fmt.Errorf("local task %s: %w", source, err)
+		}
+		if m.Revision == "" {
+			_, err = io.Copy(h, rc)
+		}
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("local task %s: %s: %w", source, name, err)
+		}
+	}
+	base := filepath.Base(source)
+	name := firstNonEmpty(c.name, m.Name, base)
+	split := firstNonEmpty(c.split, m.Split, splitFromFolder(base), "test")
+	rev := m.Revision
+	if rev == "" {
+		rev = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	return &Task{
+		fsys:  fsys,
+		dir:   root,
+		split: split,
+		meta: tasks.Metadata{
+			Name:        name,
+			Group:       firstNonEmpty(c.group, m.Group, "local"),
+			Description: firstNonEmpty(m.Description, "Local BEIR-like task read from "+source),
+			Languages:   m.Languages,
+			MainScore:   firstNonEmpty(m.MainScore, "ndcg_at_20"),
+			Source:      source,
+			Revision:    rev,
+			License:     m.License,
+			Reference:   m.Reference,
+		},
+	}, nil
+}
+
+// splitFromFolder reads the authors' folder names, "XQuAD_test" -> "test".
+func splitFromFolder(base string) string {
+	i := strings.LastIndexByte(base, '_')
+	if i < 0 {
+		return ""
+	}
+	switch s := strings.ToLower(base[i+1:]); s {
+	case "test", "dev", "validation", "train":
+		return s
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// Metadata implements tasks.Task.
+func (t *Task) Metadata() tasks.Metadata { return t.meta }
+
+// Load implements tasks.Task: it reads the folder and applies opts.Langs.
+func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d, err := Read(t.fsys, t.dir)
+	if err != nil {
+		return nil, fmt.Errorf("task %s: %w", t.meta.Name, err)
+	}
+	d = FilterLangs(d, opts.Langs)
+	d.Split = t.split
+	return []tasks.Dataset{d}, nil
+}
+
+// Read reads the three files of the folder dir of fsys into one Dataset
+// (Subset "default", Split "test"; queries and corpus in file order).
+func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
+	d := tasks.Dataset{Subset: "default", Split: "test", Skipped: map[string]int{}}
+	queryIdx := map[string]int{}
+	docIdx := map[string]int{}
+
+	err := readLines(fsys, path.Join(dir, QueriesFile), func(loc string, line []byte) error {
+		var raw struct {
+			ID    json.RawMessage `json:"_id"`
+			Text  *string         `json:"text"`
+			Lang  string          `json:"lang"`
+			Group string          `json:"group"`
+		}
+		if err := json.Unmarshal(line, &raw); err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
+		}
+		id, err := idOf(raw.ID)
+		if err != nil {
+			return fmt.Errorf("%s: field \"_id\": %w", loc, err)
+		}
+		q := tasks.Query{ID: id, Lang: raw.Lang, Group: raw.Group}
+		if raw.Text != nil {
+			q.Text = *raw.Text
+		}
+		if err := checkText(q.ID, q.Text, q.Lang); err != nil {
+			return fmt.Errorf("%s: query %q: %w", loc, q.ID, err)
+		}
+		if j, dup := queryIdx[q.ID]; dup {
+			return fmt.Errorf("%s: query %q: duplicate id (first at query %d)", loc, q.ID, j+1)
+		}
+		if q.Group == "" {
+			q.Group = groupOf(q.ID, q.Lang)
+		}
+		queryIdx[q.ID] = len(d.Queries)
+		d.Queries = append(d.Queries, q)
+		return nil
+	})
+	if err != nil {
+		return d, err
+	}
+
+	err = readLines(fsys, path.Join(dir, CorpusFile), func(loc string, line []byte) error {
+		return eachMember(line, func(key string, val json.RawMessage) error {
+			var raw struct {
+				Text  *string `json:"text"`
+				Title string  `json:"title"`
+				Lang  string  `json:"lang"`
+				Group string  `json:"group"`
+			}
+			if err := json.Unmarshal(val, &raw); err != nil {
+				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+			}
+			doc := tasks.Doc{ID: key, Lang: raw.Lang, Group: raw.Group}
+			if raw.Text != nil {
+				doc.Text = *raw.Text
+			}
+			if t := strings.TrimSpace(raw.Title); t != "" {
+				// MTEB's rule for BEIR corpora: title + " " + text, trimmed.
+				doc.Text = strings.TrimSpace(t + " " + doc.Text)
+			}
+			if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
+				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+			}
+			if _, dup := docIdx[key]; dup {
+				return fmt.Errorf("%s: doc %q: duplicate id", loc, key)
+			}
+			if doc.Group == "" {
+				doc.Group = groupOf(doc.ID, doc.Lang)
+			}
+			docIdx[key] = len(d.Corpus)
+			d.Corpus = append(d.Corpus, doc)
+			return nil
+		}, loc)
+	})
+	if err != nil {
+		return d, err
+	}
+
+	d.Qrels = tasks.Qrels{}
+	err = readLines(fsys, path.Join(dir, QrelsFile), func(loc string, line []byte) error {
+		return eachMember(line, func(qid string, val json.RawMessage) error {
+			if _, ok := queryIdx[qid]; !ok {
+				return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
+			}
+			return eachMember(val, func(did string, rv json.RawMessage) error {
+				if _, ok := docIdx[did]; !ok {
+					return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
+				}
+				rel, err := relOf(rv)
+				if err != nil {
+					return fmt.Errorf("%s: query %q doc %q: %w", loc, qid, did, err)
+				}
+				m := d.Qrels[qid]
+				if m == nil {
+					m = map[string]int{}
+					d.Qrels[qid] = m
+				}
+				if _, dup := m[did]; dup {
+					return fmt.Errorf("%s: query %q doc %q: duplicate qrels entry", loc, qid, did)
+				}
+				m[did] = rel
+				return nil
+			}, fmt.Sprintf("%s: query %q", loc, qid))
+		}, loc)
+	})
+	if err != nil {
+		return d, err
+	}
+	d = dropUnjudged(d)
+	d.Languages = languagesOf(d)
+	return d, nil
+}
+
+// FilterLangs keeps the queries and documents in langs (all when langs is
+// empty), the qrels between them, and drops queries left without a relevant
+// document, counting what it drops in Skipped.
+func FilterLangs(d tasks.Dataset, langs []string) tasks.Dataset {
+	if len(langs) == 0 {
+		return d
+	}
+	keep := map[string]bool{}
+	for _, l := range langs {
+		keep[l] = true
+	}
+	out := d
+	out.Skipped = map[string]int{}
+	for k, v := range d.Skipped {
+		out.Skipped[k] = v
+	}
+	out.Queries = nil
+	for _, q := range d.Queries {
+		if keep[q.Lang] {
+			out.Queries = append(out.Queries, q)
+		}
+	}
+	out.Corpus = nil
+	docs := map[string]bool{}
+	for _, doc := range d.Corpus {
+		if keep[doc.Lang] {
+			out.Corpus = append(out.Corpus, doc)
+			docs[doc.ID] = true
+		}
+	}
+	qs := map[string]bool{}
+	for _, q := range out.Queries {
+		qs[q.ID] = true
+	}
+	out.Qrels = tasks.Qrels{}
+	for qid, m := range d.Qrels {
+		for did, rel := range m {
+			if !qs[qid] || !docs[did] {
+				out.Skipped[SkipFilteredLang]++
+				continue
+			}
+			if out.Qrels[qid] == nil {
+				out.Qrels[qid] = map[string]int{}
+			}
+			out.Qrels[qid][did] = rel
+		}
+	}
+	out = dropUnjudged(out)
+	out.Languages = languagesOf(out)
+	return out
+}
+
+// dropUnjudged removes queries with no document of relevance >= 1.
+func dropUnjudged(d tasks.Dataset) tasks.Dataset {
+	kept := d.Queries[:0:0]
+	for _, q := range d.Queries {
+		pos := false
+		for _, rel := range d.Qrels[q.ID] {
+			if rel >= 1 {
+				pos = true
+				break
+			}
+		}
+		if pos {
+			kept = append(kept, q)
+			continue
+		}
+		d.Skipped[SkipNoRelevant]++
+		delete(d.Qrels, q.ID)
+	}
+	d.Queries = kept
+	return d
+}
+
+// languagesOf lists the MTEB-style tags of the languages of d, sorted.
+func languagesOf(d tasks.Dataset) []string {
+	seen := map[string]bool{}
+	for _, q := range d.Queries {
+		seen[q.Lang] = true
+	}
+	for _, doc := range d.Corpus {
+		seen[doc.Lang] = true
+	}
+	out := make([]string, 0, len(seen))
+	for l := range seen {
+		out = append(out, MTEBLanguage(l))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// mtebLang maps the paper's ISO 639-1 codes to MTEB's ISO 639-3 + script tags.
+var mtebLang = map[string]string{
+	"ar": "ara-Arab", "de": "deu-Latn", "nl": "nld-Latn", "en": "eng-Latn",
+	"es": "spa-Latn", "fr": "fra-Latn", "hi": "hin-Deva", "id": "ind-Latn",
+	"it": "ita-Latn", "ja": "jpn-Jpan", "pt": "por-Latn", "ru": "rus-Cyrl",
+	"vi": "vie-Latn", "zh": "cmn-Hans", "fi": "fin-Latn", "ko": "kor-Hang",
+	"fa": "fas-Arab", "th": "tha-Thai", "tr": "tur-Latn",
+}
+
+// MTEBLanguage returns the MTEB language tag of a paper code ("de" ->
+// "deu-Latn"); codes it does not know are returned as given.
+func MTEBLanguage(code string) string {
+	if t, ok := mtebLang[code]; ok {
+		return t
+	}
+	return code
+}
+
+// groupOf returns the parallel group an id implies: "{lang}_{rest}" -> rest.
+func groupOf(id, lang string) string {
+	if rest, ok := strings.CutPrefix(id, lang+"_"); ok && rest != "" {
+		return rest
+	}
+	return ""
+}
+
+func checkText(id, text, lang string) error {
+	if id == "" {
+		return errors.New("empty id")
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("empty or missing \"text\"")
+	}
+	if lang == "" {
+		return errors.New("missing \"lang\"")
+	}
+	return nil
+}
+
+// idOf accepts a JSON string or number id (BEIR files have both).
+func idOf(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", errors.New("missing")
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		if s == "" {
+			return "", errors.New("empty")
+		}
+		return s, nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return "", fmt.Errorf("want a string or number, got %s", raw)
+	}
+	return n.String(), nil
+}
+
+// relOf reads a relevance grade: an integer (a float with no fraction is
+// accepted, as trec_eval reads "1.0" as 1).
+func relOf(raw json.RawMessage) (int, error) {
+	raw = bytes.TrimSpace(raw)
+	var n json.Number
+	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
+		return 0, fmt.Errorf("relevance must be a number, got %s", raw)
+	}
+	if i, err := strconv.Atoi(n.String()); err == nil {
+		return i, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != float64(int(f)) {
+		return 0, fmt.Errorf("relevance must be an integer, got %s", n)
+	}
+	return int(f), nil
+}
+
+// eachMember calls fn for each member of the JSON object in b, in order.
+func eachMember(b []byte, fn func(key string, val json.RawMessage) error, loc string) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("%s: %w", loc, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("%s: want a JSON object, got %v", loc, tok)
+	}
+	n := 0
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
+		}
+		key := tok.(string) // object keys are always strings
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return fmt.Errorf("%s: key %q: %w", loc, key, err)
+		}
+		if err := fn(key, val); err != nil {
+			return err
+		}
+		n++
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("%s: %w", loc, err)
+	}
+	if dec.More() || dec.InputOffset() < int64(len(bytes.TrimRight(b, " \t\r\n"))) {
+		return fmt.Errorf("%s: trailing data after the JSON object", loc)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: empty object", loc)
+	}
+	return nil
+}
+
+// openMaybeGz opens name, or name.gz when name is absent.
+func openMaybeGz(fsys fs.FS, name string) (io.ReadCloser, string, error) {
+	f, err := fsys.Open(name)
+	if err == nil {
+		return f, name, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, name, err
+	}
+	gzName := name + ".gz"
+	g, gerr := fsys.Open(gzName)
+	if gerr != nil {
+		if errors.Is(gerr, fs.ErrNotExist) {
+			return nil, name, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		}
+		return nil, gzName, gerr
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(g))
+	if err != nil {
+		g.Close()
+		return nil, gzName, fmt.Errorf("%s: %w", gzName, err)
+	}
+	return gzReadCloser{zr, g}, gzName, nil
+}
+
+type gzReadCloser struct {
+	*gzip.Reader
+	f io.Closer
+}
+
+func (g gzReadCloser) Close() error {
+	err := g.Reader.Close()
+	if cerr := g.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// readLines calls fn for every non-blank line of the file, with "file:line"
+// as its location.
+func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) error {
+	rc, shown, err := openMaybeGz(fsys, name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 BOM
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if err := fn(fmt.Sprintf("%s:%d", shown, n), line); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s:%d: %w", shown, n+1, err)
+	}
+	return nil
+}
