@@ -1,0 +1,417 @@
+// Package cache is the on-disk embedding cache of the harness.
+//
+// The mental model: one append-only log file per (encoder identity, role,
+// prompt), under Dir/<identity key>/<role>-<prompt hash>.vec. Each record is
+// the sha256 of a text, its float32 vector and a CRC-32C of both. Opening a
+// log scans it once, checks every record's CRC and keeps an index from text
+// hash to file offset; the first record that is short or fails its CRC marks
+// a torn tail (a crash mid-write) and the file is truncated there, so nothing
+// half-written is ever read and an interrupted run resumes with what was
+// completely written. The header (identity, role, prompt, dimension) is
+// written to a temporary file and renamed into place, so it is never torn.
+//
+// Keying by role and prompt as well as the model keeps query and document
+// embeddings of prompted models apart (MTEB issue 5383).
+//
+// A Cache is safe for concurrent use by the goroutines of one process. Two
+// processes appending to the same log at once are not supported.
+package cache
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// EnvDir names the environment variable that overrides the default location.
+const EnvDir = "MIMO_CACHE"
+
+// DefaultDir returns $MIMO_CACHE, else ~/.cache/mimo/embeddings (the user
+// cache directory of the platform).
+func DefaultDir() (string, error) {
+	if d := os.Getenv(EnvDir); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("cache: no default location (set $%s): %w", EnvDir, err)
+	}
+	return filepath.Join(base, "mimo", "embeddings"), nil
+}
+
+// Key selects one log: the encoder (adapters.Identity.Key()), the role
+// ("query", "document") and the prompt the encoder prepends for that role.
+type Key struct {
+	Model  string `json:"model"`
+	Role   string `json:"role"`
+	Prompt string `json:"prompt"`
+}
+
+func (k Key) fileName() string {
+	h := sha256.Sum256([]byte(k.Prompt))
+	return filepath.Join(k.Model, fmt.Sprintf("%s-%s.vec", k.Role, hex.EncodeToString(h[:8])))
+}
+
+// Cache holds open logs under one directory.
+type Cache struct {
+	dir string
+
+	mu   sync.Mutex
+	logs map[Key]*log
+}
+
+// Open returns a cache rooted at dir, creating it if needed.
+func Open(dir string) (*Cache, error) {
+	if dir == "" {
+		return nil, errors.New("cache: empty directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return &Cache{dir: dir, logs: map[Key]*log{}}, nil
+}
+
+// Dir is the cache's root directory.
+func (c *Cache) Dir() string { return c.dir }
+
+// Hash is the sha256 of a text, the record key within a log.
+type Hash [sha256.Size]byte
+
+// HashText hashes a text.
+func HashText(text string) Hash { return sha256.Sum256([]byte(text)) }
+
+// Get looks up texts in the log of k. It returns a vector per text (nil for
+// a miss) and the indices of the misses, in order. A log that does not exist
+// yet is all misses.
+func (c *Cache) Get(k Key, texts []string) ([][]float32, []int, error) {
+	l, err := c.log(k, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([][]float32, len(texts))
+	var miss []int
+	for i, t := range texts {
+		var v []float32
+		if l != nil {
+			if v, err = l.get(HashText(t)); err != nil {
+				return nil, nil, fmt.Errorf("cache: text %d: %w", i, err)
+			}
+		}
+		if v == nil {
+			miss = append(miss, i)
+		}
+		out[i] = v
+	}
+	return out, miss, nil
+}
+
+// Put appends the vectors of texts to the log of k (texts already present
+// are skipped). All vectors must have the log's dimension.
+func (c *Cache) Put(k Key, texts []string, vecs [][]float32) error {
+	if len(texts) != len(vecs) {
+		return fmt.Errorf("cache: %d texts, %d vectors", len(texts), len(vecs))
+	}
+	if len(vecs) == 0 {
+		return nil
+	}
+	l, err := c.log(k, len(vecs[0]))
+	if err != nil {
+		return err
+	}
+	hs := make([]Hash, len(texts))
+	for i, t := range texts {
+		hs[i] = HashText(t)
+	}
+	if err := l.put(hs, vecs); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// Len reports how many vectors the log of k holds (0 if none).
+func (c *Cache) Len(k Key) (int, error) {
+	l, err := c.log(k, 0)
+	if err != nil || l == nil {
+		return 0, err
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.index), nil
+}
+
+// Flush syncs every open log to stable storage.
+func (c *Cache) Flush() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, l := range c.logs {
+		if err := l.f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("cache: sync %s: %w", l.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close syncs and closes every open log.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for k, l := range c.logs {
+		if err := l.f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("cache: sync %s: %w", l.path, err))
+		}
+		if err := l.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("cache: close %s: %w", l.path, err))
+		}
+		delete(c.logs, k)
+	}
+	return errors.Join(errs...)
+}
+
+// log returns the open log of k. With dim == 0 (a read) a missing log
+// yields nil; with dim > 0 (a write) it is created.
+func (c *Cache) log(k Key, dim int) (*log, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.logs[k]; ok {
+		if dim > 0 && dim != l.dim {
+			return nil, fmt.Errorf("cache: %s holds dimension %d, got %d", l.path, l.dim, dim)
+		}
+		return l, nil
+	}
+	path := filepath.Join(c.dir, k.fileName())
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if dim == 0 {
+			return nil, nil
+		}
+		if err := createLog(path, k, dim); err != nil {
+			return nil, err
+		}
+	}
+	l, err := openLog(path, k)
+	if err != nil {
+		return nil, err
+	}
+	if dim > 0 && dim != l.dim {
+		l.f.Close()
+		return nil, fmt.Errorf("cache: %s holds dimension %d, got %d", path, l.dim, dim)
+	}
+	c.logs[k] = l
+	return l, nil
+}
+
+// File layout:
+//
+//	header: "MIMOVEC1" | u32 dim | u32 n | n bytes of JSON Key | u32 crc32c(dim|n|json)
+//	record: 32-byte sha256 | dim x f32 | u32 crc32c(sha|vector)
+//
+// All integers and floats little-endian.
+const magic = "MIMOVEC1"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+type log struct {
+	path   string
+	dim    int
+	recLen int64
+
+	mu    sync.RWMutex
+	f     *os.File
+	size  int64 // end of the last good record
+	index map[Hash]int64
+}
+
+func createLog(path string, k Key, dim int) error {
+	meta, err := json.Marshal(k)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	var b bytes.Buffer
+	b.WriteString(magic)
+	body := binary.LittleEndian.AppendUint32(nil, uint32(dim))
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(meta)))
+	body = append(body, meta...)
+	b.Write(body)
+	b.Write(binary.LittleEndian.AppendUint32(nil, crc32.Checksum(body, castagnoli)))
+
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*.vec")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: sync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// openLog reads the header, verifies that it belongs to k, scans the records
+// and truncates a torn tail.
+func openLog(path string, k Key) (*log, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	l, err := scan(f, path, k)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func scan(f *os.File, path string, k Key) (*log, error) {
+	r := bufio.NewReaderSize(f, 1<<20)
+	head := make([]byte, len(magic)+8)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+	}
+	if string(head[:len(magic)]) != magic {
+		return nil, fmt.Errorf("cache: %s: not an embedding log (bad magic)", path)
+	}
+	dim := int(binary.LittleEndian.Uint32(head[len(magic):]))
+	n := int(binary.LittleEndian.Uint32(head[len(magic)+4:]))
+	if dim <= 0 || dim > 1<<20 || n > 1<<20 {
+		return nil, fmt.Errorf("cache: %s: implausible header (dim %d, metadata %d bytes)", path, dim, n)
+	}
+	meta := make([]byte, n+4)
+	if _, err := io.ReadFull(r, meta); err != nil {
+		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+	}
+	body := append(append([]byte(nil), head[len(magic):]...), meta[:n]...)
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(meta[n:]) {
+		return nil, fmt.Errorf("cache: %s: header checksum mismatch", path)
+	}
+	var got Key
+	if err := json.Unmarshal(meta[:n], &got); err != nil {
+		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+	}
+	if got != k {
+		return nil, fmt.Errorf("cache: %s: belongs to %+v, not %+v", path, got, k)
+	}
+	l := &log{
+		path:   path,
+		dim:    dim,
+		recLen: int64(sha256.Size + 4*dim + 4),
+		f:      f,
+		size:   int64(len(magic) + 8 + n + 4),
+		index:  map[Hash]int64{},
+	}
+	rec := make([]byte, l.recLen)
+	for {
+		_, err := io.ReadFull(r, rec)
+		if err == io.EOF {
+			break
+		}
+		if err == io.ErrUnexpectedEOF || err == nil && !recordOK(rec) {
+			// Torn or corrupt tail: drop it and everything after it.
+			if err := f.Truncate(l.size); err != nil {
+				return nil, fmt.Errorf("cache: %s: truncating torn tail at %d: %w", path, l.size, err)
+			}
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cache: %s: record at %d: %w", path, l.size, err)
+		}
+		var h Hash
+		copy(h[:], rec)
+		l.index[h] = l.size
+		l.size += l.recLen
+	}
+	return l, nil
+}
+
+func recordOK(rec []byte) bool {
+	n := len(rec) - 4
+	return crc32.Checksum(rec[:n], castagnoli) == binary.LittleEndian.Uint32(rec[n:])
+}
+
+func (l *log) get(h Hash) ([]float32, error) {
+	l.mu.RLock()
+	off, ok := l.index[h]
+	l.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	rec := make([]byte, l.recLen)
+	if _, err := l.f.ReadAt(rec, off); err != nil {
+		return nil, fmt.Errorf("%s: record at %d: %w", l.path, off, err)
+	}
+	if !recordOK(rec) || !bytes.Equal(rec[:sha256.Size], h[:]) {
+		return nil, fmt.Errorf("%s: record at %d changed on disk (checksum mismatch)", l.path, off)
+	}
+	v := make([]float32, l.dim)
+	for j := range v {
+		v[j] = math.Float32frombits(binary.LittleEndian.Uint32(rec[sha256.Size+4*j:]))
+	}
+	return v, nil
+}
+
+// put appends the records of hs/vs not already present with one write.
+func (l *log) put(hs []Hash, vs [][]float32) error {
+	for i, v := range vs {
+		if len(v) != l.dim {
+			return fmt.Errorf("%s: vector %d has dimension %d, log holds %d", l.path, i, len(v), l.dim)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	buf := make([]byte, 0, int64(len(vs))*l.recLen)
+	fresh := map[Hash]int64{}
+	for i, v := range vs {
+		h := hs[i]
+		if _, dup := l.index[h]; dup {
+			continue
+		}
+		if _, dup := fresh[h]; dup {
+			continue
+		}
+		fresh[h] = l.size + int64(len(buf))
+		start := len(buf)
+		buf = append(buf, h[:]...)
+		for _, x := range v {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli))
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	if _, err := l.f.WriteAt(buf, l.size); err != nil {
+		// Leave no partial record behind for a later append to follow.
+		_ = l.f.Truncate(l.size)
+		return fmt.Errorf("%s: append: %w", l.path, err)
+	}
+	for h, off := range fresh {
+		l.index[h] = off
+	}
+	l.size += int64(len(buf))
+	return nil
+}

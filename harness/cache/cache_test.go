@@ -1,0 +1,275 @@
+package cache
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var key = Key{Model: "0123abcd", Role: "document", Prompt: "passage: "}
+
+func vec(i, dim int) []float32 {
+	v := make([]float32, dim)
+	for j := range v {
+		v[j] = float32(i*100 + j)
+	}
+	return v
+}
+
+func mustOpen(t *testing.T, dir string) *Cache {
+	t.Helper()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRoundTripAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	c := mustOpen(t, dir)
+	texts := []string{"alpha", "beta", "gamma"}
+	if _, miss, err := c.Get(key, texts); err != nil || !cmp.Equal(miss, []int{0, 1, 2}) {
+		t.Fatalf("empty cache: miss %v err %v", miss, err)
+	}
+	if err := c.Put(key, texts[:2], [][]float32{vec(0, 3), vec(1, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	got, miss, err := c.Get(key, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]float32{vec(0, 3), vec(1, 3), nil}, got); diff != "" {
+		t.Errorf("Get (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int{2}, miss); diff != "" {
+		t.Errorf("misses (-want +got):\n%s", diff)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	c2 := mustOpen(t, dir)
+	got, miss, err = c2.Get(key, texts[:2])
+	if err != nil || len(miss) != 0 {
+		t.Fatalf("after reopen: miss %v err %v", miss, err)
+	}
+	if diff := cmp.Diff([][]float32{vec(0, 3), vec(1, 3)}, got); diff != "" {
+		t.Errorf("after reopen (-want +got):\n%s", diff)
+	}
+}
+
+// TestKeysAreSeparate checks that role and prompt select different logs, so a
+// query and a document with the same text never share a vector.
+func TestKeysAreSeparate(t *testing.T) {
+	c := mustOpen(t, t.TempDir())
+	keys := []Key{
+		key,
+		{Model: key.Model, Role: "query", Prompt: key.Prompt},
+		{Model: key.Model, Role: key.Role, Prompt: "query: "},
+		{Model: "other", Role: key.Role, Prompt: key.Prompt},
+	}
+	for i, k := range keys {
+		if err := c.Put(k, []string{"same text"}, [][]float32{vec(i, 2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, k := range keys {
+		got, _, err := c.Get(k, []string{"same text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(vec(i, 2), got[0]); diff != "" {
+			t.Errorf("key %d (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestTornTail simulates a crash in the middle of an append: the last record
+// is cut short, or its bytes are garbage. Reopening must drop it (and only
+// it), truncate the file, and accept new appends after the good records.
+func TestTornTail(t *testing.T) {
+	const dim = 4
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, path string, recLen int64)
+	}{
+		{"short-record", func(t *testing.T, path string, recLen int64) {
+			truncateBy(t, path, recLen/2)
+		}},
+		{"one-byte-missing", func(t *testing.T, path string, recLen int64) {
+			truncateBy(t, path, 1)
+		}},
+		{"bad-checksum", func(t *testing.T, path string, recLen int64) {
+			flipByte(t, path, -(recLen / 2))
+		}},
+		{"zero-filled-tail", func(t *testing.T, path string, recLen int64) {
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(make([]byte, recLen+7)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := mustOpen(t, dir)
+			texts := []string{"a", "b", "c"}
+			if err := c.Put(key, texts, [][]float32{vec(0, dim), vec(1, dim), vec(2, dim)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, key.fileName())
+			recLen := int64(32 + 4*dim + 4)
+			st, _ := os.Stat(path)
+			goodSize := st.Size()
+			tc.damage(t, path, recLen)
+
+			c2 := mustOpen(t, dir)
+			got, miss, err := c2.Get(key, texts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantMiss := []int{}
+			wantSize := goodSize
+			if tc.name != "zero-filled-tail" {
+				// the third record was damaged
+				wantMiss = []int{2}
+				wantSize = goodSize - recLen
+				got = got[:2]
+			}
+			if diff := cmp.Diff(wantMiss, miss, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("misses (-want +got):\n%s", diff)
+			}
+			for i, v := range got {
+				if diff := cmp.Diff(vec(i, dim), v); diff != "" {
+					t.Errorf("record %d (-want +got):\n%s", i, diff)
+				}
+			}
+			if st, _ := os.Stat(path); st.Size() != wantSize {
+				t.Errorf("file size after recovery %d, want %d", st.Size(), wantSize)
+			}
+			// Resume: append the missing one and read everything back after reopening.
+			if err := c2.Put(key, []string{"c", "d"}, [][]float32{vec(2, dim), vec(3, dim)}); err != nil {
+				t.Fatal(err)
+			}
+			c2.Close()
+			c3 := mustOpen(t, dir)
+			all, miss, err := c3.Get(key, []string{"a", "b", "c", "d"})
+			if err != nil || len(miss) != 0 {
+				t.Fatalf("after resume: miss %v err %v", miss, err)
+			}
+			for i, v := range all {
+				if diff := cmp.Diff(vec(i, dim), v); diff != "" {
+					t.Errorf("after resume, record %d (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	}
+}
+
+func truncateBy(t *testing.T, path string, n int64) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, st.Size()-n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flipByte(t *testing.T, path string, fromEnd int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[int64(len(b))+fromEnd] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	c := mustOpen(t, dir)
+	if err := c.Put(key, []string{"a"}, [][]float32{vec(0, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(key, []string{"b"}, [][]float32{vec(0, 4)}); err == nil || !strings.Contains(err.Error(), "dimension") {
+		t.Errorf("dimension change: err = %v", err)
+	}
+	if err := c.Put(key, []string{"a", "b"}, [][]float32{vec(0, 3)}); err == nil {
+		t.Error("length mismatch: no error")
+	}
+	c.Close()
+	// A header that is not ours is an error, not silently overwritten.
+	path := filepath.Join(dir, key.fileName())
+	if err := os.WriteFile(path, []byte("not a log at all, just text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c2 := mustOpen(t, dir)
+	if _, _, err := c2.Get(key, []string{"a"}); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("foreign file: err = %v, want one naming %s", err, path)
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	c := mustOpen(t, dir)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				n := w*1000 + i
+				text := fmt.Sprint("text ", n)
+				if err := c.Put(key, []string{text}, [][]float32{vec(n, 8)}); err != nil {
+					t.Error(err)
+					return
+				}
+				got, miss, err := c.Get(key, []string{text})
+				if err != nil || len(miss) != 0 || !cmp.Equal(got[0], vec(n, 8)) {
+					t.Errorf("read back %q: %v %v %v", text, got, miss, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, err := c.Len(key); err != nil || n != 400 {
+		t.Errorf("Len = %d, %v; want 400", n, err)
+	}
+	c.Close()
+	c2 := mustOpen(t, dir)
+	if n, err := c2.Len(key); err != nil || n != 400 {
+		t.Errorf("after reopen Len = %d, %v; want 400", n, err)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	t.Setenv(EnvDir, "/some/where")
+	if d, err := DefaultDir(); err != nil || d != "/some/where" {
+		t.Errorf("DefaultDir = %q, %v", d, err)
+	}
+	t.Setenv(EnvDir, "")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	if d, err := DefaultDir(); err != nil || d != "/xdg/mimo/embeddings" {
+		t.Errorf("DefaultDir = %q, %v", d, err)
+	}
+}

@@ -1,0 +1,77 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchData builds nq x dim queries and nc x dim documents, normalised, from
+// a fixed seed.
+func benchData(b *testing.B, nq, nc, dim int) (Matrix, Matrix, []int32) {
+	b.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	q := mustMatrix(b, "q", vectors(r, nq, dim, 0), dim)
+	c := mustMatrix(b, "d", vectors(r, nc, dim, 0), dim)
+	return q, c, TieOrder(randomIDs(r, nc))
+}
+
+// BenchmarkSearch reports documents scored per second per query
+// ("pairs/s"): queries x corpus / time.
+//
+//	go test ./harness/search -run '^$' -bench 'Search/1kx100k' -benchtime 1x
+func BenchmarkSearch(b *testing.B) {
+	for _, s := range []struct{ nq, nc, dim, k int }{
+		{1000, 100000, 384, 1000},
+		{1000, 100000, 384, 10},
+		{256, 20000, 384, 1000},
+		{256, 20000, 384, 10},
+		{16, 20000, 768, 100},
+	} {
+		name := fmt.Sprintf("%dx%dx%d/k=%d", s.nq, s.nc, s.dim, s.k)
+		name = shorten(name)
+		b.Run(name, func(b *testing.B) {
+			q, c, ord := benchData(b, s.nq, s.nc, s.dim)
+			b.ResetTimer()
+			for range b.N {
+				if _, err := Search(context.Background(), q, c, ord, Options{K: s.k}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(s.nq)*float64(s.nc)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+		})
+	}
+}
+
+func shorten(s string) string {
+	r := []rune(s)
+	out := make([]rune, 0, len(r))
+	for i := 0; i < len(r); i++ {
+		// 1000 -> 1k, 100000 -> 100k in names
+		if i+3 <= len(r) && string(r[i:i+3]) == "000" && (i+3 == len(r) || r[i+3] < '0' || r[i+3] > '9') {
+			out = append(out, 'k')
+			i += 2
+			continue
+		}
+		out = append(out, r[i])
+	}
+	return string(out)
+}
+
+// BenchmarkKernel measures the raw dot-product throughput of the tile kernel
+// (2 flops per multiply-add).
+func BenchmarkKernel(b *testing.B) {
+	for _, dim := range []int{384, 768} {
+		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
+			const nq, nc = 64, 256
+			q, c, _ := benchData(b, nq, nc, dim)
+			buf := make([]float32, nq*nc)
+			b.ResetTimer()
+			for range b.N {
+				scoreTile(buf, nc, q, 0, nq, c, 0, nc)
+			}
+			b.ReportMetric(2*float64(nq*nc*dim)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
