@@ -325,7 +325,9 @@ func (a *addedVocab) split(text string) []segment {
 }
 
 func singleWordAt(text string, i, n int) bool {
-	isWord := func(c byte) bool { return c >= 0x80 || c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+	isWord := func(c byte) bool {
+		return c >= 0x80 || c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+	}
 	if i > 0 && isWord(text[i-1]) {
 		return false
 	}
