@@ -1,0 +1,251 @@
+package treceval
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// Options are trec_eval's evaluation flags.
+type Options struct {
+	PerQuery       bool  // -q: print each query's values before "all"
+	Complete       bool  // -c: average over every qrels query, not only those in the run
+	NoSummary      bool  // -n: do not print the "all" lines
+	JudgedOnly     bool  // -J: drop retrieved docs absent from the qrels (or judged negative)
+	RelevanceLevel int64 // -l: minimum relevance counted as relevant (trec_eval default 1)
+	MaxDocs        int64 // -M: evaluate only the first MaxDocs ranked docs per query (0: no limit)
+}
+
+// DefaultOptions are trec_eval's defaults.
+func DefaultOptions() Options { return Options{RelevanceLevel: 1} }
+
+// ErrNoQueries is returned when no run query has qrels (trec_eval exit 7).
+var ErrNoQueries = errors.New("treceval: no queries with both results and relevance info")
+
+// Evaluate scores run against qrels with the measures from ParseMeasures
+// and writes trec_eval's report to w: with opts.PerQuery, each evaluated
+// query's lines (queries in byte-wise id order, measures in table order),
+// then the "all" lines unless opts.NoSummary.
+func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	nvals := 0
+	for _, m := range ms {
+		nvals += len(m.names)
+	}
+	qids := make([]string, 0, len(run.Queries))
+	for qid := range run.Queries {
+		qids = append(qids, qid)
+	}
+	sort.Strings(qids)
+
+	accum := make([]float64, nvals)
+	vals := make([]float64, nvals)
+	var ev evaluator
+	numQ := 0
+	for _, qid := range qids {
+		judged, ok := qrels.Queries[qid]
+		if !ok {
+			continue
+		}
+		rr, err := ev.resRels(qrels, run, qid, judged, run.Queries[qid], opts)
+		if err != nil {
+			return err
+		}
+		clear(vals)
+		for _, m := range ms {
+			if m.def.calc != nil {
+				m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
+			}
+		}
+		for i, v := range vals {
+			accum[i] += v
+		}
+		if opts.PerQuery {
+			for _, m := range ms {
+				if !m.def.printSingle {
+					continue
+				}
+				for j, name := range m.names {
+					writeLine(bw, name, qid, m.def.kind, vals[m.offset+j])
+				}
+			}
+		}
+		numQ++
+	}
+	if numQ == 0 {
+		return ErrNoQueries
+	}
+	denom := numQ
+	if opts.Complete {
+		denom = len(qrels.Queries)
+	}
+	for _, m := range ms {
+		a := accum[m.offset : m.offset+len(m.names)]
+		switch m.def.avg {
+		case avgMean:
+			for j := range a {
+				a[j] /= float64(denom)
+			}
+		case avgNumQ:
+			a[0] = float64(denom)
+		case avgNumRel:
+			if opts.Complete {
+				a[0] = float64(countPositive(qrels))
+			}
+		case avgGeo:
+			sum := a[0]
+			if opts.Complete {
+				sum += float64(denom-numQ) * math.Log(minGeoMean)
+			}
+			a[0] = math.Exp(sum / float64(denom))
+		}
+		if opts.NoSummary {
+			continue
+		}
+		if m.def.kind == kindRunID {
+			fmt.Fprintf(bw, "%-22s\t%s\t%s\n", "runid", "all", run.RunID)
+			continue
+		}
+		for j, name := range m.names {
+			writeLine(bw, name, "all", m.def.kind, a[j])
+		}
+	}
+	return bw.Flush()
+}
+
+// countPositive counts judgments with rel > 0 over all qrels queries (what
+// trec_eval's num_rel reports with -c, whatever -l says).
+func countPositive(q *Qrels) int {
+	n := 0
+	for _, js := range q.Queries {
+		for _, j := range js {
+			if j.Rel > 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// writeLine prints "%-22s\t%s\t%6.4f\n" (or %ld for counts) like trec_eval.
+func writeLine(w *bufio.Writer, name, qid string, kind valueKind, v float64) {
+	w.WriteString(name)
+	for i := len(name); i < 22; i++ {
+		w.WriteByte(' ')
+	}
+	w.WriteByte('\t')
+	w.WriteString(qid)
+	w.WriteByte('\t')
+	if kind == kindLong {
+		w.WriteString(strconv.FormatInt(int64(v), 10))
+	} else {
+		w.WriteString(cFloat(v))
+	}
+	w.WriteByte('\n')
+}
+
+// cFloat formats like C's printf("%6.4f").
+func cFloat(v float64) string {
+	var s string
+	switch {
+	case math.IsNaN(v):
+		s = "nan"
+		if math.Signbit(v) {
+			s = "-nan"
+		}
+	case math.IsInf(v, 1):
+		s = "inf"
+	case math.IsInf(v, -1):
+		s = "-inf"
+	default:
+		s = strconv.FormatFloat(v, 'f', 4, 64)
+	}
+	for len(s) < 6 {
+		s = " " + s
+	}
+	return s
+}
+
+// evaluator holds buffers reused across queries.
+type evaluator struct {
+	ranked []Result
+	rr     resRels
+}
+
+// resRels ranks one query's results and maps them to relevance values,
+// like trec_eval's te_form_res_rels.
+func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgment, results []Result, opts Options) (*resRels, error) {
+	e.ranked = append(e.ranked[:0], results...)
+	sort.Slice(e.ranked, func(a, b int) bool {
+		x, y := e.ranked[a], e.ranked[b]
+		if x.Sim != y.Sim {
+			return x.Sim > y.Sim
+		}
+		return x.Doc > y.Doc
+	})
+	maxDocs := int64(maxDocsLimit)
+	if opts.MaxDocs > 0 {
+		maxDocs = opts.MaxDocs
+	}
+	if int64(len(e.ranked)) > maxDocs {
+		e.ranked = e.ranked[:maxDocs]
+	}
+	// Duplicate documents among the kept results, and in the qrels.
+	seen := make(map[string]int, len(e.ranked))
+	for _, r := range e.ranked {
+		if line, dup := seen[r.Doc]; dup {
+			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s retrieved twice (also line %d)", run.File, r.Line, qid, r.Doc, line)
+		}
+		seen[r.Doc] = r.Line
+	}
+	maxRel := int64(0)
+	for i, j := range judged {
+		if i > 0 && judged[i-1].Doc == j.Doc {
+			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrels.File, j.Line, qid, j.Doc, judged[i-1].Line)
+		}
+		maxRel = max(maxRel, j.Rel)
+	}
+	rr := &e.rr
+	rr.relLevels = append(rr.relLevels[:0], make([]int64, maxRel+1)...)
+	rel := make(map[string]int64, len(judged))
+	for _, j := range judged {
+		rel[j.Doc] = j.Rel
+		if j.Rel >= 0 {
+			rr.relLevels[j.Rel]++
+		}
+	}
+	rr.rels = rr.rels[:0]
+	rr.numRelRet = 0
+	for _, r := range e.ranked {
+		v, ok := rel[r.Doc]
+		switch {
+		case !ok:
+			v = relNonPool
+		case v < 0:
+			v = relUnjudged
+		}
+		if opts.JudgedOnly && v < 0 {
+			continue
+		}
+		if v >= 0 && v >= opts.RelevanceLevel {
+			rr.numRelRet++
+		}
+		rr.rels = append(rr.rels, v)
+	}
+	rr.numRet = int64(len(rr.rels))
+	rr.numRel = 0
+	rr.numRelLevels = 0
+	for lvl, c := range rr.relLevels {
+		if c > 0 {
+			rr.numRelLevels = lvl + 1
+			if int64(lvl) >= opts.RelevanceLevel {
+				rr.numRel += c
+			}
+		}
+	}
+	return rr, nil
+}

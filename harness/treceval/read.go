@@ -1,0 +1,148 @@
+// Package treceval re-implements what `trec_eval 9.0.8 -q -m ...` does for
+// TREC qrels and runs, down to its output bytes, so that mimo can re-score
+// any run file without the C tool and so that its numbers can be checked
+// against trec_eval's.
+//
+// The mental model follows trec_eval's own: qrels and run lines are grouped
+// by query id; the queries of the run are visited in byte-wise id order,
+// skipping those without qrels; each query's results are ranked by score
+// (parsed with C's atof, then narrowed to float32) descending, ties by
+// document id descending byte-wise; the ranking becomes a list of relevance
+// values (-1 for documents absent from the qrels, -2 for documents judged
+// with a negative value) from which every measure is computed; per-query
+// values are printed with -q, and the "all" line averages them over the
+// evaluated queries (or over all qrels queries with -c). Measures are
+// printed in trec_eval's fixed table order, not in command-line order.
+package treceval
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+)
+
+// Judgment is one qrels line.
+type Judgment struct {
+	Doc  string
+	Rel  int64
+	Line int // 1-based line in the qrels file
+}
+
+// Qrels holds the judgments of a qrels file, by query, each query's list
+// sorted by document id.
+type Qrels struct {
+	File    string
+	Queries map[string][]Judgment
+}
+
+// Result is one run line.
+type Result struct {
+	Doc  string
+	Sim  float32
+	Line int // 1-based line in the run file
+}
+
+// Run holds a TREC run, by query, in file order.
+type Run struct {
+	File    string
+	Queries map[string][]Result
+	// RunID is the tag of the last line, which is what trec_eval prints.
+	RunID string
+}
+
+// cIsSpace is C's isspace in the "C" locale.
+func cIsSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func fields(line []byte) [][]byte {
+	return bytes.FieldsFunc(line, func(r rune) bool { return r < 0x80 && cIsSpace(byte(r)) })
+}
+
+func readAll(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("treceval: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("treceval: %s: empty file", path)
+	}
+	return data, nil
+}
+
+// ReadQrels reads a qrels file: lines "qid iter docno rel", exactly four
+// whitespace-separated fields (trec_eval rejects blank lines and extra
+// fields in qrels). rel is read like C's atol.
+func ReadQrels(path string) (*Qrels, error) {
+	data, err := readAll(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQrels(path, data)
+}
+
+// ParseQrels parses qrels text; name is used in error messages.
+func ParseQrels(name string, data []byte) (*Qrels, error) {
+	q := &Qrels{File: name, Queries: map[string][]Judgment{}}
+	for n, line := range splitLines(data) {
+		f := fields(line)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("treceval: %s:%d: malformed qrels line (want 4 fields \"qid iter docno rel\", got %d)", name, n+1, len(f))
+		}
+		qid := string(f[0])
+		q.Queries[qid] = append(q.Queries[qid], Judgment{Doc: string(f[2]), Rel: cAtol(f[3]), Line: n + 1})
+	}
+	for _, js := range q.Queries {
+		sort.SliceStable(js, func(a, b int) bool { return js[a].Doc < js[b].Doc })
+	}
+	return q, nil
+}
+
+// ReadRun reads a TREC run: lines "qid Q0 docno rank score tag" with at
+// least six whitespace-separated fields (more are ignored, rank is
+// ignored); lines of only white space are skipped. score is read like C's
+// atof and narrowed to float32, as trec_eval stores it. A NaN score is an
+// error (trec_eval's order is undefined for it).
+func ReadRun(path string) (*Run, error) {
+	data, err := readAll(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRun(path, data)
+}
+
+// ParseRun parses run text; name is used in error messages.
+func ParseRun(name string, data []byte) (*Run, error) {
+	r := &Run{File: name, Queries: map[string][]Result{}}
+	for n, line := range splitLines(data) {
+		f := fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < 6 {
+			return nil, fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, n+1, len(f))
+		}
+		sim := float32(cAtof(f[4]))
+		if sim != sim {
+			return nil, fmt.Errorf("treceval: %s:%d: score %q is NaN", name, n+1, f[4])
+		}
+		qid := string(f[0])
+		r.Queries[qid] = append(r.Queries[qid], Result{Doc: string(f[2]), Sim: sim, Line: n + 1})
+		r.RunID = string(f[5])
+	}
+	if len(r.Queries) == 0 {
+		return nil, fmt.Errorf("treceval: %s: no run lines", name)
+	}
+	return r, nil
+}
+
+// splitLines splits on '\n'; a missing final newline is tolerated and a
+// final empty piece is not a line.
+func splitLines(data []byte) [][]byte {
+	lines := bytes.Split(data, []byte{'\n'})
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
