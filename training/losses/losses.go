@@ -232,6 +232,3 @@ func Stage2(q, p, psiQ, psiP, tq, tp *Node, o Stage2Options) (total, xlco, disti
 func Psi(z, w, b *Node) *Node {
 	return Add(MatMul(z, ConvertDType(w, z.DType())), ExpandAxes(ConvertDType(b, z.DType()), 0))
 }
-
-
-
