@@ -1,0 +1,97 @@
+package builders
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+// realXQuAD is the original XQuAD release (xquad.{lang}.json), read at run
+// time and never copied into the repository.
+const realXQuAD = "/work/shared/data/xquad"
+
+// TestXQuADRealData builds XQuADRetrieval from the real SQuAD JSON files
+// and checks the paper's sizes (Table 7) and a few pinned ids.
+func TestXQuADRealData(t *testing.T) {
+	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
+		t.Skipf("real XQuAD data not available at %s (%v): skipping", realXQuAD, err)
+	}
+	src := tasks.DirSource{Root: realXQuAD, Flat: true}
+	ds, err := BuildXQuAD(context.Background(), src, XQuADRef, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 {
+		t.Fatalf("got %d datasets, want 1", len(ds))
+	}
+	d := ds[0]
+	qrels := 0
+	for _, rel := range d.Qrels {
+		qrels += len(rel)
+	}
+	if got, want := [3]int{len(d.Queries), len(d.Corpus), qrels}, [3]int{9520, 1920, 76160}; got != want {
+		t.Fatalf("queries, docs, qrels = %v, want %v", got, want)
+	}
+	if len(d.Skipped) != 0 {
+		t.Errorf("Skipped = %v, want none", d.Skipped)
+	}
+	wantLangs := []string{"ara-Arab", "deu-Latn", "eng-Latn", "spa-Latn", "hin-Deva", "rus-Cyrl", "vie-Latn", "zho-Hans"}
+	if diff := cmp.Diff(wantLangs, d.Languages); diff != "" {
+		t.Errorf("Languages (-want +got):\n%s", diff)
+	}
+
+	// Pinned: the first English question of the first article
+	// and the last Chinese paragraph.
+	byID := map[string]tasks.Query{}
+	for _, q := range d.Queries {
+		byID[q.ID] = q
+	}
+	q, ok := byID["en_56beb4343aeaaa14008c925b"]
+	if !ok {
+		t.Fatal("query en_56beb4343aeaaa14008c925b missing")
+	}
+	if q.Text != "How many points did the Panthers defense surrender?" || q.Lang != "en" || q.Group != "56beb4343aeaaa14008c925b" {
+		t.Errorf("pinned query = %+v", q)
+	}
+	if _, ok := byID["zh_56beb4343aeaaa14008c925b"]; !ok {
+		t.Error("the Chinese version of the pinned question is missing")
+	}
+	want := map[string]int{}
+	for _, l := range XQuADLangs {
+		want[l+"_0_0"] = 1
+	}
+	if diff := cmp.Diff(want, d.Qrels["de_56beb4343aeaaa14008c925b"]); diff != "" {
+		t.Errorf("relevant set of de_56beb4343aeaaa14008c925b (-want +got):\n%s", diff)
+	}
+	if d.Corpus[0].ID != "ar_0_0" || d.Corpus[0].Group != "0_0" || d.Corpus[0].Lang != "ar" {
+		t.Errorf("first doc = %+v", d.Corpus[0])
+	}
+	last := d.Corpus[len(d.Corpus)-1]
+	if last.ID != "zh_47_4" || last.Lang != "zh" {
+		t.Errorf("last doc = %s (%s), want zh_47_4", last.ID, last.Lang)
+	}
+	for _, s := range tasks.Stats(d) {
+		if s.Lang == tasks.StatsTotal {
+			continue
+		}
+		if s.Queries != 1190 || s.Docs != 240 || s.Qrels != 1190*8 {
+			t.Errorf("per-language stats %+v, want 1190 queries, 240 docs, 9520 qrels", s)
+		}
+	}
+
+	t.Run("language filter", func(t *testing.T) {
+		ds, err := BuildXQuAD(context.Background(), src, XQuADRef, tasks.LoadOptions{Langs: []string{"en", "de"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := ds[0]
+		if len(d.Queries) != 2380 || len(d.Corpus) != 480 || len(d.Qrels["en_56beb4343aeaaa14008c925b"]) != 2 {
+			t.Errorf("filtered: %d queries, %d docs, %d positives; want 2380, 480, 2",
+				len(d.Queries), len(d.Corpus), len(d.Qrels["en_56beb4343aeaaa14008c925b"]))
+		}
+	})
+}
