@@ -26,16 +26,30 @@ func DefaultOptions() Options { return Options{RelevanceLevel: 1} }
 // ErrNoQueries is returned when no run query has qrels (trec_eval exit 7).
 var ErrNoQueries = errors.New("treceval: no queries with both results and relevance info")
 
-// Evaluate scores run against qrels with the measures from ParseMeasures
-// and writes trec_eval's report to w: with opts.PerQuery, each evaluated
-// query's lines (queries in byte-wise id order, measures in table order),
-// then the "all" lines unless opts.NoSummary.
-func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	nvals := 0
+// Report is a computed evaluation: every evaluated query's values and the
+// summary, in the layout of Names.
+type Report struct {
+	// Names of the values, in trec_eval's output order ("P_10", "map", ...).
+	Names []string
+	// Queries evaluated (run queries with qrels), in byte-wise id order.
+	Queries []string
+	// PerQuery[i] holds the values of Queries[i], aligned with Names.
+	PerQuery [][]float64
+	// All holds the summary values, aligned with Names.
+	All []float64
+
+	measures []*Measure
+	runID    string
+}
+
+// Compute scores run against qrels with the measures from ParseMeasures.
+// It returns ErrNoQueries when no run query has qrels.
+func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, error) {
+	rep := &Report{measures: ms, runID: run.RunID}
 	for _, m := range ms {
-		nvals += len(m.names)
+		rep.Names = append(rep.Names, m.names...)
 	}
+	nvals := len(rep.Names)
 	qids := make([]string, 0, len(run.Queries))
 	for qid := range run.Queries {
 		qids = append(qids, qid)
@@ -43,9 +57,7 @@ func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) 
 	sort.Strings(qids)
 
 	accum := make([]float64, nvals)
-	vals := make([]float64, nvals)
 	var ev evaluator
-	numQ := 0
 	for _, qid := range qids {
 		judged, ok := qrels.Queries[qid]
 		if !ok {
@@ -53,9 +65,9 @@ func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) 
 		}
 		rr, err := ev.resRels(qrels, run, qid, judged, run.Queries[qid], opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		clear(vals)
+		vals := make([]float64, nvals)
 		for _, m := range ms {
 			if m.def.calc != nil {
 				m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
@@ -64,20 +76,12 @@ func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) 
 		for i, v := range vals {
 			accum[i] += v
 		}
-		if opts.PerQuery {
-			for _, m := range ms {
-				if !m.def.printSingle {
-					continue
-				}
-				for j, name := range m.names {
-					writeLine(bw, name, qid, m.def.kind, vals[m.offset+j])
-				}
-			}
-		}
-		numQ++
+		rep.Queries = append(rep.Queries, qid)
+		rep.PerQuery = append(rep.PerQuery, vals)
 	}
+	numQ := len(rep.Queries)
 	if numQ == 0 {
-		return ErrNoQueries
+		return nil, ErrNoQueries
 	}
 	denom := numQ
 	if opts.Complete {
@@ -103,18 +107,49 @@ func Evaluate(qrels *Qrels, run *Run, ms []*measure, opts Options, w io.Writer) 
 			}
 			a[0] = math.Exp(sum / float64(denom))
 		}
-		if opts.NoSummary {
-			continue
+	}
+	rep.All = accum
+	return rep, nil
+}
+
+// Write prints the report as trec_eval does: with perQuery (-q) each
+// query's lines, measures in table order, then the "all" lines unless
+// noSummary (-n).
+func (r *Report) Write(w io.Writer, perQuery, noSummary bool) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if perQuery {
+		for i, qid := range r.Queries {
+			for _, m := range r.measures {
+				if !m.def.printSingle {
+					continue
+				}
+				for j, name := range m.names {
+					writeLine(bw, name, qid, m.def.kind, r.PerQuery[i][m.offset+j])
+				}
+			}
 		}
-		if m.def.kind == kindRunID {
-			fmt.Fprintf(bw, "%-22s\t%s\t%s\n", "runid", "all", run.RunID)
-			continue
-		}
-		for j, name := range m.names {
-			writeLine(bw, name, "all", m.def.kind, a[j])
+	}
+	if !noSummary {
+		for _, m := range r.measures {
+			if m.def.kind == kindRunID {
+				fmt.Fprintf(bw, "%-22s\t%s\t%s\n", "runid", "all", r.runID)
+				continue
+			}
+			for j, name := range m.names {
+				writeLine(bw, name, "all", m.def.kind, r.All[m.offset+j])
+			}
 		}
 	}
 	return bw.Flush()
+}
+
+// Evaluate computes the report and writes it to w (see Compute, Write).
+func Evaluate(qrels *Qrels, run *Run, ms []*Measure, opts Options, w io.Writer) error {
+	rep, err := Compute(qrels, run, ms, opts)
+	if err != nil {
+		return err
+	}
+	return rep.Write(w, opts.PerQuery, opts.NoSummary)
 }
 
 // countPositive counts judgments with rel > 0 over all qrels queries (what

@@ -63,7 +63,7 @@ type measureDef struct {
 	defLong     []int64
 	defFloat    []float64
 	printSingle bool
-	calc        func(rr *resRels, level int64, m *measure, vals []float64)
+	calc        func(rr *resRels, level int64, m *Measure, vals []float64)
 }
 
 var defaultCuts = []int64{5, 10, 15, 20, 30, 100, 200, 500, 1000}
@@ -72,10 +72,10 @@ var defaultCuts = []int64{5, 10, 15, 20, 30, 100, 200, 500, 1000}
 // its order (which is the output order).
 var table = []*measureDef{
 	{name: "runid", kind: kindRunID},
-	{name: "num_q", kind: kindLong, avg: avgNumQ, calc: func(rr *resRels, _ int64, _ *measure, v []float64) { v[0] = 1 }},
-	{name: "num_ret", kind: kindLong, avg: avgSum, printSingle: true, calc: func(rr *resRels, _ int64, _ *measure, v []float64) { v[0] = float64(rr.numRet) }},
-	{name: "num_rel", kind: kindLong, avg: avgNumRel, printSingle: true, calc: func(rr *resRels, _ int64, _ *measure, v []float64) { v[0] = float64(rr.numRel) }},
-	{name: "num_rel_ret", kind: kindLong, avg: avgSum, printSingle: true, calc: func(rr *resRels, _ int64, _ *measure, v []float64) { v[0] = float64(rr.numRelRet) }},
+	{name: "num_q", kind: kindLong, avg: avgNumQ, calc: func(rr *resRels, _ int64, _ *Measure, v []float64) { v[0] = 1 }},
+	{name: "num_ret", kind: kindLong, avg: avgSum, printSingle: true, calc: func(rr *resRels, _ int64, _ *Measure, v []float64) { v[0] = float64(rr.numRet) }},
+	{name: "num_rel", kind: kindLong, avg: avgNumRel, printSingle: true, calc: func(rr *resRels, _ int64, _ *Measure, v []float64) { v[0] = float64(rr.numRel) }},
+	{name: "num_rel_ret", kind: kindLong, avg: avgSum, printSingle: true, calc: func(rr *resRels, _ int64, _ *Measure, v []float64) { v[0] = float64(rr.numRelRet) }},
 	{name: "map", printSingle: true, calc: calcMap},
 	{name: "gm_map", avg: avgGeo, calc: calcGmMap},
 	{name: "Rprec", printSingle: true, calc: calcRprec},
@@ -96,8 +96,9 @@ var nicknames = map[string][]string{
 	"official": {"runid", "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank", "iprec_at_recall", "P"},
 }
 
-// measure is a requested measure with its parameters resolved.
-type measure struct {
+// Measure is a requested trec_eval measure with its parameters resolved;
+// build them with ParseMeasures.
+type Measure struct {
 	def    *measureDef
 	cuts   []int64   // paramLongCuts, ascending
 	fcuts  []float64 // paramFloatCuts, ascending
@@ -110,7 +111,7 @@ type measure struct {
 // table order. As in trec_eval, when a measure is given parameters twice
 // the first wins, cutoffs are sorted and must be positive and distinct.
 // No argument at all means "official".
-func ParseMeasures(args []string) ([]*measure, error) {
+func ParseMeasures(args []string) ([]*Measure, error) {
 	if len(args) == 0 {
 		args = []string{"official"}
 	}
@@ -137,13 +138,13 @@ func ParseMeasures(args []string) ([]*measure, error) {
 		}
 		marked[name] = true
 	}
-	var out []*measure
+	var out []*Measure
 	offset := 0
 	for _, def := range table {
 		if !marked[def.name] {
 			continue
 		}
-		m := &measure{def: def}
+		m := &Measure{def: def}
 		p, hasParam := params[def.name]
 		switch def.params {
 		case paramLongCuts:
@@ -228,7 +229,7 @@ func floatCutoffs(p string) ([]float64, error) {
 // order of floating-point operations. vals holds the measure's slots,
 // zeroed.
 
-func calcMap(rr *resRels, level int64, _ *measure, v []float64) {
+func calcMap(rr *resRels, level int64, _ *Measure, v []float64) {
 	var sum float64
 	var relSoFar int64
 	for i, rel := range rr.rels {
@@ -242,7 +243,7 @@ func calcMap(rr *resRels, level int64, _ *measure, v []float64) {
 	}
 }
 
-func calcGmMap(rr *resRels, level int64, m *measure, v []float64) {
+func calcGmMap(rr *resRels, level int64, m *Measure, v []float64) {
 	var sum float64
 	var relSoFar int64
 	for i, rel := range rr.rels {
@@ -257,7 +258,7 @@ func calcGmMap(rr *resRels, level int64, m *measure, v []float64) {
 	v[0] = math.Log(max(sum, minGeoMean))
 }
 
-func calcRprec(rr *resRels, level int64, _ *measure, v []float64) {
+func calcRprec(rr *resRels, level int64, _ *Measure, v []float64) {
 	n := min(rr.numRet, rr.numRel)
 	if n == 0 {
 		return
@@ -271,7 +272,7 @@ func calcRprec(rr *resRels, level int64, _ *measure, v []float64) {
 	v[0] = float64(relSoFar) / float64(rr.numRel)
 }
 
-func calcBpref(rr *resRels, level int64, _ *measure, v []float64) {
+func calcBpref(rr *resRels, level int64, _ *Measure, v []float64) {
 	var numNonrel int64
 	for j := int64(0); j < level && j < int64(len(rr.relLevels)); j++ {
 		numNonrel += rr.relLevels[j]
@@ -299,7 +300,7 @@ func calcBpref(rr *resRels, level int64, _ *measure, v []float64) {
 	v[0] = bpref
 }
 
-func calcRecipRank(rr *resRels, level int64, _ *measure, v []float64) {
+func calcRecipRank(rr *resRels, level int64, _ *Measure, v []float64) {
 	for i, rel := range rr.rels {
 		if rel >= level {
 			v[0] = 1.0 / float64(i+1)
@@ -308,7 +309,7 @@ func calcRecipRank(rr *resRels, level int64, _ *measure, v []float64) {
 	}
 }
 
-func calcIprec(rr *resRels, level int64, m *measure, v []float64) {
+func calcIprec(rr *resRels, level int64, m *Measure, v []float64) {
 	cuts := make([]int64, len(m.fcuts))
 	for i, p := range m.fcuts {
 		cuts[i] = int64(p*float64(rr.numRel) + 0.9)
@@ -357,7 +358,7 @@ func cutLoop(rr *resRels, cuts []int64, step func(i int, rel int64), emit func(c
 	}
 }
 
-func calcP(rr *resRels, level int64, m *measure, v []float64) {
+func calcP(rr *resRels, level int64, m *Measure, v []float64) {
 	var relSoFar int64
 	ci := 0
 	for i, rel := range rr.rels {
@@ -376,7 +377,7 @@ func calcP(rr *resRels, level int64, m *measure, v []float64) {
 	}
 }
 
-func calcRecall(rr *resRels, level int64, m *measure, v []float64) {
+func calcRecall(rr *resRels, level int64, m *Measure, v []float64) {
 	if rr.numRel == 0 {
 		return
 	}
@@ -390,7 +391,7 @@ func calcRecall(rr *resRels, level int64, m *measure, v []float64) {
 		func(ci int) { v[ci] = float64(relSoFar) / float64(rr.numRel) })
 }
 
-func calcSuccess(rr *resRels, level int64, m *measure, v []float64) {
+func calcSuccess(rr *resRels, level int64, m *Measure, v []float64) {
 	var relSoFar int64
 	cutLoop(rr, m.cuts,
 		func(_ int, rel int64) {
@@ -405,7 +406,7 @@ func calcSuccess(rr *resRels, level int64, m *measure, v []float64) {
 		})
 }
 
-func calcMapCut(rr *resRels, level int64, m *measure, v []float64) {
+func calcMapCut(rr *resRels, level int64, m *Measure, v []float64) {
 	if rr.numRel == 0 {
 		return
 	}
@@ -421,7 +422,7 @@ func calcMapCut(rr *resRels, level int64, m *measure, v []float64) {
 		func(ci int) { v[ci] = sum / float64(rr.numRel) })
 }
 
-func calcNDCGCut(rr *resRels, _ int64, m *measure, v []float64) {
+func calcNDCGCut(rr *resRels, _ int64, m *Measure, v []float64) {
 	var sum float64
 	cutLoop(rr, m.cuts,
 		func(i int, rel int64) {
@@ -462,7 +463,7 @@ func calcNDCGCut(rr *resRels, _ int64, m *measure, v []float64) {
 }
 
 // calcNDCG is trec_eval's ndcg with default gains (gain = relevance level).
-func calcNDCG(rr *resRels, _ int64, _ *measure, v []float64) {
+func calcNDCG(rr *resRels, _ int64, _ *Measure, v []float64) {
 	// Gains sorted increasing are the levels 0..numRelLevels-1 themselves.
 	gainOf := func(rel int64) float64 {
 		if rel >= 0 && rel < int64(rr.numRelLevels) {
