@@ -1,0 +1,553 @@
+// Package harness is the evaluation engine: for each task it loads the
+// datasets, encodes queries and corpus (batched, length-sorted, through the
+// on-disk embedding cache), runs exact top-k search, scores the run with
+// trec_eval semantics and writes MTEB-compatible result files plus our
+// extras (per-language scores, MRC, alignment, uniformity, language
+// preference).
+//
+// The mental model is a pipeline per (task, dataset):
+//
+//	Task.Load -> encode(queries), encode(corpus) -> search.Normalized ->
+//	search.Search (depth 1000) -> metrics.Evaluate -> TaskResult + Extras
+//
+// A task whose result file exists is read back, not recomputed, unless
+// Options.Overwrite; the embedding cache makes a recomputation (or a run
+// interrupted half-way through a corpus) cost only the texts not yet
+// encoded.
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/harness/cache"
+	"github.com/mimo-mlir/mimo/harness/metrics"
+	"github.com/mimo-mlir/mimo/harness/progress"
+	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+// Outcome is what Evaluate produced (or found) for one task.
+type Outcome struct {
+	Task   tasks.Metadata
+	Result TaskResult
+	// Extras is nil when a reused result has no extras file beside it.
+	Extras *Extras
+	// Path is the MTEB result file.
+	Path string
+	// Reused is true when the result file existed and was read back.
+	Reused bool
+}
+
+// MRCKs and PreferenceKs are the cutoffs of the fairness measures in Extras.
+var (
+	MRCKs        = []int{10, 20}
+	PreferenceKs = []int{10, 20}
+)
+
+// Evaluate runs enc on every task and returns one Outcome per task, in
+// order. Results are written under opts.OutputDir as they complete, so an
+// error part-way keeps the finished tasks (and the cached embeddings of the
+// unfinished one).
+func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts Options) ([]Outcome, error) {
+	if err := opts.Validate(len(ts)); err != nil {
+		return nil, err
+	}
+	if enc == nil {
+		return nil, errors.New("harness: nil encoder")
+	}
+	id := enc.Identity()
+	if enc.Dim() <= 0 {
+		return nil, fmt.Errorf("harness: encoder %s reports dimension %d", id.Name, enc.Dim())
+	}
+	ev := &evaluator{enc: enc, id: id, dim: enc.Dim(), opts: opts, runPaths: map[string]string{}}
+	if !opts.NoCache {
+		c, err := cache.Open(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+		defer c.Close()
+		ev.cache = c
+	}
+	dir := ModelDir(opts.OutputDir, id)
+	var outs []Outcome
+	wroteMeta := false
+	for _, t := range ts {
+		if err := ctx.Err(); err != nil {
+			return outs, fmt.Errorf("harness: %w", err)
+		}
+		out, err := ev.task(ctx, t, dir)
+		if err != nil {
+			return outs, fmt.Errorf("harness: task %s: %w", t.Metadata().Name, err)
+		}
+		if !out.Reused && !wroteMeta {
+			if err := writeJSON(ModelMetaPath(dir), ev.modelMeta()); err != nil {
+				return outs, fmt.Errorf("harness: %w", err)
+			}
+			wroteMeta = true
+		}
+		outs = append(outs, out)
+	}
+	if ev.cache != nil {
+		if err := ev.cache.Flush(); err != nil {
+			return outs, fmt.Errorf("harness: %w", err)
+		}
+	}
+	return outs, nil
+}
+
+type evaluator struct {
+	enc      adapters.Encoder
+	id       adapters.Identity
+	dim      int
+	opts     Options
+	cache    *cache.Cache
+	runPaths map[string]string // run file path -> dataset that wrote it
+}
+
+func (ev *evaluator) logf(format string, args ...any) {
+	fmt.Fprintf(ev.opts.Progress, format+"\n", args...)
+}
+
+func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcome, error) {
+	meta := t.Metadata()
+	path := ResultPath(dir, meta.Name)
+	xpath := ExtrasPath(dir, meta.Name)
+	if !ev.opts.Overwrite {
+		ok, err := exists(path)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if ok {
+			r, err := ReadResult(path)
+			if err != nil {
+				return Outcome{}, err
+			}
+			out := Outcome{Task: meta, Result: r, Path: path, Reused: true}
+			if ok, _ := exists(xpath); ok {
+				x, err := ReadExtras(xpath)
+				if err != nil {
+					return Outcome{}, err
+				}
+				out.Extras = &x
+			}
+			ev.logf("%s: reusing %s (pass --overwrite to recompute)", meta.Name, path)
+			return out, nil
+		}
+	}
+
+	start := time.Now()
+	dss, err := t.Load(ctx, tasks.LoadOptions{Langs: ev.opts.Langs})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("load: %w", err)
+	}
+	if len(dss) == 0 {
+		return Outcome{}, errors.New("load: no dataset (check --langs)")
+	}
+	res := TaskResult{
+		DatasetRevision: meta.Revision,
+		TaskName:        meta.Name,
+		MTEBVersion:     MTEBVersion,
+		Scores:          map[string][]map[string]any{},
+	}
+	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta)}
+	for _, ds := range dss {
+		scores, sx, err := ev.dataset(ctx, meta, ds)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("split %s, subset %s: %w", sx.Split, sx.Subset, err)
+		}
+		res.Scores[sx.Split] = append(res.Scores[sx.Split], scores)
+		x.Subsets = append(x.Subsets, sx)
+	}
+	res.EvaluationTime = time.Since(start).Seconds()
+	// Extras first: the MTEB file is the "task done" marker.
+	if err := writeJSON(xpath, x); err != nil {
+		return Outcome{}, err
+	}
+	if err := writeJSON(path, res); err != nil {
+		return Outcome{}, err
+	}
+	ev.logf("%s: %s = %.5f (%.1fs) -> %s", meta.Name, meta.MainScore, meanMain(res), res.EvaluationTime, path)
+	return Outcome{Task: meta, Result: res, Extras: &x, Path: path}, nil
+}
+
+func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {
+	var enc map[string]any
+	if b, err := json.Marshal(ev.id); err == nil {
+		_ = json.Unmarshal(b, &enc)
+	}
+	dtype := ev.id.Dtype
+	if dtype == "" {
+		dtype = "float32"
+	}
+	return RunSettings{
+		DatasetRevision: meta.Revision,
+		DatasetSource:   meta.Source,
+		Encoder:         enc,
+		BatchSize:       ev.opts.BatchSize,
+		Dtype:           dtype,
+		MaxLength:       ev.id.MaxLength,
+		Prompts: map[string]string{
+			string(adapters.RoleQuery):    ev.id.PromptFor(adapters.RoleQuery, meta.Name),
+			string(adapters.RoleDocument): ev.id.PromptFor(adapters.RoleDocument, meta.Name),
+		},
+		Langs:       ev.opts.Langs,
+		Depth:       ev.opts.Depth,
+		MimoVersion: Version,
+	}
+}
+
+func (ev *evaluator) modelMeta() ModelMeta {
+	rev := ev.id.Revision
+	if rev == "" {
+		rev = NoRevision
+	}
+	m := ModelMeta{
+		Name:             ev.id.Name,
+		Revision:         rev,
+		Languages:        []string{},
+		EmbedDim:         ev.dim,
+		SimilarityFnName: "cosine",
+		Framework:        []string{"mimo"},
+	}
+	if ev.id.MaxLength > 0 {
+		ml := ev.id.MaxLength
+		m.MaxTokens = &ml
+	}
+	return m
+}
+
+// dataset evaluates one (split, subset). sx.Split and sx.Subset are set
+// even on error, for the message.
+func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (map[string]any, SubsetExtras, error) {
+	sx := SubsetExtras{Split: ds.Split, Subset: ds.Subset, Skipped: ds.Skipped}
+	if sx.Split == "" {
+		sx.Split = "test"
+	}
+	if sx.Subset == "" {
+		sx.Subset = "default"
+	}
+	if len(ds.Queries) == 0 {
+		return nil, sx, errors.New("no queries (check --langs)")
+	}
+	if len(ds.Corpus) == 0 {
+		return nil, sx, errors.New("empty corpus (check --langs)")
+	}
+	qids, qtexts, qrow := make([]string, len(ds.Queries)), make([]string, len(ds.Queries)), map[string]int{}
+	for i, q := range ds.Queries {
+		if _, dup := qrow[q.ID]; dup {
+			return nil, sx, fmt.Errorf("query id %q appears twice", q.ID)
+		}
+		qids[i], qtexts[i], qrow[q.ID] = q.ID, q.Text, i
+	}
+	dids, dtexts, drow := make([]string, len(ds.Corpus)), make([]string, len(ds.Corpus)), map[string]int{}
+	for i, d := range ds.Corpus {
+		if _, dup := drow[d.ID]; dup {
+			return nil, sx, fmt.Errorf("document id %q appears twice", d.ID)
+		}
+		dids[i], dtexts[i], drow[d.ID] = d.ID, d.Text, i
+	}
+	sx.NQueries, sx.NCorpus = len(qids), len(dids)
+	for _, m := range ds.Qrels {
+		sx.NQrels += len(m)
+	}
+
+	qv, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts)
+	if err != nil {
+		return nil, sx, err
+	}
+	dv, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts)
+	if err != nil {
+		return nil, sx, err
+	}
+	qm, err := search.Normalized(qids, qv, ev.dim)
+	if err != nil {
+		return nil, sx, fmt.Errorf("query %w", err)
+	}
+	dm, err := search.Normalized(dids, dv, ev.dim)
+	if err != nil {
+		return nil, sx, fmt.Errorf("document %w", err)
+	}
+	qv, dv = nil, nil
+
+	hits, err := search.Search(ctx, qm, dm, search.TieOrder(dids), search.Options{K: ev.opts.Depth})
+	if err != nil {
+		return nil, sx, err
+	}
+	run := make(metrics.Run, len(hits))
+	for i, hs := range hits {
+		list := make([]metrics.Scored, len(hs))
+		for r, h := range hs {
+			list[r] = metrics.Scored{ID: dids[h.Doc], Score: h.Score}
+		}
+		run[qids[i]] = list
+	}
+	if ev.opts.RunFile != "" {
+		if err := ev.writeRun(meta.Name, sx.Split, sx.Subset, qids, run); err != nil {
+			return nil, sx, err
+		}
+	}
+
+	perQuery, err := metrics.Evaluate(ds.Qrels, run, ev.opts.Ks, metrics.Options{})
+	if err != nil {
+		return nil, sx, err
+	}
+	avg := metrics.Average(perQuery)
+	main, ok := avg[meta.MainScore]
+	if !ok {
+		return nil, sx, fmt.Errorf("main score %q is not among the computed scores (cutoffs %v)", meta.MainScore, ev.opts.Ks)
+	}
+	scores := make(map[string]any, len(avg)+3)
+	for k, v := range avg {
+		scores[k] = v
+	}
+	// []any, the shape JSON decoding gives, so that a fresh result and one
+	// read back from disk compare equal.
+	langs := make([]any, len(ds.Languages))
+	for i, l := range ds.Languages {
+		langs[i] = l
+	}
+	scores["main_score"] = main
+	scores["hf_subset"] = sx.Subset
+	scores["languages"] = langs
+
+	// Per query language.
+	byLang := map[string]map[string]map[string]float64{}
+	for qid, s := range perQuery {
+		l := ds.Queries[qrow[qid]].Lang
+		if l == "" {
+			l = "unknown"
+		}
+		if byLang[l] == nil {
+			byLang[l] = map[string]map[string]float64{}
+		}
+		byLang[l][qid] = s
+	}
+	sx.ByQueryLang = map[string]map[string]float64{}
+	for l, m := range byLang {
+		sx.ByQueryLang[l] = metrics.Average(m)
+	}
+
+	// Rank consistency over parallel queries.
+	groups := map[string]map[string]string{}
+	multi := false
+	for _, q := range ds.Queries {
+		if q.Group == "" {
+			continue
+		}
+		if groups[q.Group] == nil {
+			groups[q.Group] = map[string]string{}
+		}
+		groups[q.Group][q.Lang] = q.ID
+		multi = multi || len(groups[q.Group]) > 1
+	}
+	if multi {
+		sim := func(qid, docID string) (float32, error) {
+			qi, ok := qrow[qid]
+			if !ok {
+				return 0, fmt.Errorf("unknown query %q", qid)
+			}
+			di, ok := drow[docID]
+			if !ok {
+				return 0, fmt.Errorf("unknown document %q", docID)
+			}
+			return search.Dot(qm.Row(qi), dm.Row(di)), nil
+		}
+		sx.MRC = map[string]map[string]float64{}
+		for _, k := range MRCKs {
+			per, mean, err := metrics.MRC(groups, run, k, sim)
+			if err != nil {
+				return nil, sx, err
+			}
+			if per == nil {
+				per = map[string]float64{}
+			}
+			per["mean"] = mean
+			sx.MRC[fmt.Sprintf("mrc_at_%d", k)] = per
+		}
+	}
+
+	// Geometry of the corpus.
+	rows := make([][]float32, dm.Rows)
+	for i := range rows {
+		rows[i] = dm.Row(i)
+	}
+	byGroup := map[string][][]float32{}
+	var gorder []string
+	for i, d := range ds.Corpus {
+		if d.Group == "" {
+			continue
+		}
+		if _, ok := byGroup[d.Group]; !ok {
+			gorder = append(gorder, d.Group)
+		}
+		byGroup[d.Group] = append(byGroup[d.Group], rows[i])
+	}
+	var parallel [][][]float32
+	for _, g := range gorder {
+		if len(byGroup[g]) > 1 {
+			parallel = append(parallel, byGroup[g])
+		}
+	}
+	if len(parallel) > 0 {
+		sx.Alignment = finite(metrics.Alignment(parallel))
+	}
+	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, 1))
+
+	// Language preference.
+	qlang, dlang := map[string]string{}, map[string]string{}
+	for _, q := range ds.Queries {
+		qlang[q.ID] = q.Lang
+	}
+	anyLang := false
+	for _, d := range ds.Corpus {
+		dlang[d.ID] = d.Lang
+		anyLang = anyLang || d.Lang != ""
+	}
+	if anyLang {
+		sx.LangPreference = map[string]map[string]map[string]float64{}
+		for _, k := range PreferenceKs {
+			sx.LangPreference[fmt.Sprintf("at_%d", k)] = metrics.LangPreference(run, qlang, dlang, k)
+		}
+	}
+	return scores, sx, nil
+}
+
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// encode returns one vector per text: cached ones from the cache, the rest
+// from the encoder, deduplicated, longest first (less padding per batch),
+// each batch added to the cache as soon as it is encoded so an interrupted
+// run resumes where it stopped. Every vector is checked (dimension, NaN,
+// Inf, zero norm); a bad one is an error naming the text's id.
+func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string, ids, texts []string) ([][]float32, error) {
+	key := cache.Key{Model: ev.id.Key(), Role: string(role), Prompt: ev.id.PromptFor(role, task)}
+	vecs := make([][]float32, len(texts))
+	var miss []int
+	if ev.cache != nil {
+		var err error
+		if vecs, miss, err = ev.cache.Get(key, texts); err != nil {
+			return nil, err
+		}
+	} else {
+		miss = make([]int, len(texts))
+		for i := range miss {
+			miss[i] = i
+		}
+	}
+	// Deduplicate: first index per distinct text, and the others it serves.
+	first := map[string]int{}
+	dups := map[int][]int{}
+	var todo []int
+	for _, i := range miss {
+		if f, ok := first[texts[i]]; ok {
+			dups[f] = append(dups[f], i)
+			continue
+		}
+		first[texts[i]] = i
+		todo = append(todo, i)
+	}
+	sort.SliceStable(todo, func(a, b int) bool { return len(texts[todo[a]]) > len(texts[todo[b]]) })
+
+	if len(todo) > 0 {
+		ev.logf("%s: encoding %d %ss (%d cached)", task, len(todo), role, len(texts)-len(miss))
+	}
+	bar := progress.New(ev.opts.Progress, len(todo), fmt.Sprintf("%s %ss", task, role))
+	defer bar.Finish()
+	bs := ev.opts.BatchSize
+	batch := make([]string, 0, bs)
+	for s := 0; s < len(todo); s += bs {
+		idx := todo[s:min(s+bs, len(todo))]
+		batch = batch[:0]
+		for _, i := range idx {
+			batch = append(batch, texts[i])
+		}
+		out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
+		if err != nil {
+			return nil, fmt.Errorf("encode %ss %q..%q: %w", role, ids[idx[0]], ids[idx[len(idx)-1]], err)
+		}
+		if len(out) != len(batch) {
+			return nil, fmt.Errorf("encode %ss %q..%q: encoder returned %d vectors for %d texts", role, ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
+		}
+		for j, v := range out {
+			if err := search.Check(v, ev.dim); err != nil {
+				return nil, fmt.Errorf("%s %q: %w", role, ids[idx[j]], err)
+			}
+		}
+		if ev.cache != nil {
+			if err := ev.cache.Put(key, batch, out); err != nil {
+				return nil, err
+			}
+		}
+		for j, i := range idx {
+			vecs[i] = out[j]
+			for _, d := range dups[i] {
+				vecs[d] = out[j]
+			}
+		}
+		bar.Add(len(idx))
+	}
+	return vecs, nil
+}
+
+func (ev *evaluator) writeRun(task, split, subset string, qids []string, run metrics.Run) error {
+	path := runPath(ev.opts.RunFile, task, split, subset)
+	who := task + "/" + split + "/" + subset
+	if prev, ok := ev.runPaths[path]; ok {
+		return fmt.Errorf("run file %s would hold both %s and %s: put {task}, {split} or {subset} in the run file name", path, prev, who)
+	}
+	ev.runPaths[path] = who
+	tag := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\n' {
+			return '_'
+		}
+		return r
+	}, ev.id.Name)
+	if tag == "" {
+		tag = "mimo"
+	}
+	sorted := slices.Clone(qids)
+	sort.Strings(sorted)
+	return writeAtomicFunc(path, func(w *bufio.Writer) error {
+		for _, q := range sorted {
+			for r, d := range run[q] {
+				if _, err := w.WriteString(RunLine(q, d.ID, r+1, d.Score, tag) + "\n"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// meanMain is the mean of main_score over a result's subsets.
+func meanMain(r TaskResult) float64 {
+	var sum float64
+	var n int
+	for _, list := range r.Scores {
+		for _, s := range list {
+			if v, ok := s["main_score"].(float64); ok {
+				sum += v
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}

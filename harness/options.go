@@ -1,0 +1,113 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/mimo-mlir/mimo/harness/cache"
+	"github.com/mimo-mlir/mimo/harness/metrics"
+	"github.com/mimo-mlir/mimo/harness/search"
+)
+
+// Version is written into results as mimo_version.
+const Version = "0.1.0"
+
+// MTEBVersion is written as mteb_version: the MTEB result format (v2 score
+// names) the files follow.
+const MTEBVersion = "2.0.0"
+
+// NoRevision is MTEB's folder name for a model without a revision.
+const NoRevision = "no_revision_available"
+
+// Options configure Evaluate. The zero value is not valid: OutputDir is
+// required. Fill the rest or leave it zero for the defaults; Evaluate calls
+// Validate.
+type Options struct {
+	// OutputDir is the results root: files go to
+	// OutputDir/<org>__<model>/<revision>/<Task>.json.
+	OutputDir string
+	// BatchSize is the number of texts per Encode call (default 32).
+	BatchSize int
+	// Overwrite recomputes tasks whose result file exists (default: reuse).
+	Overwrite bool
+	// Langs keeps only queries and documents in these languages (nil: all).
+	Langs []string
+	// Depth is the number of documents retrieved per query (default 1000).
+	Depth int
+	// Ks are the metric cutoffs (default metrics.DefaultKs). Cutoffs above
+	// Depth are an error.
+	Ks []int
+	// RunFile, when set, is where the TREC run of each evaluated dataset is
+	// written ("qid Q0 docid rank score tag"). "{task}", "{split}" and
+	// "{subset}" in it are replaced; with several tasks "{task}" is
+	// required, and two datasets landing on one path are an error.
+	RunFile string
+	// CacheDir is the embedding cache root (default cache.DefaultDir()).
+	CacheDir string
+	// NoCache disables the embedding cache.
+	NoCache bool
+	// Progress receives progress bars (drawn only on a terminal) and one
+	// line per task; nil means os.Stderr. Use io.Discard for silence.
+	Progress io.Writer
+	// UniformityPairs caps the document pairs uniformity is computed over;
+	// larger corpora are sampled (default 1,000,000).
+	UniformityPairs int
+}
+
+// Validate fills defaults and checks the options; nTasks is how many tasks
+// will be evaluated (for the RunFile rule).
+func (o *Options) Validate(nTasks int) error {
+	var errs []error
+	if strings.TrimSpace(o.OutputDir) == "" {
+		errs = append(errs, errors.New("output directory is empty"))
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 32
+	} else if o.BatchSize < 0 {
+		errs = append(errs, fmt.Errorf("batch size %d is negative", o.BatchSize))
+	}
+	if o.Depth == 0 {
+		o.Depth = search.DefaultDepth
+	} else if o.Depth < 0 {
+		errs = append(errs, fmt.Errorf("depth %d is negative", o.Depth))
+	}
+	if len(o.Ks) == 0 {
+		o.Ks = slices.Clone(metrics.DefaultKs)
+	}
+	for _, k := range o.Ks {
+		if k <= 0 {
+			errs = append(errs, fmt.Errorf("cutoff k=%d is not positive", k))
+		} else if o.Depth > 0 && k > o.Depth {
+			errs = append(errs, fmt.Errorf("cutoff k=%d exceeds the search depth %d", k, o.Depth))
+		}
+	}
+	for _, l := range o.Langs {
+		if strings.TrimSpace(l) == "" || strings.ContainsAny(l, ", ") {
+			errs = append(errs, fmt.Errorf("language %q is not a language code", l))
+		}
+	}
+	if o.RunFile != "" && nTasks > 1 && !strings.Contains(o.RunFile, "{task}") {
+		errs = append(errs, fmt.Errorf("run file %q: with %d tasks it must contain {task}", o.RunFile, nTasks))
+	}
+	if !o.NoCache && o.CacheDir == "" {
+		d, err := cache.DefaultDir()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		o.CacheDir = d
+	}
+	if o.Progress == nil {
+		o.Progress = os.Stderr
+	}
+	if o.UniformityPairs == 0 {
+		o.UniformityPairs = 1_000_000
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("harness options: %w", err)
+	}
+	return nil
+}
