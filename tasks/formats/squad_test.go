@@ -1,0 +1,109 @@
+package formats
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// squadGolden decodes the golden file, whose keys are the Go field names
+// (so it checks the JSON tags of the SQuAD types rather than reusing them).
+func squadGolden(t *testing.T) *SQuAD {
+	t.Helper()
+	data, err := os.ReadFile("testdata/squad.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		Text        string
+		AnswerStart int
+	}
+	type qa struct {
+		ID, Question string
+		Answers      []answer
+	}
+	type para struct {
+		Context string
+		QAs     []qa
+	}
+	type article struct {
+		Title      string
+		Paragraphs []para
+	}
+	var g struct {
+		Version string
+		Data    []article
+	}
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	out := &SQuAD{Version: g.Version}
+	for _, a := range g.Data {
+		art := SQuADArticle{Title: a.Title}
+		for _, p := range a.Paragraphs {
+			par := SQuADParagraph{Context: p.Context, QAs: []SQuADQA{}}
+			for _, q := range p.QAs {
+				sq := SQuADQA{ID: q.ID, Question: q.Question, Answers: []SQuADAnswer{}}
+				for _, an := range q.Answers {
+					sq.Answers = append(sq.Answers, SQuADAnswer(an))
+				}
+				par.QAs = append(par.QAs, sq)
+			}
+			art.Paragraphs = append(art.Paragraphs, par)
+		}
+		out.Data = append(out.Data, art)
+	}
+	return out
+}
+
+func TestReadSQuAD(t *testing.T) {
+	data, err := os.ReadFile("testdata/squad.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := squadGolden(t)
+	for _, tc := range []struct{ name, in string }{
+		{"plain", string(data)},
+		{"gzip", gz(t, string(data))},
+		{"BOM and trailing newline", "\ufeff" + string(data) + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ReadSQuAD(strings.NewReader(tc.in), "xquad.de.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadSQuADErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, wantMsg string }{
+		{"not JSON", `{"data": [`, "s.json: decoding SQuAD JSON"},
+		{"wrong type", `{"data": [{"title": 3}]}`, "s.json: decoding SQuAD JSON"},
+		{"no articles", `{"version": "1.1", "data": []}`, `s.json: no articles under "data"`},
+		{"trailing document", `{"data": [{"paragraphs": []}]} {"data": []}`, "s.json: unexpected data after the JSON document"},
+		{"empty context", `{"data": [{"paragraphs": [{"context": "x", "qas": []}, {"context": "", "qas": []}]}]}`, "s.json: data[0].paragraphs[1]: empty context"},
+		{"empty id", `{"data": [{"paragraphs": [{"context": "x", "qas": [{"id": "", "question": "q"}]}]}]}`, "s.json: data[0].paragraphs[0].qas[0]: empty id"},
+		{"empty question", `{"data": [{"paragraphs": [{"context": "x", "qas": [{"id": "a", "question": ""}]}]}]}`, `s.json: data[0].paragraphs[0].qas[0] (id "a"): empty question`},
+		{"duplicate id", `{"data": [{"paragraphs": [{"context": "x", "qas": [{"id": "a", "question": "q"}]}]}, {"paragraphs": [{"context": "y", "qas": [{"id": "a", "question": "q"}]}]}]}`,
+			`s.json: data[1].paragraphs[0].qas[0]: id "a" already used at data[0].paragraphs[0].qas[0]`},
+		{"negative answer_start", `{"data": [{"paragraphs": [{"context": "x", "qas": [{"id": "a", "question": "q", "answers": [{"text": "x", "answer_start": -1}]}]}]}]}`,
+			`s.json: data[0].paragraphs[0].qas[0].answers[0] (id "a"): negative answer_start -1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadSQuAD(strings.NewReader(tc.in), "s.json")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q does not contain %q", err, tc.wantMsg)
+			}
+		})
+	}
+}
