@@ -1,0 +1,23 @@
+// Command mimo-eval evaluates embedding models on multilingual retrieval
+// tasks and writes MTEB-compatible results. Run `mimo-eval -help` for the
+// flags and examples; the logic lives in github.com/mimo-mlir/mimo/harness/cli.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mimo-mlir/mimo/harness/cli"
+
+	// Task builders register the paper's benchmarks.
+	_ "github.com/mimo-mlir/mimo/tasks/builders"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,342 @@
+// Package cli is the command line of mimo-eval: flag parsing, model and task
+// resolution, and the subcommands (evaluate, score, tasks, stats). The main
+// package only wires os.Args, the standard streams and Ctrl-C into Main, so
+// everything here is testable in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/harness/treceval"
+	"github.com/mimo-mlir/mimo/reports"
+	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/local"
+)
+
+// DefaultModelDir is the shipped default model folder; when it does not
+// exist the default model is the lexical baseline.
+const DefaultModelDir = "adapters/mimo"
+
+// DefaultModel returns the --model default.
+func DefaultModel() string {
+	if st, err := os.Stat(DefaultModelDir); err == nil && st.IsDir() {
+		return DefaultModelDir
+	}
+	return "lexical"
+}
+
+const usageText = `mimo-eval: evaluate embedding models on multilingual retrieval (MLIR).
+
+Usage:
+  mimo-eval [flags]              evaluate --model on --tasks, print a score table
+  mimo-eval score [trec_eval flags] QRELS RUN
+                                 score a TREC run file exactly as trec_eval 9.0.8
+  mimo-eval tasks                list the known tasks
+  mimo-eval stats [--tasks T] [--data-dir D] [--langs L]
+                                 load tasks and count queries, docs and qrels per language
+
+Evaluate writes MTEB-compatible results to OUTPUT/<org>__<model>/<revision>/<Task>.json
+(plus model_meta.json and our extras under .../mimo/<Task>.json). A task whose result
+file already exists is read back, not recomputed, unless --overwrite. Embeddings are
+cached on disk (default $MIMO_CACHE or ~/.cache/mimo/embeddings), so a re-run or an
+interrupted run only encodes what is missing.
+
+Examples:
+  mimo-eval                                   # default model on the embedded mini benchmark
+  mimo-eval --model path/to/model-folder --tasks xquad,belebele
+  mimo-eval --model hf:intfloat/multilingual-e5-small --tasks mlir --langs en,de,zh
+  mimo-eval --model http://localhost:8080 --tasks XQuADRetrieval --batch-size 64
+  mimo-eval --data-dir my-task/ --run-file runs/{task}.run
+                                              # your own BEIR-like folder (queries/corpus/qrels.jsonl)
+  mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADRetrieval.run
+  mimo-eval stats --tasks xquad
+
+Flags:
+`
+
+// Main runs mimo-eval with args (without the program name) and returns the
+// exit status: 0 success, 1 failure, 2 bad usage.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "score":
+			return treceval.Main(args[1:], stdout, stderr)
+		case "tasks":
+			return listTasks(args[1:], stdout, stderr)
+		case "stats":
+			return stats(ctx, args[1:], stdout, stderr)
+		case "help":
+			args = []string{"-help"}
+		}
+	}
+	return evaluate(ctx, args, stdout, stderr)
+}
+
+// evalFlags are the flags of the default action.
+type evalFlags struct {
+	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
+	batchSize, depth, maxLength                                                       int
+	overwrite, noCache                                                                bool
+	tasksSet                                                                          bool
+}
+
+func (f *evalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.model, "model", DefaultModel(), "model: a model folder (with "+adapters.FolderFile+"), hf:org/name[@revision], an embedding server URL, or a registered name such as \"lexical\"")
+	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\" optional) or groups: mlir, miracl, mini, all")
+	fs.StringVar(&f.langs, "langs", "", "comma-separated language codes to keep (e.g. en,de,zh); empty keeps all")
+	fs.StringVar(&f.output, "output", "results", "results folder")
+	fs.IntVar(&f.batchSize, "batch-size", 32, "texts per encoder call")
+	fs.StringVar(&f.dataDir, "data-dir", "", "comma-separated local task folders in the BEIR-like layout (queries.jsonl, corpus.jsonl, qrels.jsonl); replaces --tasks unless --tasks is also given")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "recompute tasks whose result file exists")
+	fs.IntVar(&f.depth, "depth", 1000, "documents retrieved per query")
+	fs.StringVar(&f.runFile, "run-file", "", "write the TREC run here; {task}, {split} and {subset} are replaced ({task} is required with several tasks)")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "embedding cache folder (default $MIMO_CACHE or ~/.cache/mimo/embeddings)")
+	fs.BoolVar(&f.noCache, "no-cache", false, "do not read or write the embedding cache")
+	fs.StringVar(&f.device, "device", "cpu", "cpu, cuda or cuda:N (encoders that support it)")
+	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default $ONNXRUNTIME_LIB, then the project's location)")
+	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
+	fs.StringVar(&f.report, "report", "", "after evaluating, write a Markdown report of --output to this file")
+}
+
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f evalFlags
+	fs := newFlagSet("mimo-eval", usageText, stderr)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mimo-eval: unexpected argument %q (subcommands: score, tasks, stats; see -help)\n", fs.Arg(0))
+		return 2
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "tasks" {
+			f.tasksSet = true
+		}
+	})
+	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 2
+	}
+	opts := harness.Options{
+		OutputDir: f.output,
+		BatchSize: f.batchSize,
+		Overwrite: f.overwrite,
+		Langs:     splitList(f.langs),
+		Depth:     f.depth,
+		RunFile:   f.runFile,
+		CacheDir:  f.cacheDir,
+		NoCache:   f.noCache,
+		Progress:  stderr,
+	}
+	if err := opts.Validate(len(ts)); err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 2
+	}
+	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib})
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 1
+	}
+	outs, err := harness.Evaluate(ctx, enc, ts, opts)
+	if cerr := enc.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
+	}
+	if len(outs) > 0 {
+		if terr := harness.WriteTable(stdout, outs); terr != nil && err == nil {
+			err = terr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 1
+	}
+	if f.report != "" {
+		problems, err := reports.Write(f.report, []string{f.output}, reports.Options{})
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "mimo-eval: report: %v\n", p)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "mimo-eval: report %s: %v\n", f.report, err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "mimo-eval: report written to %s\n", f.report)
+	}
+	return 0
+}
+
+// resolveTasks turns --tasks and --data-dir into tasks: the local folders
+// alone when only --data-dir is given, both when --tasks is given too.
+func resolveTasks(spec string, specSet bool, dataDirs string) ([]tasks.Task, error) {
+	var ts []tasks.Task
+	dirs := splitList(dataDirs)
+	if len(dirs) == 0 || specSet {
+		sel, err := tasks.Select(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--tasks: %w", err)
+		}
+		ts = append(ts, sel...)
+	}
+	for _, d := range dirs {
+		t, err := local.Open(d)
+		if err != nil {
+			return nil, fmt.Errorf("--data-dir: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	return ts, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func newTable(w io.Writer, header ...any) *tablewriter.Table {
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	t.Header(header...)
+	return t
+}
+
+func size(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+func listTasks(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("mimo-eval tasks", "Usage: mimo-eval tasks [--group G]\n\nLists the registered tasks with their metadata.\n\nFlags:\n", stderr)
+	group := fs.String("group", "", "only this group (mlir, miracl, mini, ...)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	t := newTable(stdout, "task", "group", "main score", "languages", "queries", "corpus", "qrels", "source", "revision", "license")
+	n := 0
+	for _, task := range tasks.All() {
+		m := task.Metadata()
+		if *group != "" && !strings.EqualFold(*group, m.Group) {
+			continue
+		}
+		rev := m.Revision
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if err := t.Append(m.Name, m.Group, m.MainScore, strings.Join(m.Languages, " "),
+			size(m.ExpectedQueries), size(m.ExpectedCorpus), size(m.ExpectedQrels), m.Source, rev, m.License); err != nil {
+			fmt.Fprintf(stderr, "mimo-eval tasks: %v\n", err)
+			return 1
+		}
+		n++
+	}
+	if n == 0 {
+		fmt.Fprintln(stderr, "mimo-eval tasks: no task registered in this group")
+		return 1
+	}
+	if err := t.Render(); err != nil {
+		fmt.Fprintf(stderr, "mimo-eval tasks: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L]\n\n"+
+		"Loads each task and prints, per dataset, the number of queries, documents, qrels\n"+
+		"and positive qrels per language, with the expected totals (paper Table 7) when known.\n\nFlags:\n", stderr)
+	spec := fs.String("tasks", "mini", "tasks or groups, as for evaluation")
+	dataDir := fs.String("data-dir", "", "comma-separated local task folders")
+	langs := fs.String("langs", "", "comma-separated language codes to keep")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	specSet := false
+	fs.Visit(func(fl *flag.Flag) { specSet = specSet || fl.Name == "tasks" })
+	ts, err := resolveTasks(*spec, specSet, *dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
+		return 2
+	}
+	for _, task := range ts {
+		m := task.Metadata()
+		dss, err := task.Load(ctx, tasks.LoadOptions{Langs: splitList(*langs)})
+		if err != nil {
+			fmt.Fprintf(stderr, "mimo-eval stats: %s: %v\n", m.Name, err)
+			return 1
+		}
+		for _, ds := range dss {
+			fmt.Fprintf(stdout, "%s (split %s, subset %s)\n", m.Name, orDefault(ds.Split, "test"), orDefault(ds.Subset, "default"))
+			t := newTable(stdout, "lang", "queries", "docs", "qrels", "positives")
+			for _, s := range tasks.Stats(ds) {
+				l := s.Lang
+				if l == "" {
+					l = "(none)"
+				}
+				if err := t.Append(l, s.Queries, s.Docs, s.Qrels, s.Positives); err != nil {
+					fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
+					return 1
+				}
+			}
+			if m.ExpectedQueries+m.ExpectedCorpus+m.ExpectedQrels > 0 && len(dss) == 1 {
+				if err := t.Append("expected", size(m.ExpectedQueries), size(m.ExpectedCorpus), size(m.ExpectedQrels), ""); err != nil {
+					fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
+					return 1
+				}
+			}
+			if err := t.Render(); err != nil {
+				fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
+				return 1
+			}
+			for reason, n := range ds.Skipped {
+				fmt.Fprintf(stdout, "skipped: %d (%s)\n", n, reason)
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	return 0
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
