@@ -88,9 +88,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // evalFlags are the flags of the default action.
 type evalFlags struct {
 	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
-	batchSize, depth, maxLength                                                       int
-	overwrite, noCache                                                                bool
-	tasksSet                                                                          bool
+	batchSize, depth, maxLength                                                        int
+	overwrite, noCache                                                                 bool
+	tasksSet                                                                           bool
 }
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
