@@ -11,8 +11,10 @@ import (
 
 	"github.com/mimo-mlir/mimo/harness/cli"
 
-	// Task builders register the paper's benchmarks.
+	// Task builders register the paper's benchmarks; mini registers the
+	// embedded mini benchmark (the default --tasks).
 	_ "github.com/mimo-mlir/mimo/tasks/builders"
+	_ "github.com/mimo-mlir/mimo/tasks/mini"
 )
 
 func main() {
