@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // Options are trec_eval's evaluation flags.
@@ -56,28 +59,52 @@ func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, erro
 	}
 	sort.Strings(qids)
 
-	accum := make([]float64, nvals)
-	var ev evaluator
 	for _, qid := range qids {
-		judged, ok := qrels.Queries[qid]
-		if !ok {
-			continue
+		if _, ok := qrels.Queries[qid]; ok {
+			rep.Queries = append(rep.Queries, qid)
 		}
-		rr, err := ev.resRels(qrels, run, qid, judged, run.Queries[qid], opts)
-		if err != nil {
-			return nil, err
-		}
-		vals := make([]float64, nvals)
-		for _, m := range ms {
-			if m.def.calc != nil {
-				m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
+	}
+	// Queries are independent: score them on all cores, then accumulate in
+	// query order so the sums are those of trec_eval's sequential loop.
+	rep.PerQuery = make([][]float64, len(rep.Queries))
+	errs := make([]error, len(rep.Queries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(rep.Queries)/32)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ev evaluator
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(rep.Queries) {
+					return
+				}
+				qid := rep.Queries[i]
+				rr, err := ev.resRels(qrels, run, qid, qrels.Queries[qid], run.Queries[qid], opts)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				vals := make([]float64, nvals)
+				for _, m := range ms {
+					if m.def.calc != nil {
+						m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
+					}
+				}
+				rep.PerQuery[i] = vals
 			}
+		}()
+	}
+	wg.Wait()
+	accum := make([]float64, nvals)
+	for i := range rep.Queries {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		for i, v := range vals {
-			accum[i] += v
+		for j, v := range rep.PerQuery[i] {
+			accum[j] += v
 		}
-		rep.Queries = append(rep.Queries, qid)
-		rep.PerQuery = append(rep.PerQuery, vals)
 	}
 	numQ := len(rep.Queries)
 	if numQ == 0 {

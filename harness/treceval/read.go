@@ -56,8 +56,24 @@ func cIsSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-func fields(line []byte) [][]byte {
-	return bytes.FieldsFunc(line, func(r rune) bool { return r < 0x80 && cIsSpace(byte(r)) })
+// fields appends the C-whitespace-separated fields of line to dst[:0].
+func fields(dst [][]byte, line []byte) [][]byte {
+	dst = dst[:0]
+	i := 0
+	for i < len(line) {
+		for i < len(line) && cIsSpace(line[i]) {
+			i++
+		}
+		j := i
+		for j < len(line) && !cIsSpace(line[j]) {
+			j++
+		}
+		if j > i {
+			dst = append(dst, line[i:j])
+		}
+		i = j
+	}
+	return dst
 }
 
 func readAll(path string) ([]byte, error) {
@@ -85,8 +101,9 @@ func ReadQrels(path string) (*Qrels, error) {
 // ParseQrels parses qrels text; name is used in error messages.
 func ParseQrels(name string, data []byte) (*Qrels, error) {
 	q := &Qrels{File: name, Queries: map[string][]Judgment{}}
+	var f [][]byte
 	for n, line := range splitLines(data) {
-		f := fields(line)
+		f = fields(f, line)
 		if len(f) != 4 {
 			return nil, fmt.Errorf("treceval: %s:%d: malformed qrels line (want 4 fields \"qid iter docno rel\", got %d)", name, n+1, len(f))
 		}
@@ -115,8 +132,9 @@ func ReadRun(path string) (*Run, error) {
 // ParseRun parses run text; name is used in error messages.
 func ParseRun(name string, data []byte) (*Run, error) {
 	r := &Run{File: name, Queries: map[string][]Result{}}
+	var f [][]byte
 	for n, line := range splitLines(data) {
-		f := fields(line)
+		f = fields(f, line)
 		if len(f) == 0 {
 			continue
 		}
@@ -127,9 +145,15 @@ func ParseRun(name string, data []byte) (*Run, error) {
 		if sim != sim {
 			return nil, fmt.Errorf("treceval: %s:%d: score %q is NaN", name, n+1, f[4])
 		}
-		qid := string(f[0])
-		r.Queries[qid] = append(r.Queries[qid], Result{Doc: string(f[2]), Sim: sim, Line: n + 1})
-		r.RunID = string(f[5])
+		res := Result{Doc: string(f[2]), Sim: sim, Line: n + 1}
+		if prev, ok := r.Queries[string(f[0])]; ok { // no allocation for a known qid
+			r.Queries[string(f[0])] = append(prev, res)
+		} else {
+			r.Queries[string(f[0])] = []Result{res}
+		}
+		if string(f[5]) != r.RunID {
+			r.RunID = string(f[5])
+		}
 	}
 	if len(r.Queries) == 0 {
 		return nil, fmt.Errorf("treceval: %s: no run lines", name)
