@@ -129,7 +129,7 @@ func readXQuADParquet(ctx context.Context, in input, files []string, lang string
 	shards, err := splitFiles(files, config, "validation", false)
 	if err != nil {
 		if errors.Is(err, tasks.ErrNotFound) {
-			return xquadLang{}, fmt.Errorf("%s@%s: neither xquad.%s.json nor %w", in.ref.Repo, in.ref.Revision, lang, err)
+			return xquadLang{}, fmt.Errorf("%s@%s: found neither the SQuAD file xquad.%s.json nor the Parquet config: %w", in.ref.Repo, in.ref.Revision, lang, err)
 		}
 		return xquadLang{}, fmt.Errorf("%s@%s: %w", in.ref.Repo, in.ref.Revision, err)
 	}

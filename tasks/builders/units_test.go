@@ -1,0 +1,163 @@
+package builders
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+func TestSplitFiles(t *testing.T) {
+	files := []string{
+		"README.md",
+		"ar-corpus/dev-00000-of-00002.parquet",
+		"ar-corpus/dev-00001-of-00002.parquet",
+		"ar-queries/queries-00000-of-00001.parquet",
+		"ar-qrels/dev-00000-of-00001.parquet",
+		"ar-qrels/train-00000-of-00001.parquet",
+		"mlqa.en.de/test/0000.parquet",
+		"mlqa.en.de/test/0001.parquet",
+		"mlqa.en.de/validation/0000.parquet",
+		"gap/dev-00000-of-00003.parquet",
+		"gap/dev-00002-of-00003.parquet",
+	}
+	cases := []struct {
+		config, split string
+		anySplit      bool
+		want          []string
+		err           string
+	}{
+		{"ar-corpus", "dev", false, []string{"ar-corpus/dev-00000-of-00002.parquet", "ar-corpus/dev-00001-of-00002.parquet"}, ""},
+		{"ar-qrels", "dev", false, []string{"ar-qrels/dev-00000-of-00001.parquet"}, ""},
+		{"ar-queries", "dev", true, []string{"ar-queries/queries-00000-of-00001.parquet"}, ""},
+		{"ar-queries", "dev", false, nil, `splits found: [queries]`},
+		{"ar-qrels", "test", true, nil, `splits found: [dev train]`}, // two splits: no guessing
+		{"mlqa.en.de", "test", false, []string{"mlqa.en.de/test/0000.parquet", "mlqa.en.de/test/0001.parquet"}, ""},
+		{"mlqa.en", "test", false, nil, "no parquet files"}, // a prefix of another config is not that config
+		{"gap", "dev", false, nil, "shard 1 of 3 missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.config+"/"+c.split, func(t *testing.T) {
+			got, err := splitFiles(files, c.config, c.split, c.anySplit)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one containing %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStats(t *testing.T) {
+	ds := tasks.Dataset{
+		Queries: []tasks.Query{{ID: "q1", Lang: "en"}, {ID: "q2", Lang: "de"}, {ID: "q3", Lang: "en"}},
+		Corpus:  []tasks.Doc{{ID: "d1", Lang: "en"}, {ID: "d2", Lang: "de"}, {ID: "d3", Lang: "fr"}},
+		Qrels: tasks.Qrels{
+			"q1": {"d1": 1, "d2": 1},
+			"q2": {"d2": 2, "d3": 0},
+			"q3": {"d3": 1},
+			"qX": {"d1": 1}, // a judgement of a query not asked: not counted
+		},
+	}
+	want := []tasks.LangStats{
+		{Lang: "de", Queries: 1, Docs: 1, Qrels: 2, Positives: 1},
+		{Lang: "en", Queries: 2, Docs: 1, Qrels: 3, Positives: 3},
+		{Lang: "fr", Queries: 0, Docs: 1},
+		{Lang: tasks.StatsTotal, Queries: 3, Docs: 3, Qrels: 5, Positives: 4},
+	}
+	if diff := cmp.Diff(want, tasks.Stats(ds)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestFinishLanguageFilter(t *testing.T) {
+	ds := tasks.Dataset{
+		Queries: []tasks.Query{{ID: "en1", Lang: "en"}, {ID: "de1", Lang: "de"}, {ID: "en2", Lang: "en"}, {ID: "en3", Lang: "en"}},
+		Corpus:  []tasks.Doc{{ID: "d_en", Lang: "en"}, {ID: "d_de", Lang: "de"}},
+		Qrels: tasks.Qrels{
+			"en1":   {"d_en": 1, "d_de": 1},
+			"de1":   {"d_de": 1},
+			"en2":   {"d_de": 1},               // loses its only positive
+			"en3":   {"d_en": 0, "missing": 1}, // judged doc never in the corpus is kept
+			"ghost": {"d_en": 1},
+		},
+	}
+	finish(&ds, tasks.LoadOptions{Langs: []string{"EN"}}, "no_pos", []string{"de", "en"}, mtebTag)
+	want := tasks.Dataset{
+		Languages: []string{"eng-Latn"},
+		Queries:   []tasks.Query{{ID: "en1", Lang: "en"}, {ID: "en3", Lang: "en"}},
+		Corpus:    []tasks.Doc{{ID: "d_en", Lang: "en"}},
+		Qrels:     tasks.Qrels{"en1": {"d_en": 1}, "en3": {"d_en": 0, "missing": 1}},
+		Skipped: map[string]int{"doc_lang_filtered": 1, "query_lang_filtered": 1, "qrels_doc_lang_filtered": 2,
+			"no_pos": 1, "qrels_query_not_in_queries": 1},
+	}
+	if diff := cmp.Diff(want, ds); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	mlir, err := tasks.Select("mlir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, task := range mlir {
+		m := task.Metadata()
+		names = append(names, m.Name)
+		if m.MainScore != "ndcg_at_20" || m.Source == "" || m.Revision == "" || m.License == "" || len(m.Languages) == 0 {
+			t.Errorf("%s: incomplete metadata %+v", m.Name, m)
+		}
+	}
+	want := []string{"BelebeleRetrieval", "MLQARetrieval", "MultiEuPRetrieval", "NeuCLIR2022Retrieval", "NeuCLIR2023Retrieval", "XQuADRetrieval"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("mlir group (-want +got):\n%s", diff)
+	}
+	mir, err := tasks.Select("miracl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mir) != 1 || mir[0].Metadata().MainScore != "ndcg_at_10" {
+		t.Errorf("miracl group = %v", mir)
+	}
+	for _, name := range []string{"xquad", "XQuADRetrieval", "neuclir2023", "MultiEuP"} {
+		if _, err := New(name, nil); err != nil {
+			t.Errorf("New(%q): %v", name, err)
+		}
+	}
+	if _, err := New("nope", nil); err == nil || !strings.Contains(err.Error(), "XQuADRetrieval") {
+		t.Errorf("New(nope) = %v, want an error listing the tasks", err)
+	}
+}
+
+// TestDefaultSource: registered tasks read from SetDefaultSource's Source.
+func TestDefaultSource(t *testing.T) {
+	SetDefaultSource(tasks.DirSource{Root: fixtures})
+	t.Cleanup(func() { SetDefaultSource(nil) })
+	sel, err := tasks.Select("XQuAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sel[0].Load(context.Background(), tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds[0].Queries) != 24 {
+		t.Errorf("%d queries from the fixtures, want 24", len(ds[0].Queries))
+	}
+	SetDefaultSource(tasks.DirSource{Root: t.TempDir()})
+	if _, err := sel[0].Load(context.Background(), tasks.LoadOptions{}); !errors.Is(err, tasks.ErrNotFound) {
+		t.Errorf("Load from an empty source: %v, want ErrNotFound", err)
+	}
+}
