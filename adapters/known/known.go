@@ -1,0 +1,173 @@
+// Package known is the registry of embedding models whose settings mimo
+// knows (pooling, normalisation, maximum length, prompts per role and task,
+// dimension, license), and the resolver of "hf:org/name[@revision]" model
+// specifications into ONNX model folders.
+//
+// The mental model: a hub repository holds weights and a tokenizer but not
+// how to use them (which pooling? which prompt for queries?). That knowledge
+// lives here, as data. Resolve downloads the ONNX export and tokenizer.json
+// through a Downloader and writes a mimo-model.json next to them that
+// combines the files with the registry's settings; the result opens like any
+// other model folder (kind "onnx").
+//
+// For a repository the registry does not know, Resolve falls back to the
+// sentence-transformers files of the repository (1_Pooling/config.json for
+// the pooling, config.json for the dimension), else mean pooling.
+package known
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Model is what the registry knows about one embedding model.
+type Model struct {
+	// Key is the registry name (e.g. "multilingual-e5-large"); Repo the hub
+	// repository ("intfloat/multilingual-e5-large"). Several keys may share a
+	// repository with different settings (mmBERT-base with mean or cls pooling).
+	Key  string
+	Repo string
+	// Revision is a pinned hub commit; "" when not pinned (Resolve then uses
+	// the spec's @revision, else "main", and records what it used).
+	Revision    string
+	Pooling     string // mean, cls, last-token
+	Normalize   bool
+	MaxLength   int
+	Dim         int
+	License     string
+	NParameters int64
+	// Prompts per role ("query", "document") and "Task:role" overrides.
+	Prompts map[string]string
+	// Role in the MIMO paper: "student", "teacher", "baseline".
+	Role  string
+	Notes string
+}
+
+// QwenWebSearch is the Qwen3-Embedding query instruction used by the MIMO
+// paper's teacher (Appendix C).
+const QwenWebSearch = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:"
+
+// Released MIMO models: the paper (mimo-paper.txt) names no hub ids for its
+// trained students, so the registry has no entry for them; evaluate a
+// trained student through its model folder (kind "native" or an ONNX export).
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Model{}
+	byRepo   = map[string]string{} // lower-case repo -> default key
+)
+
+func init() {
+	for _, m := range builtin {
+		Register(m)
+	}
+}
+
+var builtin = []Model{
+	{Key: "xlm-roberta-large", Repo: "FacebookAI/xlm-roberta-large", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
+		License: "mit", NParameters: 560_000_000, Role: "student",
+		Notes: "MIMO student backbone (mean pooling, no prompts); untrained it is not a retrieval model"},
+	{Key: "xlm-roberta-large-cls", Repo: "FacebookAI/xlm-roberta-large", Pooling: "cls", Normalize: true, MaxLength: 512, Dim: 1024,
+		License: "mit", NParameters: 560_000_000, Role: "student", Notes: "xlm-roberta-large with [CLS] pooling"},
+	{Key: "mmBERT-base", Repo: "jhu-clsp/mmBERT-base", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
+		License: "mit", NParameters: 307_000_000, Role: "student",
+		Notes: "MIMO student backbone; the model accepts 8192 tokens, the paper trains at 512"},
+	{Key: "mmBERT-base-cls", Repo: "jhu-clsp/mmBERT-base", Pooling: "cls", Normalize: true, MaxLength: 512, Dim: 768,
+		License: "mit", NParameters: 307_000_000, Role: "student", Notes: "mmBERT-base with [CLS] pooling (paper Table 9)"},
+	{Key: "Qwen3-Embedding-8B", Repo: "Qwen/Qwen3-Embedding-8B", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 4096,
+		License: "apache-2.0", NParameters: 7_570_000_000, Role: "teacher",
+		Prompts: map[string]string{"query": QwenWebSearch},
+		Notes:   "MIMO teacher; instruction for queries only, last-token pooling with left padding; hidden size 4096 (the paper states 3584)"},
+	{Key: "Qwen3-Embedding-0.6B", Repo: "Qwen/Qwen3-Embedding-0.6B", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 1024,
+		License: "apache-2.0", NParameters: 596_000_000, Role: "baseline",
+		Prompts: map[string]string{"query": QwenWebSearch}},
+	{Key: "gte-Qwen2-1.5B-instruct", Repo: "Alibaba-NLP/gte-Qwen2-1.5B-instruct", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 1536,
+		License: "apache-2.0", NParameters: 1_780_000_000, Role: "baseline",
+		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "}},
+	{Key: "bge-m3", Repo: "BAAI/bge-m3", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 1024,
+		License: "mit", NParameters: 568_000_000, Role: "baseline", Notes: "dense vectors only"},
+	{Key: "nomic-embed-text-v2-moe", Repo: "nomic-ai/nomic-embed-text-v2-moe", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
+		License: "apache-2.0", NParameters: 475_000_000, Role: "baseline",
+		Prompts: map[string]string{"query": "search_query: ", "document": "search_document: "},
+		Notes:   "mixture-of-experts; needs an ONNX export of its custom architecture"},
+	{Key: "multilingual-e5-large", Repo: "intfloat/multilingual-e5-large", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
+		License: "mit", NParameters: 560_000_000, Role: "baseline",
+		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+	{Key: "multilingual-e5-large-instruct", Repo: "intfloat/multilingual-e5-large-instruct", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
+		License: "mit", NParameters: 560_000_000, Role: "baseline",
+		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "},
+		Notes:   "instruction for queries only; documents have no prefix"},
+}
+
+// Register adds or replaces a model. The first key registered for a
+// repository is the one "hf:<repo>" resolves to.
+func Register(m Model) {
+	mu.Lock()
+	defer mu.Unlock()
+	registry[m.Key] = m
+	r := strings.ToLower(m.Repo)
+	if _, ok := byRepo[r]; !ok {
+		byRepo[r] = m.Key
+	}
+}
+
+// Lookup finds a model by key or by hub repository (case-insensitive).
+func Lookup(name string) (Model, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	if m, ok := registry[name]; ok {
+		return m, true
+	}
+	if k, ok := byRepo[strings.ToLower(name)]; ok {
+		return registry[k], true
+	}
+	for k, m := range registry {
+		if strings.EqualFold(k, name) {
+			return m, true
+		}
+	}
+	return Model{}, false
+}
+
+// All lists the registry, sorted by key.
+func All() []Model {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Model, 0, len(registry))
+	for _, m := range registry {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// Spec is a parsed model specification: Name is a hub repository
+// ("org/name") or a registry key.
+type Spec struct {
+	Name     string
+	Revision string
+}
+
+// ParseSpec parses "hf:org/name[@revision]"; without the "hf:" prefix only a
+// registry key or repository is accepted.
+func ParseSpec(spec string) (Spec, error) {
+	s, isHF := strings.CutPrefix(spec, "hf:")
+	repo, rev, _ := strings.Cut(s, "@")
+	if !isHF {
+		m, ok := Lookup(repo)
+		if !ok {
+			return Spec{}, fmt.Errorf("model %q: not hf:org/name and not a known model", spec)
+		}
+		return Spec{Name: m.Key, Revision: rev}, nil
+	}
+	org, name, ok := strings.Cut(repo, "/")
+	if !ok || org == "" || name == "" || strings.Contains(name, "/") || strings.ContainsAny(repo, " \t\\") {
+		return Spec{}, fmt.Errorf("model %q: want hf:org/name[@revision]", spec)
+	}
+	if strings.Contains(spec, "@") && rev == "" {
+		return Spec{}, fmt.Errorf("model %q: empty revision after @", spec)
+	}
+	return Spec{Name: repo, Revision: rev}, nil
+}

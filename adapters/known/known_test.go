@@ -1,0 +1,250 @@
+package known
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/onnx"
+)
+
+const tinyDir = "../onnx/testdata/tiny-xlmr"
+
+// fakeHub serves repositories from local folders, copying each requested
+// file into a cache laid out like the Hugging Face cache
+// (cache/<repo>/snapshots/<rev>/<path>).
+type fakeHub struct {
+	cache string
+	repos map[string]map[string]string // repo -> repo path -> local source file
+	calls []string
+	fail  map[string]error // repo path -> error to return
+}
+
+func (h *fakeHub) Download(ctx context.Context, kind, repo, rev, path string) (string, error) {
+	h.calls = append(h.calls, kind+" "+repo+"@"+rev+" "+path)
+	if err := h.fail[path]; err != nil {
+		return "", err
+	}
+	src, ok := h.repos[repo][path]
+	if !ok {
+		return "", fmt.Errorf("fake hub: %s/%s: %w", repo, path, fs.ErrNotExist)
+	}
+	dst := filepath.Join(h.cache, strings.ReplaceAll(repo, "/", "--"), "snapshots", rev, filepath.FromSlash(path))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	return dst, os.WriteFile(dst, b, 0o644)
+}
+
+func tinyRepo(onnxAt string) map[string]string {
+	return map[string]string{
+		"tokenizer.json": filepath.Join(tinyDir, "tokenizer.json"),
+		onnxAt:           filepath.Join(tinyDir, "model.onnx"),
+		"config.json":    filepath.Join(tinyDir, "config.json"),
+	}
+}
+
+func TestParseSpec(t *testing.T) {
+	for _, tc := range []struct {
+		spec    string
+		want    Spec
+		wantErr bool
+	}{
+		{"hf:intfloat/multilingual-e5-large", Spec{Name: "intfloat/multilingual-e5-large"}, false},
+		{"hf:BAAI/bge-m3@5617a9f", Spec{Name: "BAAI/bge-m3", Revision: "5617a9f"}, false},
+		{"bge-m3", Spec{Name: "bge-m3"}, false},
+		{"Qwen/Qwen3-Embedding-8B@v1", Spec{Name: "Qwen3-Embedding-8B", Revision: "v1"}, false},
+		{"hf:noslash", Spec{}, true},
+		{"hf:a/b/c", Spec{}, true},
+		{"hf:a/b@", Spec{}, true},
+		{"not-a-model", Spec{}, true},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			got, err := ParseSpec(tc.spec)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		key     string
+		pooling string
+		query   string
+		doc     string
+		dim     int
+	}{
+		{"hf id resolves to the default entry", "FacebookAI/xlm-roberta-large", "mean", "", "", 1024},
+		{"cls variant by key", "mmBERT-base-cls", "cls", "", "", 768},
+		{"e5 prompts", "intfloat/multilingual-e5-large", "mean", "query: ", "passage: ", 1024},
+		{"qwen3 query-only instruction", "Qwen/Qwen3-Embedding-8B", "last-token", QwenWebSearch, "", 4096},
+		{"qwen3 small", "Qwen3-Embedding-0.6B", "last-token", QwenWebSearch, "", 1024},
+		{"nomic prompts", "nomic-embed-text-v2-moe", "mean", "search_query: ", "search_document: ", 768},
+		{"bge-m3 cls", "bge-m3", "cls", "", "", 1024},
+		{"gte-qwen2", "Alibaba-NLP/gte-Qwen2-1.5B-instruct", "last-token", "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ", "", 1536},
+		{"e5 instruct: documents plain", "multilingual-e5-large-instruct", "mean", "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ", "", 1024},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := Lookup(tc.key)
+			if !ok {
+				t.Fatalf("%s not in the registry", tc.key)
+			}
+			id := adapters.Identity{Prompts: m.Prompts}
+			got := []any{m.Pooling, id.PromptFor(adapters.RoleQuery, "XQuADRetrieval"), id.PromptFor(adapters.RoleDocument, ""), m.Dim, m.Normalize}
+			if d := cmp.Diff([]any{tc.pooling, tc.query, tc.doc, tc.dim, true}, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+			if m.License == "" || m.MaxLength == 0 || m.Repo == "" {
+				t.Errorf("incomplete entry %+v", m)
+			}
+		})
+	}
+	if n := len(All()); n < 11 {
+		t.Errorf("All() has %d models", n)
+	}
+}
+
+func TestResolveKnown(t *testing.T) {
+	Register(Model{Key: "tiny-xlmr-test", Repo: "mimo-test/tiny-xlmr", Revision: "pinned1", Pooling: "cls", Normalize: true,
+		MaxLength: 128, Dim: 64, License: "mit", Prompts: map[string]string{"query": "query: "}})
+	for _, tc := range []struct {
+		name, spec, onnxAt, wantRev, wantONNX string
+	}{
+		{"optimum layout, pinned revision", "hf:mimo-test/tiny-xlmr", "onnx/model.onnx", "pinned1", "onnx/model.onnx"},
+		{"root layout, spec revision wins", "hf:mimo-test/tiny-xlmr@abc", "model.onnx", "abc", "model.onnx"},
+		{"registry key", "tiny-xlmr-test", "onnx/model.onnx", "pinned1", "onnx/model.onnx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"mimo-test/tiny-xlmr": tinyRepo(tc.onnxAt)}}
+			f, err := Resolve(context.Background(), tc.spec, hub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			no := true
+			want := adapters.Folder{Kind: "onnx", Name: "mimo-test/tiny-xlmr", Revision: tc.wantRev, Pooling: "cls", Normalize: &no,
+				MaxLength: 128, Dim: 64, License: "mit", Prompts: map[string]string{"query": "query: "},
+				ONNX: tc.wantONNX, Tokenizer: "tokenizer.json", Dir: f.Dir}
+			if d := cmp.Diff(want, f); d != "" {
+				t.Errorf("folder (-want +got):\n%s", d)
+			}
+			// The folder on disk reads back the same.
+			back, err := adapters.ReadFolder(f.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(f, back); d != "" {
+				t.Errorf("mimo-model.json reads back differently (-want +got):\n%s", d)
+			}
+			if !strings.Contains(strings.Join(hub.calls, "\n"), "model mimo-test/tiny-xlmr@"+tc.wantRev+" tokenizer.json") {
+				t.Errorf("downloads %q", hub.calls)
+			}
+		})
+	}
+}
+
+// TestResolveOpens: the resolved folder opens as an ONNX encoder and gives
+// the same vectors as the committed folder with the same settings.
+func TestResolveOpens(t *testing.T) {
+	if _, err := onnx.FindLibrary(""); errors.Is(err, onnx.ErrNoLibrary) {
+		t.Skip("ONNX Runtime library absent: run scripts/get-onnxruntime.sh or set ONNXRUNTIME_LIB")
+	}
+	hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"mimo-test/unregistered": tinyRepo("onnx/model.onnx")}}
+	f, err := Resolve(context.Background(), "hf:mimo-test/unregistered", hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Pooling != "mean" || f.Dim != 64 {
+		t.Errorf("unregistered model: pooling %q dim %d, want mean 64 (from config.json)", f.Pooling, f.Dim)
+	}
+	ctx := context.Background()
+	enc, err := adapters.OpenFolder(ctx, f, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	ref, err := adapters.ReadFolder(tinyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Prompts, ref.MaxLength = nil, 0
+	refEnc, err := adapters.OpenFolder(ctx, ref, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refEnc.Close()
+	texts := []string{"Hello world", "你好，世界", "Привет, мир"}
+	got, err := enc.Encode(ctx, adapters.Request{Role: adapters.RoleQuery, Texts: texts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := refEnc.Encode(ctx, adapters.Request{Role: adapters.RoleQuery, Texts: texts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestResolveSentenceTransformersPooling(t *testing.T) {
+	dir := t.TempDir()
+	pool := filepath.Join(dir, "pool.json")
+	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repo := tinyRepo("model.onnx")
+	repo["1_Pooling/config.json"] = pool
+	hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"someone/model": repo}}
+	f, err := Resolve(context.Background(), "hf:someone/model", hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Pooling != "cls" || f.Dim != 64 || f.Revision != "main" {
+		t.Errorf("pooling %q dim %d revision %q", f.Pooling, f.Dim, f.Revision)
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	boom := errors.New("connection reset")
+	for _, tc := range []struct {
+		name  string
+		repo  map[string]string
+		fail  map[string]error
+		want  string
+		isErr error
+	}{
+		{"no tokenizer", map[string]string{"model.onnx": filepath.Join(tinyDir, "model.onnx")}, nil, "tokenizer.json", fs.ErrNotExist},
+		{"no onnx", map[string]string{"tokenizer.json": filepath.Join(tinyDir, "tokenizer.json")}, nil, "no ONNX export", nil},
+		{"network error is not absence", tinyRepo("model.onnx"), map[string]error{"onnx/model.onnx": boom}, "connection reset", boom},
+		{"external data error", tinyRepo("model.onnx"), map[string]error{"model.onnx_data": boom}, "model.onnx_data", boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"x/y": tc.repo}, fail: tc.fail}
+			_, err := Resolve(context.Background(), "hf:x/y", hub)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+			if tc.isErr != nil && !errors.Is(err, tc.isErr) {
+				t.Errorf("error %v does not wrap %v", err, tc.isErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package known
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mimo-mlir/mimo/adapters"
+)
+
+// Downloader fetches one file of a hub repository at a revision and returns
+// its local path (kind is "model"). Files of one repository and revision
+// must land in one directory tree that mirrors the repository (as the
+// Hugging Face cache's snapshots do), so that model.onnx finds its
+// model.onnx_data. A missing file must be reported with an error that wraps
+// fs.ErrNotExist: optional files are skipped only then.
+type Downloader interface {
+	Download(ctx context.Context, kind, repo, revision, path string) (string, error)
+}
+
+// ONNX file layouts tried in order: Optimum's onnx/ folder, then the root.
+var onnxCandidates = []string{"onnx/model.onnx", "model.onnx"}
+
+// Resolve turns "hf:org/name[@revision]" (or a registry key) into an ONNX
+// model folder: it downloads tokenizer.json, the ONNX graph (and its
+// external weights, model.onnx_data, when the repository has them) and
+// writes mimo-model.json with the registry's settings into the downloaded
+// snapshot directory (atomically). Unknown repositories take their pooling
+// from 1_Pooling/config.json and their dimension from config.json.
+func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, error) {
+	s, err := ParseSpec(spec)
+	if err != nil {
+		return adapters.Folder{}, err
+	}
+	m, isKnown := Lookup(s.Name)
+	repo := s.Name
+	if isKnown {
+		repo = m.Repo
+	}
+	rev := s.Revision
+	if rev == "" {
+		rev = m.Revision
+	}
+	if rev == "" {
+		rev = "main"
+	}
+	where := fmt.Sprintf("model %s@%s", repo, rev)
+	get := func(path string) (string, error) {
+		p, err := dl.Download(ctx, "model", repo, rev, path)
+		if err != nil {
+			return "", fmt.Errorf("%s: %s: %w", where, path, err)
+		}
+		return p, nil
+	}
+	tokPath, err := get("tokenizer.json")
+	if err != nil {
+		return adapters.Folder{}, err
+	}
+	var onnxRel, onnxPath string
+	var tried []string
+	for _, c := range onnxCandidates {
+		p, err := get(c)
+		if err == nil {
+			onnxRel, onnxPath = c, p
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return adapters.Folder{}, err
+		}
+		tried = append(tried, c)
+	}
+	if onnxPath == "" {
+		return adapters.Folder{}, fmt.Errorf("%s: no ONNX export (tried %s): export one with Optimum (optimum-cli export onnx --task feature-extraction)", where, strings.Join(tried, ", "))
+	}
+	dataRel := onnxRel + "_data"
+	if dataPath, err := get(dataRel); err == nil {
+		if filepath.Dir(dataPath) != filepath.Dir(onnxPath) {
+			return adapters.Folder{}, fmt.Errorf("%s: %s and %s were downloaded to different directories; ONNX Runtime needs them side by side", where, onnxRel, dataRel)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return adapters.Folder{}, err
+	}
+
+	f := adapters.Folder{Kind: "onnx", Name: repo, Revision: rev}
+	if isKnown {
+		norm := m.Normalize
+		f.Pooling, f.Normalize, f.MaxLength, f.Dim = m.Pooling, &norm, m.MaxLength, m.Dim
+		f.Prompts, f.License, f.NParameters = m.Prompts, m.License, m.NParameters
+	} else {
+		if err := fromSentenceTransformers(&f, get); err != nil {
+			return adapters.Folder{}, err
+		}
+	}
+
+	// The snapshot root: where the repository's files are mirrored.
+	root, ok := strings.CutSuffix(filepath.ToSlash(tokPath), "/tokenizer.json")
+	if ok && strings.HasSuffix(filepath.ToSlash(onnxPath), "/"+onnxRel) && strings.TrimSuffix(filepath.ToSlash(onnxPath), "/"+onnxRel) == root {
+		f.ONNX, f.Tokenizer = onnxRel, "tokenizer.json"
+		f.Dir = filepath.FromSlash(root)
+	} else {
+		f.ONNX, f.Tokenizer = onnxPath, tokPath
+		f.Dir = filepath.Dir(tokPath)
+	}
+	if err := writeFolder(f); err != nil {
+		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
+	}
+	return f, nil
+}
+
+// fromSentenceTransformers fills pooling and dimension of an unknown model.
+func fromSentenceTransformers(f *adapters.Folder, get func(string) (string, error)) error {
+	f.Pooling = "mean"
+	if p, err := get("1_Pooling/config.json"); err == nil {
+		var pc struct {
+			CLS       bool `json:"pooling_mode_cls_token"`
+			Mean      bool `json:"pooling_mode_mean_tokens"`
+			LastToken bool `json:"pooling_mode_lasttoken"`
+			Dim       int  `json:"word_embedding_dimension"`
+		}
+		if err := readJSON(p, &pc); err != nil {
+			return err
+		}
+		switch {
+		case pc.CLS:
+			f.Pooling = "cls"
+		case pc.LastToken:
+			f.Pooling = "last-token"
+		case pc.Mean:
+			f.Pooling = "mean"
+		}
+		f.Dim = pc.Dim
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if f.Dim == 0 {
+		if p, err := get("config.json"); err == nil {
+			var c struct {
+				Hidden int `json:"hidden_size"`
+			}
+			if err := readJSON(p, &c); err != nil {
+				return err
+			}
+			f.Dim = c.Hidden
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFolder writes f.Dir/mimo-model.json atomically.
+func writeFolder(f adapters.Folder) error {
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(f.Dir, ".mimo-model-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(f.Dir, adapters.FolderFile))
+}
