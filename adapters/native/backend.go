@@ -1,0 +1,72 @@
+package native
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, "go"
+)
+
+// DefaultBackend is the pure-Go GoMLX backend: no C libraries, runs anywhere.
+const DefaultBackend = "go"
+
+// BackendEnv overrides the backend of the native encoder (it wins over
+// $GOMLX_BACKEND, which other GoMLX programs share).
+const BackendEnv = "MIMO_NATIVE_BACKEND"
+
+// xlaCompiled is set by xla.go when the binary is built with -tags xla.
+var xlaCompiled bool
+
+// BackendConfig resolves the GoMLX backend configuration: config if not
+// empty, else $MIMO_NATIVE_BACKEND, else $GOMLX_BACKEND, else a device
+// ("cpu" or "" -> "go"; "cuda" or "cuda:0" -> "xla:cuda").
+func BackendConfig(config, device string) (string, error) {
+	for _, c := range []string{config, os.Getenv(BackendEnv), os.Getenv(backends.ConfigEnvVar)} {
+		if c != "" {
+			return c, nil
+		}
+	}
+	switch device {
+	case "", "cpu":
+		return DefaultBackend, nil
+	case "cuda", "cuda:0", "gpu":
+		return "xla:cuda", nil
+	default:
+		return "", fmt.Errorf("native: device %q is not supported (cpu, cuda or cuda:0; pick another GPU with CUDA_VISIBLE_DEVICES)", device)
+	}
+}
+
+// NewBackend builds the GoMLX backend named by config ("go", "xla:cuda",
+// "xla:cpu", "xla:/abs/path/pjrt_c_api_cuda_plugin.so"). GoMLX's own default
+// would try to download an XLA plugin; this never does: the pure-Go backend
+// is compiled in, the XLA backend only with -tags xla (and then with
+// auto-install off), and a backend or plugin that is not there is an error
+// that says what to do.
+func NewBackend(config string) (b backends.Backend, err error) {
+	name, _, _ := strings.Cut(config, ":")
+	if !slices.Contains(backends.List(), name) {
+		hint := ""
+		if name == "xla" || name == "stablehlo" {
+			hint = "; build with `go build -tags xla` and install a PJRT plugin (see scripts/gpu-check.sh)"
+		}
+		return nil, fmt.Errorf("native: GoMLX backend %q is not compiled into this binary (have: %s)%s",
+			config, strings.Join(backends.List(), ", "), hint)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("native: GoMLX backend %q: %v", config, r)
+		}
+	}()
+	b, err = backends.NewWithConfig(config)
+	if err != nil {
+		hint := ""
+		if xlaCompiled && name != DefaultBackend {
+			hint = " (PJRT plugins are searched in $PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla and /usr/local/lib/go-xla; see scripts/gpu-check.sh)"
+		}
+		return nil, fmt.Errorf("native: GoMLX backend %q: %w%s", config, err, hint)
+	}
+	return b, nil
+}

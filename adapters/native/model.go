@@ -1,0 +1,316 @@
+// Package native is the GoMLX implementation of the students' encoder: the
+// BERT / XLM-RoBERTa post-LN transformer, its Hugging Face safetensors I/O
+// and an adapters.Encoder (folder kind "native") that runs it for inference.
+//
+// The mental model: every weight is a GoMLX context variable whose scope path
+// spells its Hugging Face tensor name. "embeddings.word_embeddings.weight"
+// lives at <ctx scope>/encoder/embeddings/word_embeddings, variable "weight";
+// "encoder.layer.3.output.dense.bias" at
+// <ctx scope>/encoder/encoder/layer/3/output/dense, variable "bias". Linear
+// weights keep PyTorch's [out, in] layout. So loading, saving and
+// initialising are one walk over the tensor list of a Config (tensorSpecs),
+// and a file written here is a file transformers reads back.
+//
+// Encode only reads variables: create them first with InitRandom or
+// LoadSafetensors. It is a pure graph function, so the training engine can
+// call it inside its own executors (forward-only, with gradients, with
+// dropout) and the inference Encoder inside its own.
+//
+// Backends: the pure-Go backend ("go") is compiled in and is the default;
+// see NewBackend for how a GPU (XLA/PJRT) backend is selected.
+package native
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Scope is the sub-scope of the caller's context that holds the encoder's
+// variables.
+const Scope = "encoder"
+
+// maskBias is added to attention scores of padded keys. exp(score-1e9)
+// underflows to exactly 0 in float32, as Hugging Face's finfo.min bias does,
+// without the risk of -inf - -inf.
+const maskBias = -1e9
+
+// initKind says how InitRandom fills a tensor.
+type initKind int
+
+const (
+	initNormal initKind = iota // truncated normal, std initStd
+	initZeros
+	initOnes
+)
+
+// initStd is Hugging Face's initializer_range for BERT and XLM-R.
+const initStd = 0.02
+
+// tensorSpec is one weight of the encoder under its Hugging Face name.
+type tensorSpec struct {
+	Name  string
+	Shape []int
+	Init  initKind
+}
+
+// tensorSpecs lists every weight of cfg's encoder, in a fixed order.
+func tensorSpecs(cfg Config) []tensorSpec {
+	h, ff := cfg.HiddenSize, cfg.IntermediateSize
+	specs := []tensorSpec{
+		{"embeddings.word_embeddings.weight", []int{cfg.VocabSize, h}, initNormal},
+		{"embeddings.position_embeddings.weight", []int{cfg.MaxPositions, h}, initNormal},
+		{"embeddings.token_type_embeddings.weight", []int{cfg.TypeVocabSize, h}, initNormal},
+		{"embeddings.LayerNorm.weight", []int{h}, initOnes},
+		{"embeddings.LayerNorm.bias", []int{h}, initZeros},
+	}
+	linear := func(prefix string, out, in int) {
+		specs = append(specs,
+			tensorSpec{prefix + ".weight", []int{out, in}, initNormal},
+			tensorSpec{prefix + ".bias", []int{out}, initZeros})
+	}
+	norm := func(prefix string) {
+		specs = append(specs,
+			tensorSpec{prefix + ".weight", []int{h}, initOnes},
+			tensorSpec{prefix + ".bias", []int{h}, initZeros})
+	}
+	for l := range cfg.NumLayers {
+		p := "encoder.layer." + strconv.Itoa(l)
+		linear(p+".attention.self.query", h, h)
+		linear(p+".attention.self.key", h, h)
+		linear(p+".attention.self.value", h, h)
+		linear(p+".attention.output.dense", h, h)
+		norm(p + ".attention.output.LayerNorm")
+		linear(p+".intermediate.dense", ff, h)
+		linear(p+".output.dense", h, ff)
+		norm(p + ".output.LayerNorm")
+	}
+	return specs
+}
+
+// NumParameters is the number of weights of cfg's encoder.
+func (c Config) NumParameters() int64 {
+	var n int64
+	for _, s := range tensorSpecs(c) {
+		k := int64(1)
+		for _, d := range s.Shape {
+			k *= int64(d)
+		}
+		n += k
+	}
+	return n
+}
+
+// varScope returns the context and variable name holding Hugging Face tensor
+// name under ctx.
+func varScope(ctx *context.Context, name string) (*context.Context, string) {
+	parts := strings.Split(name, ".")
+	c := ctx.In(Scope)
+	for _, p := range parts[:len(parts)-1] {
+		c = c.In(p)
+	}
+	return c, parts[len(parts)-1]
+}
+
+// lookupVariable finds the variable of tensor name under ctx, or nil.
+func lookupVariable(ctx *context.Context, name string) *context.Variable {
+	c, v := varScope(ctx, name)
+	return c.GetVariableByScopeAndName(c.Scope(), v)
+}
+
+// weights fetches the encoder's variables as graph nodes, checking shapes.
+type weights struct {
+	ctx *context.Context
+	g   *graph.Graph
+}
+
+func (w weights) get(name string, dims ...int) *graph.Node {
+	v := lookupVariable(w.ctx, name)
+	if v == nil {
+		panicf("native: variable for %q does not exist under scope %q: call InitRandom or LoadSafetensors before Encode", name, w.ctx.Scope())
+	}
+	if want := shapes.Make(dtypes.Float32, dims...); !v.Shape().Equal(want) {
+		panicf("native: variable for %q has shape %s, the config wants %s", name, v.Shape(), want)
+	}
+	return v.ValueGraph(w.g)
+}
+
+// Encode builds the encoder's graph: token ids and attention mask, both
+// [batch, seq] of an integer dtype (int32 or int64; mask 1 for real tokens,
+// 0 for padding), give pooled vectors [batch, hidden] in float32, not
+// normalised. Pooling is cfg.Pooling. train switches dropout on (it draws
+// from ctx's random state). Variables are read from ctx's scope + "/encoder"
+// and must exist (InitRandom or LoadSafetensors).
+//
+// Position ids follow Hugging Face: for XLM-R they count the non-padding
+// tokens (ids != PadTokenID) from PadTokenID+1 and padded positions get
+// PadTokenID; for BERT they are 0..seq-1. Token type ids are all 0.
+func Encode(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
+	hidden := EncodeTokens(ctx, cfg, ids, mask, train)
+	return Pool(hidden, mask, cfg.Pooling)
+}
+
+// EncodeTokens is Encode without the pooling: the last hidden state
+// [batch, seq, hidden].
+func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
+	if ids.Rank() != 2 || !ids.Shape().Equal(shapes.Make(ids.DType(), mask.Shape().Dimensions...)) {
+		panicf("native.Encode: ids %s and mask %s must both be [batch, seq]", ids.Shape(), mask.Shape())
+	}
+	if !ids.DType().IsInt() || !mask.DType().IsInt() {
+		panicf("native.Encode: ids (%s) and mask (%s) must be integers", ids.DType(), mask.DType())
+	}
+	seq := ids.Shape().Dimensions[1]
+	if seq > cfg.MaxSequenceLength() {
+		panicf("native.Encode: sequence length %d exceeds the model's %d positions", seq, cfg.MaxSequenceLength())
+	}
+	g := ids.Graph()
+	w := weights{ctx: ctx, g: g}
+	h, ff := cfg.HiddenSize, cfg.IntermediateSize
+	ids = graph.ConvertDType(ids, dtypes.Int32)
+	maskF := graph.ConvertDType(mask, dtypes.Float32)
+
+	// Embeddings.
+	x := embed(w.get("embeddings.word_embeddings.weight", cfg.VocabSize, h), ids)
+	x = graph.Add(x, embed(w.get("embeddings.position_embeddings.weight", cfg.MaxPositions, h), positionIDs(cfg, ids)))
+	tt := w.get("embeddings.token_type_embeddings.weight", cfg.TypeVocabSize, h)
+	x = graph.Add(x, graph.Reshape(graph.Slice(tt, graph.AxisRange(0, 1)), 1, 1, h))
+	x = layerNorm(w, "embeddings.LayerNorm", x, cfg)
+	x = dropout(ctx, x, cfg.HiddenDropout, train)
+
+	// Additive attention bias [batch, 1, 1, seq]: 0 for real keys, maskBias for padding.
+	bias := graph.MulScalar(graph.OneMinus(maskF), maskBias)
+	bias = graph.InsertAxes(bias, 1, 1)
+
+	for l := range cfg.NumLayers {
+		p := "encoder.layer." + strconv.Itoa(l)
+		a := selfAttention(ctx, w, p+".attention.self", x, bias, cfg, train)
+		a = linear(w, p+".attention.output.dense", a, h, h)
+		a = dropout(ctx, a, cfg.HiddenDropout, train)
+		x = layerNorm(w, p+".attention.output.LayerNorm", graph.Add(a, x), cfg)
+
+		f := gelu(linear(w, p+".intermediate.dense", x, ff, h))
+		f = linear(w, p+".output.dense", f, h, ff)
+		f = dropout(ctx, f, cfg.HiddenDropout, train)
+		x = layerNorm(w, p+".output.LayerNorm", graph.Add(f, x), cfg)
+	}
+	return x
+}
+
+// Pool reduces the last hidden state [batch, seq, hidden] to [batch, hidden]:
+// "mean" averages the tokens whose mask is non-zero (a row with no tokens
+// gives zeros), "cls" takes the first token.
+func Pool(hidden, mask *graph.Node, pooling string) *graph.Node {
+	switch pooling {
+	case PoolingMean, "":
+		m := graph.InsertAxes(graph.ConvertDType(mask, hidden.DType()), -1) // [batch, seq, 1]
+		sum := graph.ReduceSum(graph.Mul(hidden, m), 1)
+		n := graph.MaxScalar(graph.ReduceSum(m, 1), 1e-9) // sentence-transformers' clamp
+		return graph.Div(sum, n)
+	case PoolingCLS:
+		dims := hidden.Shape().Dimensions
+		return graph.Reshape(graph.Slice(hidden, graph.AxisRange(), graph.AxisRange(0, 1)), dims[0], dims[2])
+	default:
+		panicf("native.Pool: pooling %q is not %q or %q", pooling, PoolingMean, PoolingCLS)
+		return nil
+	}
+}
+
+// positionIDs gives the position id of every token [batch, seq] (int32).
+func positionIDs(cfg Config, ids *graph.Node) *graph.Node {
+	g := ids.Graph()
+	if cfg.ModelType == ModelBERT {
+		return graph.Iota(g, ids.Shape(), 1)
+	}
+	// create_position_ids_from_input_ids: cumsum(ids != pad) * (ids != pad) + pad.
+	notPad := graph.ConvertDType(graph.NotEqual(ids, graph.Scalar(g, dtypes.Int32, cfg.PadTokenID)), dtypes.Int32)
+	return graph.AddScalar(graph.Mul(graph.CumSum(notPad, 1), notPad), cfg.PadTokenID)
+}
+
+// embed looks rows of table [n, h] up by index [batch, seq]: [batch, seq, h].
+func embed(table, idx *graph.Node) *graph.Node {
+	return graph.Gather(table, graph.InsertAxes(idx, -1))
+}
+
+// linear applies a PyTorch Linear (weight [out, in], bias [out]) to x [..., in].
+func linear(w weights, prefix string, x *graph.Node, out, in int) *graph.Node {
+	wt := w.get(prefix+".weight", out, in)
+	b := w.get(prefix+".bias", out)
+	y := graph.DotGeneral(x, []int{x.Rank() - 1}, nil, wt, []int{1}, nil)
+	return graph.Add(y, lastAxis(b, y.Rank()))
+}
+
+// layerNorm normalises the last axis with biased variance, as torch does.
+func layerNorm(w weights, prefix string, x *graph.Node, cfg Config) *graph.Node {
+	h := cfg.HiddenSize
+	gamma := w.get(prefix+".weight", h)
+	beta := w.get(prefix+".bias", h)
+	mean := graph.ReduceAndKeep(x, graph.ReduceMean, -1)
+	c := graph.Sub(x, mean)
+	variance := graph.ReduceAndKeep(graph.Square(c), graph.ReduceMean, -1)
+	y := graph.Mul(c, graph.Rsqrt(graph.AddScalar(variance, cfg.LayerNormEps)))
+	return graph.Add(graph.Mul(y, lastAxis(gamma, y.Rank())), lastAxis(beta, y.Rank()))
+}
+
+// lastAxis reshapes a vector [n] to [1, ..., 1, n] of the given rank, for
+// broadcasting along the last axis (GoMLX broadcasts only equal ranks).
+func lastAxis(v *graph.Node, rank int) *graph.Node {
+	dims := make([]int, rank)
+	for i := range dims {
+		dims[i] = 1
+	}
+	dims[rank-1] = v.Shape().Dimensions[0]
+	return graph.Reshape(v, dims...)
+}
+
+// gelu is the exact (erf) GELU of Hugging Face's "gelu".
+func gelu(x *graph.Node) *graph.Node {
+	cdf := graph.MulScalar(graph.OnePlus(graph.Erf(graph.MulScalar(x, 1/math.Sqrt2))), 0.5)
+	return graph.Mul(x, cdf)
+}
+
+// selfAttention is multi-head scaled dot-product attention over x
+// [batch, seq, h] with the additive key bias [batch, 1, 1, seq].
+func selfAttention(ctx *context.Context, w weights, prefix string, x, bias *graph.Node, cfg Config, train bool) *graph.Node {
+	h, nh := cfg.HiddenSize, cfg.NumHeads
+	hd := h / nh
+	dims := x.Shape().Dimensions
+	batch, seq := dims[0], dims[1]
+	heads := func(name string) *graph.Node { // [batch, heads, seq, hd]
+		y := linear(w, prefix+"."+name, x, h, h)
+		return graph.TransposeAllDims(graph.Reshape(y, batch, seq, nh, hd), 0, 2, 1, 3)
+	}
+	q, k, v := heads("query"), heads("key"), heads("value")
+	scores := graph.Einsum("bnqd,bnkd->bnqk", q, k)
+	scores = graph.Add(graph.MulScalar(scores, 1/math.Sqrt(float64(hd))), bias)
+	probs := graph.Softmax(scores, -1)
+	probs = dropout(ctx, probs, cfg.AttentionDropout, train)
+	out := graph.Einsum("bnqk,bnkd->bnqd", probs, v)
+	return graph.Reshape(graph.TransposeAllDims(out, 0, 2, 1, 3), batch, seq, h)
+}
+
+// dropout zeroes each element with probability rate and scales the rest by
+// 1/(1-rate) when train; otherwise it is the identity. Random numbers come
+// from ctx's random state, so a caller that restores the state replays the
+// same mask (the gradient cache relies on this).
+func dropout(ctx *context.Context, x *graph.Node, rate float64, train bool) *graph.Node {
+	if !train || rate <= 0 {
+		return x
+	}
+	g := x.Graph()
+	u := ctx.RandomUniform(g, shapes.Make(x.DType(), x.Shape().Dimensions...))
+	keep := graph.GreaterOrEqual(u, graph.Scalar(g, x.DType(), rate))
+	return graph.Where(keep, graph.DivScalar(x, 1-rate), graph.ZerosLike(x))
+}
+
+
+// panicf aborts graph building with an error; GoMLX's executors recover it
+// and return it from Exec.
+func panicf(format string, args ...any) {
+	panic(fmt.Errorf(format, args...))
+}
