@@ -308,7 +308,6 @@ func dropout(ctx *context.Context, x *graph.Node, rate float64, train bool) *gra
 	return graph.Where(keep, graph.DivScalar(x, 1-rate), graph.ZerosLike(x))
 }
 
-
 // panicf aborts graph building with an error; GoMLX's executors recover it
 // and return it from Exec.
 func panicf(format string, args ...any) {

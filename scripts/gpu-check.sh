@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# gpu-check.sh: does the native (GoMLX) encoder run on a GPU here?
+#
+# Run it on a machine with an NVIDIA GPU. It never downloads anything; it
+# reports what it finds and runs the native package's tests on the XLA CUDA
+# backend (GOMLX_BACKEND=xla:cuda) when a PJRT CUDA plugin is present.
+#
+# What the GPU path needs (see docs/decisions.md, "GPU path"):
+#   - the binary built with `-tags xla` (imports GoMLX's XLA/PJRT backend;
+#     cgo, dlopen of the plugin at run time);
+#   - a PJRT CUDA plugin named pjrt_c_api_cuda_plugin.so in
+#     $PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla or /usr/local/lib/go-xla.
+#     GoMLX v0.26.0 (go-xla v0.1.4) installs it from JAX's PyPI wheel
+#     jax-cuda13-pjrt (or jax-cuda12-pjrt): the wheel's xla_cuda_plugin.so,
+#     renamed, with the NVIDIA libraries (cuBLAS, cuDNN, ...) in ../nvidia
+#     relative to the plugin (the plugin's RPATH). A JAX installation's
+#     jax_plugins/xla_cuda12/xla_cuda_plugin.so is the same file, so it
+#     should serve when linked under that name -- UNVERIFIED: no GPU was
+#     available when this was written.
+#   - go-xla v0.1.4 sets XLA_FLAGS=--xla_gpu_cuda_data_dir to a path left
+#     from its author's machine (/home/janpf/...) unless XLA_FLAGS already
+#     names one; this script sets it to the nvidia/ directory it finds.
+#
+# Usage: scripts/gpu-check.sh [plugin-dir]
+set -u
+cd "$(dirname "$0")/.."
+
+say() { printf '%s\n' "$*"; }
+
+say "== GPU"
+if command -v nvidia-smi >/dev/null 2>&1; then
+	nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || say "nvidia-smi failed"
+else
+	say "no nvidia-smi on PATH: no NVIDIA driver visible"
+fi
+
+say "== PJRT CUDA plugin"
+dirs=()
+[ $# -ge 1 ] && dirs+=("$1")
+[ -n "${PJRT_PLUGIN_LIBRARY_PATH:-}" ] && IFS=: read -r -a extra <<<"$PJRT_PLUGIN_LIBRARY_PATH" && dirs+=("${extra[@]}")
+dirs+=("$HOME/.local/lib/go-xla" "$HOME/.local/lib/go-xla/nvidia" "/usr/local/lib/go-xla" "/usr/local/lib/go-xla/nvidia")
+plugin=""
+for d in "${dirs[@]}"; do
+	if [ -f "$d/pjrt_c_api_cuda_plugin.so" ]; then
+		plugin="$d/pjrt_c_api_cuda_plugin.so"
+		break
+	fi
+done
+if [ -z "$plugin" ]; then
+	say "no pjrt_c_api_cuda_plugin.so in: ${dirs[*]}"
+	# A JAX CUDA plugin from a Python installation, if any, as a candidate.
+	for py in python3 python; do
+		command -v "$py" >/dev/null 2>&1 || continue
+		cand=$("$py" - <<'EOF' 2>/dev/null
+import glob, os, site
+for d in site.getsitepackages() + [site.getusersitepackages()]:
+    for p in glob.glob(os.path.join(d, "jax_plugins", "xla_cuda*", "xla_cuda_plugin.so")):
+        print(p)
+EOF
+)
+		if [ -n "$cand" ]; then
+			say "JAX CUDA PJRT plugin(s) found (candidates, unverified with GoMLX):"
+			say "$cand"
+			say "to try one: mkdir -p ~/.local/lib/go-xla && ln -s <that file> ~/.local/lib/go-xla/pjrt_c_api_cuda_plugin.so"
+			say "            and link the site-packages nvidia/ directory as ~/.local/lib/nvidia (the plugin's RPATH is \$ORIGIN/../nvidia)"
+		fi
+	done
+	say "RESULT: no CUDA PJRT plugin; the native encoder runs on the pure-Go backend only"
+	exit 2
+fi
+say "plugin: $plugin"
+nv="$(dirname "$(dirname "$plugin")")/nvidia"
+if [ -d "$nv" ]; then
+	say "nvidia libraries: $nv"
+	export XLA_FLAGS="${XLA_FLAGS:-} --xla_gpu_cuda_data_dir=$nv"
+else
+	say "WARNING: no nvidia/ directory at $nv (the plugin's RPATH); XLA may not find cuBLAS/cuDNN/ptxas"
+fi
+export PJRT_PLUGIN_LIBRARY_PATH="$(dirname "$plugin")"
+export GOMLX_NO_AUTO_INSTALL=1
+
+say "== native encoder on GOMLX_BACKEND=xla:cuda"
+if MIMO_NATIVE_BACKEND=xla:cuda go test -tags xla -count=1 -run 'PyTorch|Padding|Backend' -v ./adapters/native/ 2>&1 | tail -40; then
+	say "RESULT: native encoder tests pass on xla:cuda"
+else
+	say "RESULT: native encoder tests FAILED on xla:cuda (output above)"
+	exit 1
+fi
+say "== forward benchmark, xla:cuda vs go"
+MIMO_NATIVE_BACKEND=xla:cuda go test -tags xla -run '^$' -bench 'Forward' -benchtime 20x ./adapters/native/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
+MIMO_NATIVE_BACKEND=go go test -run '^$' -bench 'Forward' -benchtime 5x ./adapters/native/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
