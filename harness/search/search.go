@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -130,7 +131,7 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 				nq := min(o.QueryBlock, q.Rows-q0)
 				c0, c1 := s*segLen, min((s+1)*segLen, c.Rows)
 				for i := 0; i < nq; i++ {
-					heaps[i] = topK{k: o.K, h: make([]entry, 0, min(o.K, c1-c0))}
+					heaps[i] = topK{k: o.K}
 				}
 				for cs := c0; cs < c1; cs += o.Chunk {
 					nc := min(o.Chunk, c1-cs)
@@ -140,7 +141,7 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 					}
 				}
 				for i := 0; i < nq; i++ {
-					partial[s][q0+i] = heaps[i].h
+					partial[s][q0+i] = heaps[i].result()
 					heaps[i] = topK{}
 				}
 			}
@@ -153,17 +154,18 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 		}
 	}
 	for i := range out {
-		var all []entry
-		if segs == 1 {
-			all = partial[0][i]
-		} else {
+		all := partial[0][i]
+		if segs > 1 {
+			t := topK{k: o.K}
 			for s := range partial {
-				all = append(all, partial[s][i]...)
+				for _, e := range partial[s][i] {
+					t.h = append(t.h, e)
+				}
 			}
-		}
-		sort.Slice(all, func(a, b int) bool { return better(all[a], all[b]) })
-		if len(all) > o.K {
-			all = all[:o.K]
+			all = t.result()
+			if len(all) > o.K {
+				all = all[:o.K]
+			}
 		}
 		hits := make([]Hit, len(all))
 		for r, e := range all {
@@ -186,71 +188,110 @@ func better(a, b entry) bool {
 	return a.score > b.score || a.score == b.score && a.ord > b.ord
 }
 
-// topK is a bounded min-heap (worst entry at the root) holding the best k
-// entries offered so far, in the manner of bleve's TopNCollector: once full,
-// a candidate is compared with the root alone and most are rejected without
-// touching the heap.
+// topK keeps the best k entries offered so far. Candidates go into a buffer
+// of up to 2k; when it fills, a quickselect keeps the best k and the k-th
+// becomes the admission threshold, so most later candidates are rejected by
+// one comparison and each admitted one costs amortised O(1) (cheaper than a
+// heap's O(log k) sift for k = 1000). Entries are distinct by (score, ord)
+// for distinct documents, so the threshold test is exact.
 type topK struct {
-	k int
-	h []entry
+	k      int
+	h      []entry
+	thr    entry // the k-th best after the last compaction
+	hasThr bool
 }
 
-// offer pushes scores[j] for corpus rows base+j.
+// offer considers scores[j] for corpus rows base+j.
 func (t *topK) offer(scores []float32, order []int32, base int32) {
-	j := 0
-	for ; j < len(scores) && len(t.h) < t.k; j++ {
-		d := base + int32(j)
-		t.h = append(t.h, entry{scores[j], order[d], d})
-		t.up(len(t.h) - 1)
+	if t.h == nil {
+		t.h = make([]entry, 0, min(2*t.k, 4096))
 	}
-	if j == len(scores) {
-		return
-	}
-	root := t.h[0]
-	for ; j < len(scores); j++ {
-		s := scores[j]
-		if s < root.score {
+	for j, s := range scores {
+		if t.hasThr && s < t.thr.score {
 			continue
 		}
 		d := base + int32(j)
 		e := entry{s, order[d], d}
-		if !better(e, root) {
+		if t.hasThr && !better(e, t.thr) {
 			continue
 		}
-		t.h[0] = e
-		t.down(0)
-		root = t.h[0]
+		t.h = append(t.h, e)
+		if len(t.h) >= 2*t.k {
+			t.compact()
+		}
 	}
 }
 
-func (t *topK) up(i int) {
-	h := t.h
-	for i > 0 {
-		p := (i - 1) / 2
-		if !better(h[p], h[i]) {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
+// compact keeps the best k of the buffer (unordered) and sets the threshold.
+func (t *topK) compact() {
+	if len(t.h) <= t.k {
+		return
 	}
+	selectBest(t.h, t.k)
+	t.h = t.h[:t.k]
+	worst := t.h[0]
+	for _, e := range t.h[1:] {
+		if better(worst, e) {
+			worst = e
+		}
+	}
+	t.thr, t.hasThr = worst, true
 }
 
-func (t *topK) down(i int) {
-	h := t.h
-	n := len(h)
-	for {
-		l := 2*i + 1
-		if l >= n {
+// result returns the best min(k, offered) entries in canonical order.
+func (t *topK) result() []entry {
+	t.compact()
+	slices.SortFunc(t.h, func(a, b entry) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return t.h
+}
+
+// selectBest reorders h so that its first k entries are the k best
+// (quickselect with a median-of-three pivot).
+func selectBest(h []entry, k int) {
+	lo, hi := 0, len(h)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// median of three to h[mid]
+		if better(h[mid], h[lo]) {
+			h[mid], h[lo] = h[lo], h[mid]
+		}
+		if better(h[hi], h[lo]) {
+			h[hi], h[lo] = h[lo], h[hi]
+		}
+		if better(h[hi], h[mid]) {
+			h[hi], h[mid] = h[mid], h[hi]
+		}
+		p := h[mid]
+		i, j := lo, hi
+		for i <= j {
+			for better(h[i], p) {
+				i++
+			}
+			for better(p, h[j]) {
+				j--
+			}
+			if i <= j {
+				h[i], h[j] = h[j], h[i]
+				i++
+				j--
+			}
+		}
+		// now h[lo..j] are not worse than p, h[i..hi] not better than p
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
 			return
 		}
-		m := l
-		if r := l + 1; r < n && better(h[l], h[r]) {
-			m = r
-		}
-		if !better(h[i], h[m]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
 	}
 }

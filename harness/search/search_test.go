@@ -50,19 +50,32 @@ func vectors(r *rand.Rand, n, dim, distinct int) [][]float32 {
 	return out
 }
 
+// refDot is the package's summation order written as plainly as possible
+// (see kernel.go): eight lane sums of rounded products over the first
+// multiple of 8 components, combined ((0+4)+(2+6))+((1+5)+(3+7)), then
+// the remaining components one by one.
+func refDot(a, b []float32) float32 {
+	var l [8]float32
+	n := len(a) / 8 * 8
+	for k := 0; k < n; k++ {
+		p := a[k] * b[k]
+		l[k%8] = l[k%8] + float32(p)
+	}
+	s := ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
+	for k := n; k < len(a); k++ {
+		s += float32(a[k] * b[k])
+	}
+	return s
+}
+
 // bruteForce ranks every document for every query by the definition: dot
-// product in index order (Dot), then id descending byte-wise.
+// product in the package's order (refDot), then id descending byte-wise.
 func bruteForce(q, c Matrix, ids []string, k int) [][]Hit {
 	out := make([][]Hit, q.Rows)
 	for i := 0; i < q.Rows; i++ {
 		hits := make([]Hit, c.Rows)
 		for j := 0; j < c.Rows; j++ {
-			var s float32
-			qa, d := q.Row(i), c.Row(j)
-			for x := range qa {
-				s += qa[x] * d[x]
-			}
-			hits[j] = Hit{Doc: int32(j), Score: s}
+			hits[j] = Hit{Doc: int32(j), Score: refDot(q.Row(i), c.Row(j))}
 		}
 		sort.Slice(hits, func(a, b int) bool {
 			if hits[a].Score != hits[b].Score {
@@ -106,6 +119,8 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 		{"segments-few-queries", 2, 500, 16, 25, 5, 64, 16, 4},
 		{"defaults", 70, 600, 32, 100, 0, 0, 0, 0},
 		{"dim-1", 6, 40, 1, 15, 0, 4, 8, 2},
+		{"dim-tail", 11, 57, 19, 9, 0, 8, 16, 2},
+		{"dim-384", 9, 70, 384, 30, 0, 4, 16, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +136,48 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 			want := bruteForce(q, c, ids, tc.k)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Search differs from brute force (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestKernelsAgree checks, bit for bit, that the kernel in use (assembly
+// where the CPU has it) and the portable Go kernel both follow refDot, for
+// dimensions around the 8-lane boundaries.
+func TestKernelsAgree(t *testing.T) {
+	t.Logf("kernel in use: %s", kernelName)
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, dim := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 64, 100, 384, 1024} {
+		t.Run(fmt.Sprint("dim=", dim), func(t *testing.T) {
+			q := make([]float32, 4*dim)
+			d := make([]float32, 2*dim)
+			for i := range q {
+				q[i] = float32(r.NormFloat64())
+			}
+			for i := range d {
+				d[i] = float32(r.NormFloat64()) * 1e3
+			}
+			n := dim &^ 7
+			var got, gotGo [8]float32
+			if dim > 0 {
+				lanes4x2(&got, q, dim, d, dim, n)
+				lanes4x2Go(&gotGo, q, dim, d, dim, n)
+			}
+			for i := range 4 {
+				for j := range 2 {
+					qa, dj := q[i*dim:(i+1)*dim], d[j*dim:(j+1)*dim]
+					want := refDot(qa, dj)
+					for name, v := range map[string]float32{
+						"lanes4x2":   tail(got[2*i+j], qa, dj, n),
+						"lanes4x2Go": tail(gotGo[2*i+j], qa, dj, n),
+						"Dot":        Dot(qa, dj),
+						"lanes1Go":   tail(lanes1Go(qa, dj, n), qa, dj, n),
+					} {
+						if math.Float32bits(v) != math.Float32bits(want) {
+							t.Errorf("%s(q%d, d%d) = %v, refDot = %v", name, i, j, v, want)
+						}
+					}
+				}
 			}
 		})
 	}
