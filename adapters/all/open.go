@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/lexical"
 )
 
 // Open resolves spec to an Encoder.
@@ -19,6 +20,10 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 			return nil, err
 		}
 		return adapters.OpenFolder(ctx, f, opts)
+	}
+	if spec == "lexical" {
+		// The built-in baseline: hashed character n-grams, no files needed.
+		return adapters.OpenFolder(ctx, lexical.DefaultFolder(), opts)
 	}
 	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), and no other resolver matched", spec, adapters.FolderFile)
 }
