@@ -165,3 +165,15 @@ func (o *AdamW) Step(lr float64, t int) (float64, error) {
 	}
 	return out[0].Value().(float64), nil
 }
+
+// Reset zeroes the moments (a new phase starts a fresh optimiser).
+func (o *AdamW) Reset() error {
+	for i := range o.params {
+		for _, v := range []*context.Variable{o.ms[i], o.vs[i]} {
+			if err := v.SetValue(tensors.FromShape(v.Shape())); err != nil {
+				return fmt.Errorf("adamw: reset %s: %w", v.ScopeAndName(), err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+// Package training runs the paper's training methods end to end: it composes
+// the data (training/data), looks up teacher vectors (training/teacher),
+// runs every full batch through the one gradient-cache engine
+// (training/gradcache) with the method's objective (training/objective),
+// steps AdamW on the paper's schedule (training/optim), logs every step as
+// JSONL, checkpoints atomically and resumes exactly (training/checkpoint),
+// and writes a model folder the evaluation harness loads.
+//
+// A run is a list of phases. InfoNCE, XLCO and LaKDA are one phase on the
+// stage-2 data and hyper-parameters; MIMO is stage 1 (distillation on
+// parallel sentences) then stage 2 (joint XLCO + distillation on parallel
+// query/passage rows), or either alone (the paper's Table 3 ablations).
+// psi is created in stage 1 and carried into stage 2; the optimiser's
+// moments and schedule restart with each phase.
+package training
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/mimo-mlir/mimo/training/data"
+	"github.com/mimo-mlir/mimo/training/losses"
+	"github.com/mimo-mlir/mimo/training/optim"
+)
+
+// Methods.
+const (
+	MethodInfoNCE = "infonce"
+	MethodXLCO    = "xlco"
+	MethodLaKDA   = "lakda"
+	MethodMIMO    = "mimo"
+)
+
+// Hyper are the per-stage hyper-parameters of the paper's Table 6.
+type Hyper struct {
+	LR     float64 `json:"lr"`
+	Batch  int     `json:"batch"`
+	MaxLen int     `json:"max_length"`
+	Epochs int     `json:"epochs"`
+	// MaxSteps, when > 0, stops the phase after that many optimiser steps
+	// (the schedule is then computed over MaxSteps).
+	MaxSteps int `json:"max_steps,omitempty"`
+}
+
+// Config is a training run. JSON field names are the config-file keys; the
+// command line overrides them.
+type Config struct {
+	Method string `json:"method"`
+	// Stage selects MIMO's stages: 0 both (stage 1 then 2), 1 or 2 alone.
+	Stage int    `json:"stage"`
+	Seed  uint64 `json:"seed"`
+	// Langs restricts training languages (default: the paper's 14, as far
+	// as the data has them).
+	Langs []string `json:"langs,omitempty"`
+
+	Stage1    Hyper `json:"stage1"`
+	Stage2    Hyper `json:"stage2"`
+	MiniBatch int   `json:"mini_batch"`
+
+	WarmupRatio float64 `json:"warmup_ratio"`
+	WeightDecay float64 `json:"weight_decay"`
+	MaxGradNorm float64 `json:"max_grad_norm"`
+
+	Scale   float64 `json:"scale"`   // 1/tau, 20
+	Lambda  float64 `json:"lambda"`  // MIMO stage 2, 0.2
+	Bracket string  `json:"bracket"` // "half" (authors' code) or "sum" (paper formula)
+	Alpha   float64 `json:"alpha"`   // LaKDA, 0.5
+	KL      string  `json:"kl"`      // LaKDA: symmetric, one-sided, original
+
+	// Data sources. Pairs (stage 1): "tatoeba:DIR", "jsonl:PATH",
+	// "opus:LANG:PATH" (TSV, optionally .gz, English first). Rows (stage 2
+	// and baselines): "xquad:DIR" (training articles only), "jsonl:PATH".
+	Pairs       []string `json:"pairs,omitempty"`
+	Rows        []string `json:"rows,omitempty"`
+	PerLanguage int      `json:"per_language"` // stage-1 cap, 500,000
+	NoFilter    bool     `json:"no_filter,omitempty"`
+
+	// Student: a folder with config.json and model.safetensors (Hugging Face
+	// layout) or, with StudentConfig, a fresh random initialisation.
+	Student       string `json:"student,omitempty"`
+	StudentConfig string `json:"student_config,omitempty"`
+	Tokenizer     string `json:"tokenizer,omitempty"`
+	Pooling       string `json:"pooling,omitempty"` // mean (default) or cls
+
+	// Teacher: a model spec (adapters/all) whose English-side vectors are
+	// computed once into TeacherCache, or only TeacherCache (a folder of
+	// cache files written earlier).
+	Teacher       string `json:"teacher,omitempty"`
+	TeacherCache  string `json:"teacher_cache,omitempty"`
+	TeacherPrompt string `json:"teacher_prompt,omitempty"`
+
+	Output          string `json:"output"`
+	CheckpointEvery int    `json:"checkpoint_every"`
+	Resume          bool   `json:"resume,omitempty"`
+	Name            string `json:"name,omitempty"`
+	Quiet           bool   `json:"quiet,omitempty"`
+	Backend         string `json:"backend,omitempty"`
+}
+
+// Default is the paper's setting (Table 6 and Section 4): stage 1 lr 1e-4,
+// batch 128, max length 256; stage 2 (and the baselines) lr 2e-5, batch
+// 2048, max length 512; one epoch; mini-batches of 32; 10% warm-up; scale 20;
+// lambda 0.2; LaKDA alpha 0.5 with the symmetric KL.
+func Default() Config {
+	o := optim.Default()
+	return Config{
+		Method:          MethodMIMO,
+		Seed:            42,
+		Stage1:          Hyper{LR: 1e-4, Batch: 128, MaxLen: 256, Epochs: 1},
+		Stage2:          Hyper{LR: 2e-5, Batch: 2048, MaxLen: 512, Epochs: 1},
+		MiniBatch:       32,
+		WarmupRatio:     0.1,
+		WeightDecay:     o.WeightDecay,
+		MaxGradNorm:     o.MaxGradNorm,
+		Scale:           losses.DefaultScale,
+		Lambda:          0.2,
+		Bracket:         string(losses.BracketHalf),
+		Alpha:           0.5,
+		KL:              string(losses.KLSymmetric),
+		PerLanguage:     500_000,
+		CheckpointEvery: 500,
+		TeacherPrompt:   "",
+	}
+}
+
+// ReadConfig overlays the JSON file on Default (unknown keys are errors).
+func ReadConfig(path string) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("training config: %w", err)
+	}
+	dec := json.NewDecoder(bytesReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("training config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate reports the first inconsistency.
+func (c Config) Validate() error {
+	switch c.Method {
+	case MethodInfoNCE, MethodXLCO, MethodLaKDA:
+		if c.Stage != 0 {
+			return fmt.Errorf("--stage is for mimo only, method is %s", c.Method)
+		}
+	case MethodMIMO:
+		if c.Stage < 0 || c.Stage > 2 {
+			return fmt.Errorf("mimo stage %d: want 1, 2 or 0 (both)", c.Stage)
+		}
+	default:
+		return fmt.Errorf("method %q: want infonce, xlco, lakda or mimo", c.Method)
+	}
+	for _, p := range c.phases() {
+		h := c.hyper(p)
+		if h.LR <= 0 || h.Batch <= 0 || h.MaxLen <= 1 || (h.Epochs <= 0 && h.MaxSteps <= 0) {
+			return fmt.Errorf("%s: lr %g, batch %d, max length %d, epochs %d: all must be positive", p, h.LR, h.Batch, h.MaxLen, h.Epochs)
+		}
+		if p == phaseStage1 && len(c.Pairs) == 0 {
+			return fmt.Errorf("mimo stage 1 needs parallel sentence pairs (--pairs)")
+		}
+		if p != phaseStage1 && len(c.Rows) == 0 {
+			return fmt.Errorf("%s needs parallel query/passage rows (--rows)", p)
+		}
+		if (p == phaseStage1 || p == phaseStage2) && c.Teacher == "" && c.TeacherCache == "" {
+			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", p)
+		}
+	}
+	if c.MiniBatch <= 0 {
+		return fmt.Errorf("mini-batch %d must be positive", c.MiniBatch)
+	}
+	if err := c.lakda().Validate(); err != nil && c.Method == MethodLaKDA {
+		return err
+	}
+	if err := c.stage2().Validate(); err != nil && c.Method == MethodMIMO {
+		return err
+	}
+	if c.Student == "" && c.StudentConfig == "" {
+		return fmt.Errorf("no student: give --student DIR (config.json + model.safetensors) or --student-config FILE")
+	}
+	if c.Output == "" {
+		return fmt.Errorf("no output folder (--output)")
+	}
+	return nil
+}
+
+func (c Config) lakda() losses.LaKDAOptions {
+	o := losses.DefaultLaKDA()
+	o.Alpha, o.Scale, o.Mode = c.Alpha, c.Scale, losses.KLMode(c.KL)
+	return o
+}
+
+func (c Config) stage2() losses.Stage2Options {
+	return losses.Stage2Options{Lambda: c.Lambda, Scale: c.Scale, Bracket: losses.Bracket(c.Bracket)}
+}
+
+// phase is one training phase of a run.
+type phase string
+
+const (
+	phaseStage1   phase = "mimo-stage1"
+	phaseStage2   phase = "mimo-stage2"
+	phaseBaseline phase = "baseline"
+)
+
+func (c Config) phases() []phase {
+	switch c.Method {
+	case MethodMIMO:
+		switch c.Stage {
+		case 1:
+			return []phase{phaseStage1}
+		case 2:
+			return []phase{phaseStage2}
+		default:
+			return []phase{phaseStage1, phaseStage2}
+		}
+	default:
+		return []phase{phaseBaseline}
+	}
+}
+
+func (c Config) hyper(p phase) Hyper {
+	if p == phaseStage1 {
+		return c.Stage1
+	}
+	return c.Stage2
+}
+
+func (c Config) composition() data.Method {
+	switch c.Method {
+	case MethodInfoNCE:
+		return data.MethodInfoNCE
+	case MethodXLCO:
+		return data.MethodXLCO
+	case MethodLaKDA:
+		return data.MethodLaKDA
+	default:
+		return data.MethodMIMO
+	}
+}

@@ -1,0 +1,415 @@
+package training
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/training/checkpoint"
+	"github.com/mimo-mlir/mimo/training/data"
+	"github.com/mimo-mlir/mimo/training/gradcache"
+	"github.com/mimo-mlir/mimo/training/objective"
+	"github.com/mimo-mlir/mimo/training/optim"
+	"github.com/mimo-mlir/mimo/training/teacher"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// Student is the encoder a run trains: the engine's Student plus its
+// output dimension and dtype (for psi).
+type Student interface {
+	gradcache.Student
+	Dim() int
+}
+
+// Tokenizer is what a run needs of a tokenizer: unpadded encodings with the
+// model's special tokens, truncated to maxLen, and the padding id.
+type Tokenizer interface {
+	EncodeBatch(texts []string, maxLen int) ([]tokenize.Encoding, error)
+	PadID() int64
+}
+
+// Teacher cache roles.
+const (
+	RoleSentence = "sentence" // stage 1, English sentences, no prompt
+	RoleQuery    = "query"    // stage 2, English queries, the teacher's query prompt
+	RoleDocument = "document" // stage 2, English passages, no prompt
+)
+
+// Run is one configured training run. Build it with Setup (from a Config:
+// loads student, tokenizer, data and teacher) or fill it directly (tests).
+type Run struct {
+	Cfg     Config
+	Backend backends.Backend
+	Ctx     *mlctx.Context // holds every variable; the student's under gradcache.StudentScope
+	Student Student
+	DType   dtypes.DType // of the student's outputs and psi (Float32 unless a test says otherwise)
+	Tok     Tokenizer
+	Teacher map[string]teacher.Vectors // by Role*
+	Pairs   []data.SentencePair
+	Rows    []data.ParallelRow
+	Langs   []string
+	// WriteFolder writes the trained student as a model folder into dir
+	// (psi is never written). Nil: no folder.
+	WriteFolder func(ctx *mlctx.Context, dir string) error
+	// Log receives one JSON line per optimiser step (nil: Output/train-log.jsonl).
+	Log io.Writer
+	// StopAfter, when > 0, ends Train after that many optimiser steps of the
+	// whole run (tests interrupt a run with it; the checkpoint stays behind).
+	StopAfter int
+}
+
+// State is what a checkpoint records besides the variables.
+type State struct {
+	Method string `json:"method"`
+	Seed   uint64 `json:"seed"`
+	Phase  int    `json:"phase"` // index into the run's phases
+	Step   int    `json:"step"`  // optimiser steps completed in that phase
+	Done   bool   `json:"done"`
+}
+
+// StepLog is one line of the JSONL training log.
+type StepLog struct {
+	Phase    string             `json:"phase"`
+	Step     int                `json:"step"`
+	Total    int                `json:"total"`
+	Epoch    int                `json:"epoch"`
+	Loss     float64            `json:"loss"`
+	Terms    map[string]float64 `json:"terms"`
+	LR       float64            `json:"lr"`
+	GradNorm float64            `json:"grad_norm"`
+	Rows     int                `json:"rows"`
+	Seconds  float64            `json:"seconds"`
+}
+
+// Summary is what Train returns: the last loss of each phase and the steps run.
+type Summary struct {
+	Steps    int                `json:"steps"`
+	Last     map[string]StepLog `json:"last"`
+	Folder   string             `json:"folder,omitempty"`
+	Resumed  bool               `json:"resumed"`
+	Finished bool               `json:"finished"`
+}
+
+// CheckpointPath is where a run keeps its checkpoint.
+func (r *Run) CheckpointPath() string { return filepath.Join(r.Cfg.Output, "checkpoint.mimo") }
+
+// example is one row of a phase: the texts of each student stream and the
+// English texts whose teacher vectors are its targets.
+type example struct {
+	streams []string
+	targets []string
+}
+
+type phasePlan struct {
+	name     phase
+	obj      gradcache.Objective
+	hyper    Hyper
+	examples []example
+	roles    []string // teacher role of each target
+}
+
+func (r *Run) plan(p phase) (phasePlan, error) {
+	c := r.Cfg
+	pl := phasePlan{name: p, hyper: c.hyper(p)}
+	switch p {
+	case phaseStage1:
+		pl.obj = objective.Stage1{}
+		pl.roles = []string{RoleSentence}
+		for _, s := range r.Pairs {
+			pl.examples = append(pl.examples, example{streams: []string{s.Text}, targets: []string{s.En}})
+		}
+		if len(pl.examples) == 0 {
+			return pl, fmt.Errorf("mimo stage 1: no sentence pairs")
+		}
+		return pl, nil
+	case phaseStage2:
+		pl.obj = objective.Stage2{Opts: c.stage2()}
+		pl.roles = []string{RoleQuery, RoleDocument}
+	default:
+		switch c.Method {
+		case MethodInfoNCE:
+			pl.obj = objective.Contrastive{Scale: c.Scale}
+		case MethodXLCO:
+			pl.obj = objective.Contrastive{Scale: c.Scale, CrossLingual: true}
+		case MethodLaKDA:
+			pl.obj = objective.LaKDA{Opts: c.lakda()}
+		}
+	}
+	if len(r.Rows) == 0 {
+		return pl, fmt.Errorf("%s: no query/passage rows", p)
+	}
+	ex, err := data.Compose(c.composition(), len(r.Rows), r.Langs, c.Seed)
+	if err != nil {
+		return pl, err
+	}
+	for i, e := range ex {
+		row := r.Rows[i]
+		var x example
+		switch {
+		case c.Method == MethodLaKDA:
+			x.streams = []string{row.Query[e.QLang], row.Query[e.QLang2], row.Positive[e.PLang]}
+		default:
+			x.streams = []string{row.Query[e.QLang], row.Positive[e.PLang]}
+		}
+		if p == phaseStage2 {
+			if !row.Has("en") {
+				return pl, fmt.Errorf("mimo stage 2: row %q has no English side for the teacher", row.ID)
+			}
+			x.targets = []string{row.Query["en"], row.Positive["en"]}
+		}
+		for s, t := range x.streams {
+			if t == "" {
+				return pl, fmt.Errorf("%s: row %q lacks stream %d in its assigned language (%+v)", p, row.ID, s, e)
+			}
+		}
+		pl.examples = append(pl.examples, x)
+	}
+	return pl, nil
+}
+
+func (pl phasePlan) batchesPerEpoch() int {
+	return (len(pl.examples) + pl.hyper.Batch - 1) / pl.hyper.Batch
+}
+
+func (pl phasePlan) totalSteps() int {
+	if pl.hyper.MaxSteps > 0 {
+		return pl.hyper.MaxSteps
+	}
+	return pl.batchesPerEpoch() * pl.hyper.Epochs
+}
+
+// batchRows returns the example indices of optimiser step k (0-based):
+// epoch k / nb visits the examples in a seeded order of its own.
+func (pl phasePlan) batchRows(seed uint64, k int) (epoch int, idx []int) {
+	nb := pl.batchesPerEpoch()
+	epoch = k / nb
+	order := data.Order(len(pl.examples), seed+uint64(epoch)*0x9e37+uint64(len(pl.name)))
+	from := (k % nb) * pl.hyper.Batch
+	return epoch, order[from:min(from+pl.hyper.Batch, len(order))]
+}
+
+func (r *Run) tokens(texts []string, maxLen int) (gradcache.Tokens, error) {
+	enc, err := r.Tok.EncodeBatch(texts, maxLen)
+	if err != nil {
+		return gradcache.Tokens{}, err
+	}
+	l := 1
+	for _, e := range enc {
+		l = max(l, len(e.IDs))
+	}
+	t := gradcache.Tokens{IDs: make([]int32, len(enc)*l), Mask: make([]int32, len(enc)*l), Batch: len(enc), Len: l}
+	pad := int32(r.Tok.PadID())
+	for i, e := range enc {
+		for j := 0; j < l; j++ {
+			if j < len(e.IDs) {
+				t.IDs[i*l+j] = int32(e.IDs[j])
+				t.Mask[i*l+j] = int32(e.Mask[j])
+			} else {
+				t.IDs[i*l+j] = pad
+			}
+		}
+	}
+	return t, nil
+}
+
+func (r *Run) batch(pl phasePlan, idx []int) (gradcache.Batch, error) {
+	var b gradcache.Batch
+	for s := 0; s < pl.obj.Streams(); s++ {
+		texts := make([]string, len(idx))
+		for i, k := range idx {
+			texts[i] = pl.examples[k].streams[s]
+		}
+		t, err := r.tokens(texts, pl.hyper.MaxLen)
+		if err != nil {
+			return b, fmt.Errorf("%s: stream %d: %w", pl.name, s, err)
+		}
+		b.Streams = append(b.Streams, t)
+	}
+	for k := 0; k < pl.obj.Targets(); k++ {
+		v := r.Teacher[pl.roles[k]]
+		if v == nil {
+			return b, fmt.Errorf("%s: no teacher vectors for role %q", pl.name, pl.roles[k])
+		}
+		texts := make([]string, len(idx))
+		for i, j := range idx {
+			texts[i] = pl.examples[j].targets[k]
+		}
+		flat, err := teacher.Gather(v, texts)
+		if err != nil {
+			return b, fmt.Errorf("%s: %s targets: %w", pl.name, pl.roles[k], err)
+		}
+		b.Targets = append(b.Targets, tensors.FromFlatDataAndDimensions(flat, len(idx), v.Dim()))
+	}
+	return b, nil
+}
+
+// Train runs (or resumes) every phase, then writes the model folder.
+func (r *Run) Train(ctx context.Context) (Summary, error) {
+	c := r.Cfg
+	sum := Summary{Last: map[string]StepLog{}}
+	if err := os.MkdirAll(c.Output, 0o755); err != nil {
+		return sum, fmt.Errorf("training: %w", err)
+	}
+	if r.DType == dtypes.InvalidDType {
+		r.DType = dtypes.Float32
+	}
+	st := State{Method: c.Method, Seed: c.Seed}
+	if err := r.Ctx.SetRNGStateFromSeed(int64(c.Seed)); err != nil {
+		return sum, fmt.Errorf("training: %w", err)
+	}
+	if c.Resume {
+		if _, err := os.Stat(r.CheckpointPath()); err == nil {
+			var saved State
+			if err := checkpoint.Load(r.CheckpointPath(), r.Ctx, &saved); err != nil {
+				return sum, fmt.Errorf("training: resume: %w", err)
+			}
+			if saved.Method != c.Method || saved.Seed != c.Seed {
+				return sum, fmt.Errorf("training: resume: checkpoint %s is method %s seed %d, run is %s seed %d",
+					r.CheckpointPath(), saved.Method, saved.Seed, c.Method, c.Seed)
+			}
+			st, sum.Resumed = saved, true
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return sum, fmt.Errorf("training: resume: %w", err)
+		}
+	}
+	logw := r.Log
+	if logw == nil {
+		f, err := os.OpenFile(filepath.Join(c.Output, "train-log.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return sum, fmt.Errorf("training: log: %w", err)
+		}
+		defer f.Close()
+		logw = f
+	}
+	bw := bufio.NewWriter(logw)
+	defer bw.Flush()
+	enc := json.NewEncoder(bw)
+
+	phases := c.phases()
+	ran := 0
+	for pi := st.Phase; pi < len(phases) && !st.Done; pi++ {
+		pl, err := r.plan(phases[pi])
+		if err != nil {
+			return sum, fmt.Errorf("training: %w", err)
+		}
+		if pl.obj.Targets() > 0 {
+			td := r.Teacher[pl.roles[0]]
+			if td == nil {
+				return sum, fmt.Errorf("training: %s: no teacher vectors for role %q", pl.name, pl.roles[0])
+			}
+			if err := objective.InitPsi(r.Ctx.InAbsPath("/"+gradcache.LossScope), r.Student.Dim(), td.Dim(), c.Seed+7, r.DType); err != nil {
+				return sum, fmt.Errorf("training: %w", err)
+			}
+		}
+		eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{MiniBatch: c.MiniBatch, Train: true, TrimPadding: true})
+		if err != nil {
+			return sum, fmt.Errorf("training: %w", err)
+		}
+		ocfg := optim.Default()
+		ocfg.WeightDecay, ocfg.MaxGradNorm = c.WeightDecay, c.MaxGradNorm
+		opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg)
+		if err != nil {
+			return sum, fmt.Errorf("training: %w", err)
+		}
+		if pi != st.Phase || st.Step == 0 {
+			st.Phase, st.Step = pi, 0
+			if err := opt.Reset(); err != nil {
+				return sum, fmt.Errorf("training: %w", err)
+			}
+			if err := eng.ZeroGradients(); err != nil {
+				return sum, err
+			}
+		}
+		total := pl.totalSteps()
+		sched := optim.NewSchedule(total, c.WarmupRatio)
+		bar := newBar(total, string(pl.name), c.Quiet)
+		_ = bar.Set(st.Step)
+		for st.Step < total {
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+			if r.StopAfter > 0 && ran >= r.StopAfter {
+				return sum, nil
+			}
+			t0 := time.Now()
+			epoch, idx := pl.batchRows(c.Seed, st.Step)
+			b, err := r.batch(pl, idx)
+			if err != nil {
+				return sum, fmt.Errorf("training: step %d: %w", st.Step+1, err)
+			}
+			res, err := eng.Accumulate(b)
+			if err != nil {
+				return sum, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
+			}
+			lr := c.hyper(pl.name).LR * sched.Factor(st.Step)
+			norm, err := opt.Step(lr, st.Step+1)
+			if err != nil {
+				return sum, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
+			}
+			st.Step++
+			ran++
+			sum.Steps++
+			line := StepLog{Phase: string(pl.name), Step: st.Step, Total: total, Epoch: epoch, Loss: res.Loss,
+				Terms: map[string]float64{}, LR: lr, GradNorm: norm, Rows: len(idx), Seconds: time.Since(t0).Seconds()}
+			for k, n := range pl.obj.TermNames() {
+				line.Terms[n] = res.Terms[k]
+			}
+			if err := enc.Encode(line); err != nil {
+				return sum, fmt.Errorf("training: log: %w", err)
+			}
+			if err := bw.Flush(); err != nil {
+				return sum, fmt.Errorf("training: log: %w", err)
+			}
+			sum.Last[string(pl.name)] = line
+			_ = bar.Add(1)
+			if c.CheckpointEvery > 0 && st.Step%c.CheckpointEvery == 0 && st.Step < total {
+				if err := checkpoint.Save(r.CheckpointPath(), r.Ctx, st); err != nil {
+					return sum, err
+				}
+			}
+		}
+		_ = bar.Finish()
+		// Phase boundary: the next phase starts from step 0.
+		next := State{Method: st.Method, Seed: st.Seed, Phase: pi + 1, Done: pi+1 == len(phases)}
+		if err := checkpoint.Save(r.CheckpointPath(), r.Ctx, next); err != nil {
+			return sum, err
+		}
+		st = next
+	}
+	sum.Finished = true
+	if r.WriteFolder != nil {
+		if err := r.WriteFolder(r.Ctx, c.Output); err != nil {
+			return sum, fmt.Errorf("training: model folder: %w", err)
+		}
+		sum.Folder = c.Output
+	}
+	return sum, nil
+}
+
+func newBar(total int, desc string, quiet bool) *progressbar.ProgressBar {
+	visible := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetVisibility(visible),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(200*time.Millisecond),
+	)
+}
