@@ -35,6 +35,8 @@ type Vectors interface {
 type Memory struct {
 	dim  int
 	vecs map[string][]float32
+	// Prompt is what the teacher saw before each text (set by Compute).
+	Prompt string
 }
 
 // NewMemory makes an empty store of dimension dim.
@@ -103,11 +105,13 @@ func Compute(ctx context.Context, enc adapters.Encoder, texts []string, o Option
 	if role == adapters.RoleQuery && o.QueryPrompt != "" && enc.Identity().PromptFor(adapters.RoleQuery, "") == "" {
 		prefix = o.QueryPrompt
 	}
+	seen := enc.Identity().PromptFor(role, "") + prefix
 	bs := o.BatchSize
 	if bs <= 0 {
 		bs = 64
 	}
 	m := NewMemory(enc.Dim())
+	m.Prompt = seen
 	for from := 0; from < len(todo); from += bs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
