@@ -1,0 +1,323 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// RepoKind is the kind of a Hub repository: it decides the URL prefix.
+type RepoKind int
+
+const (
+	// Dataset repositories live under {endpoint}/datasets/{repo}.
+	Dataset RepoKind = iota
+	// Model repositories live under {endpoint}/{repo}.
+	Model
+)
+
+// String returns "dataset" or "model".
+func (k RepoKind) String() string {
+	switch k {
+	case Dataset:
+		return "dataset"
+	case Model:
+		return "model"
+	}
+	return fmt.Sprintf("RepoKind(%d)", int(k))
+}
+
+// plural is the kind's name in API paths and cache folders.
+func (k RepoKind) plural() string { return k.String() + "s" }
+
+// urlPrefix is what precedes the repository id in file URLs.
+func (k RepoKind) urlPrefix() string {
+	if k == Dataset {
+		return "datasets/"
+	}
+	return ""
+}
+
+func (k RepoKind) valid() bool { return k == Dataset || k == Model }
+
+// DefaultEndpoint is the public Hub.
+const DefaultEndpoint = "https://huggingface.co"
+
+// Client downloads and lists Hub files through a local cache. It is safe
+// for concurrent use; concurrent downloads of the same file are serialised
+// by the cache's lock-free protocol only loosely (both may download, the
+// last rename wins, and both results are complete files).
+type Client struct {
+	endpoint   string
+	token      string
+	cacheDir   string
+	offline    bool
+	retries    int
+	timeout    time.Duration
+	backoff    time.Duration
+	maxBackoff time.Duration
+	progress   io.Writer
+	userAgent  string
+
+	rc     *resty.Client // follows redirects (Go drops Authorization across hosts)
+	rcHead *resty.Client // stops at the first response, to read the Hub's headers
+}
+
+type config struct {
+	endpoint   string
+	token      string
+	cacheDir   string
+	offline    bool
+	retries    int
+	timeout    time.Duration
+	backoff    time.Duration
+	maxBackoff time.Duration
+	progress   io.Writer
+	httpClient *http.Client
+	userAgent  string
+}
+
+// Option configures a Client; New reports an invalid option as an error.
+type Option func(*config) error
+
+// WithEndpoint sets the Hub's base URL (http or https, no query).
+func WithEndpoint(endpoint string) Option {
+	return func(c *config) error {
+		e, err := cleanEndpoint(endpoint)
+		if err != nil {
+			return err
+		}
+		c.endpoint = e
+		return nil
+	}
+}
+
+func cleanEndpoint(endpoint string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(endpoint, "/"))
+	if err != nil {
+		return "", fmt.Errorf("endpoint %q: %w", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("endpoint %q: want an http:// or https:// URL", endpoint)
+	}
+	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("endpoint %q: want scheme://host[/path] without query or fragment", endpoint)
+	}
+	return u.String(), nil
+}
+
+// WithToken sets the bearer token sent to the Hub ("" sends none).
+func WithToken(token string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(token, " \t\r\n") {
+			return errors.New("token contains white space (copy it again from https://huggingface.co/settings/tokens)")
+		}
+		c.token = token
+		return nil
+	}
+}
+
+// WithCacheDir sets the cache folder (made absolute; created on first use).
+func WithCacheDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return errors.New("cache dir is empty")
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return fmt.Errorf("cache dir %q: %w", dir, err)
+		}
+		c.cacheDir = abs
+		return nil
+	}
+}
+
+// WithOffline makes the client use only the cache, as HF_HUB_OFFLINE=1 does.
+func WithOffline(offline bool) Option {
+	return func(c *config) error { c.offline = offline; return nil }
+}
+
+// WithRetries sets how many times a failed request is retried (0 to 100;
+// default 5).
+func WithRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 || n > 100 {
+			return fmt.Errorf("retries %d: want 0..100", n)
+		}
+		c.retries = n
+		return nil
+	}
+}
+
+// WithTimeout sets how long a request may go without progress (waiting for
+// the response headers, or between two reads of the body) before it is
+// abandoned and retried. Default 60s. The whole download has no deadline:
+// use the context for that.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("timeout %v: want > 0", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithBackoff sets the first retry delay and its cap (defaults 1s and 30s);
+// each retry doubles the delay, with jitter.
+func WithBackoff(base, max time.Duration) Option {
+	return func(c *config) error {
+		if base <= 0 || max < base {
+			return fmt.Errorf("backoff %v..%v: want 0 < base <= max", base, max)
+		}
+		c.backoff, c.maxBackoff = base, max
+		return nil
+	}
+}
+
+// WithProgress sets where progress bars are drawn (default os.Stderr; nil
+// for none). A bar is drawn only when the writer is a terminal or is not an
+// *os.File at all (a log buffer); redirected stderr stays quiet.
+func WithProgress(w io.Writer) Option {
+	return func(c *config) error { c.progress = w; return nil }
+}
+
+// WithHTTPClient sets the HTTP client (its Transport, proxies, TLS). The
+// client is copied, never modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("http client is nil")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if ua == "" {
+			return errors.New("user agent is empty")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// envTrue reads a boolean environment variable the way huggingface_hub does.
+func envTrue(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(name))) {
+	case "1", "on", "yes", "true":
+		return true
+	}
+	return false
+}
+
+// defaultCacheDir is $HF_HOME/mimo-hub, or ~/.cache/huggingface/mimo-hub
+// ($XDG_CACHE_HOME respected as huggingface_hub does).
+func defaultCacheDir() (string, error) {
+	if h := os.Getenv("HF_HOME"); h != "" {
+		return filepath.Join(h, "mimo-hub"), nil
+	}
+	if x := os.Getenv("XDG_CACHE_HOME"); x != "" {
+		return filepath.Join(x, "huggingface", "mimo-hub"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache dir: set HF_HOME or use WithCacheDir (%w)", err)
+	}
+	return filepath.Join(home, ".cache", "huggingface", "mimo-hub"), nil
+}
+
+// New returns a client configured from the environment (HF_ENDPOINT,
+// HF_TOKEN, HF_HOME, HF_HUB_OFFLINE), then from opts.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{
+		endpoint:   DefaultEndpoint,
+		token:      strings.TrimSpace(os.Getenv("HF_TOKEN")),
+		offline:    envTrue("HF_HUB_OFFLINE"),
+		retries:    5,
+		timeout:    60 * time.Second,
+		backoff:    time.Second,
+		maxBackoff: 30 * time.Second,
+		progress:   os.Stderr,
+		userAgent:  "mimo-hub/1 (github.com/mimo-mlir/mimo)",
+	}
+	if e := os.Getenv("HF_ENDPOINT"); e != "" {
+		ep, err := cleanEndpoint(e)
+		if err != nil {
+			return nil, fmt.Errorf("HF_ENDPOINT: %w", err)
+		}
+		cfg.endpoint = ep
+	}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("hub: %w", err)
+		}
+	}
+	if cfg.cacheDir == "" {
+		d, err := defaultCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("hub: %w", err)
+		}
+		cfg.cacheDir = d
+	}
+	base := &http.Client{}
+	if cfg.httpClient != nil {
+		cp := *cfg.httpClient
+		base = &cp
+	}
+	follow := *base
+	head := *base
+	head.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &Client{
+		endpoint: cfg.endpoint, token: cfg.token, cacheDir: cfg.cacheDir, offline: cfg.offline,
+		retries: cfg.retries, timeout: cfg.timeout, backoff: cfg.backoff, maxBackoff: cfg.maxBackoff,
+		progress: cfg.progress, userAgent: cfg.userAgent,
+		rc:     resty.NewWithClient(&follow).SetDisableWarn(true),
+		rcHead: resty.NewWithClient(&head).SetDisableWarn(true),
+	}
+	return c, nil
+}
+
+// Endpoint returns the Hub base URL in use.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// CacheDir returns the cache folder in use.
+func (c *Client) CacheDir() string { return c.cacheDir }
+
+// Offline reports whether the client only reads its cache.
+func (c *Client) Offline() bool { return c.offline }
+
+// request starts a resty request with the client's headers.
+func (c *Client) request(rc *resty.Client) *resty.Request {
+	r := rc.R().SetHeader("User-Agent", c.userAgent)
+	if c.token != "" {
+		r.SetHeader("Authorization", "Bearer "+c.token)
+	}
+	return r
+}
+
+// fileURL is {endpoint}/{datasets/}{repo}/resolve/{revision}/{path}, with
+// the revision escaped as one segment (refs/convert/parquet) and the path's
+// segments escaped one by one, as huggingface_hub's hf_hub_url does.
+func (c *Client) fileURL(kind RepoKind, repo, revision, path string) string {
+	return c.endpoint + "/" + kind.urlPrefix() + repo + "/resolve/" + url.PathEscape(revision) + "/" + escapePath(path)
+}
+
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}

@@ -1,0 +1,72 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+var (
+	// ErrUnauthorized is wrapped when the Hub answers 401 or 403.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrOffline is wrapped when offline mode needs a file the cache lacks.
+	ErrOffline = errors.New("offline and not cached")
+	// ErrIntegrity is wrapped when a download's size or SHA-256 is wrong.
+	ErrIntegrity = errors.New("integrity check failed")
+)
+
+// ref names one file for messages.
+type ref struct {
+	kind                 RepoKind
+	repo, revision, path string
+}
+
+func (r ref) String() string {
+	if r.path == "" {
+		return fmt.Sprintf("%s %s at revision %s", r.kind, r.repo, r.revision)
+	}
+	return fmt.Sprintf("%s %s at revision %s, file %s", r.kind, r.repo, r.revision, r.path)
+}
+
+// statusError turns a final non-success HTTP answer into an error naming
+// the file, with advice; errCode is the Hub's X-Error-Code header.
+func (c *Client) statusError(r ref, status int, errCode, errMsg string) error {
+	detail := ""
+	if errMsg != "" {
+		detail = " (" + strings.TrimSpace(errMsg) + ")"
+	}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		advice := "if the repository is private or gated, set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens) and accept the dataset's terms on its Hub page"
+		if c.token != "" {
+			advice = "the token in use (HF_TOKEN or hub.WithToken) was rejected or lacks access to this repository; check it and accept the dataset's terms on its Hub page"
+		}
+		return fmt.Errorf("%s: HTTP %d%s: %s: %w", r, status, detail, advice, ErrUnauthorized)
+	case status == http.StatusNotFound:
+		what := "not found"
+		switch errCode {
+		case "RepoNotFound":
+			what = fmt.Sprintf("repository %s not found", r.repo)
+		case "RevisionNotFound":
+			what = fmt.Sprintf("revision %s not found in %s", r.revision, r.repo)
+		case "EntryNotFound":
+			what = fmt.Sprintf("file %s not found in %s at revision %s", r.path, r.repo, r.revision)
+		}
+		return fmt.Errorf("%s: HTTP 404%s: %s: %w", r, detail, what, tasks.ErrNotFound)
+	}
+	return fmt.Errorf("%s: HTTP %d%s", r, status, detail)
+}
+
+// retryable reports whether an HTTP status is worth another attempt.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
