@@ -465,6 +465,9 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 
 	if len(todo) > 0 {
 		ev.logf("%s: encoding %d %ss (%d cached)", task, len(todo), role, len(texts)-len(miss))
+		if ev.cache != nil && ev.cache.ReadOnly(key) {
+			ev.logf("%s: the embedding cache of this model is in use by another process; these %ss will not be cached", task, role)
+		}
 	}
 	bar := progress.New(ev.opts.Progress, len(todo), fmt.Sprintf("%s %ss", task, role))
 	defer bar.Finish()

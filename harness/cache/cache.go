@@ -13,8 +13,11 @@
 // Keying by role and prompt as well as the model keeps query and document
 // embeddings of prompted models apart (MTEB issue 5383).
 //
-// A Cache is safe for concurrent use by the goroutines of one process. Two
-// processes appending to the same log at once are not supported.
+// A Cache is safe for concurrent use by the goroutines of one process.
+// Across processes, the first to open a log takes an exclusive advisory lock
+// on it (flock) and is its only writer; a second process sharing the cache
+// directory reads the records complete when it opened the log, and its own
+// vectors are simply not cached (ReadOnly reports it).
 package cache
 
 import (
@@ -151,6 +154,15 @@ func (c *Cache) Len(k Key) (int, error) {
 	return len(l.index), nil
 }
 
+// ReadOnly reports whether the log of k is open without its write lock
+// (another process or Cache writes it), so Put does not add to it.
+func (c *Cache) ReadOnly(k Key) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.logs[k]
+	return ok && l.readOnly
+}
+
 // Flush syncs every open log to stable storage.
 func (c *Cache) Flush() error {
 	c.mu.Lock()
@@ -228,6 +240,9 @@ type log struct {
 	dim    int
 	recLen int64
 
+	// readOnly: another open file holds the lock; put does nothing.
+	readOnly bool
+
 	mu    sync.RWMutex
 	f     *os.File
 	size  int64 // end of the last good record
@@ -279,15 +294,23 @@ func openLog(path string, k Key) (*log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	l, err := scan(f, path, k)
+	owner, err := tryLock(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cache: lock %s: %w", path, err)
+	}
+	l, err := scan(f, path, k, owner)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	l.readOnly = !owner
 	return l, nil
 }
 
-func scan(f *os.File, path string, k Key) (*log, error) {
+// scan indexes the records of f. The lock owner truncates a torn tail; a
+// reader without the lock just stops there (the owner may be writing it).
+func scan(f *os.File, path string, k Key, owner bool) (*log, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	head := make([]byte, len(magic)+8)
 	if _, err := io.ReadFull(r, head); err != nil {
@@ -332,6 +355,9 @@ func scan(f *os.File, path string, k Key) (*log, error) {
 		}
 		if err == io.ErrUnexpectedEOF || err == nil && !recordOK(rec) {
 			// Torn or corrupt tail: drop it and everything after it.
+			if !owner {
+				break
+			}
 			if err := f.Truncate(l.size); err != nil {
 				return nil, fmt.Errorf("cache: %s: truncating torn tail at %d: %w", path, l.size, err)
 			}
@@ -380,6 +406,9 @@ func (l *log) put(hs []Hash, vs [][]float32) error {
 		if len(v) != l.dim {
 			return fmt.Errorf("%s: vector %d has dimension %d, log holds %d", l.path, i, len(v), l.dim)
 		}
+	}
+	if l.readOnly {
+		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -273,3 +273,42 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("DefaultDir = %q, %v", d, err)
 	}
 }
+
+// TestSecondWriterReadsOnly opens the same directory twice, as two processes
+// sharing a cache would: the second sees what was written before it opened
+// the log, never writes, and the first keeps working.
+func TestSecondWriterReadsOnly(t *testing.T) {
+	dir := t.TempDir()
+	a := mustOpen(t, dir)
+	if err := a.Put(key, []string{"x"}, [][]float32{vec(1, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	b := mustOpen(t, dir)
+	got, miss, err := b.Get(key, []string{"x", "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(got[0], vec(1, 3)) || !cmp.Equal(miss, []int{1}) {
+		t.Errorf("second opener read %v, misses %v", got, miss)
+	}
+	if !b.ReadOnly(key) || a.ReadOnly(key) {
+		t.Errorf("ReadOnly: first %v, second %v; want false, true", a.ReadOnly(key), b.ReadOnly(key))
+	}
+	path := filepath.Join(dir, key.fileName())
+	before, _ := os.Stat(path)
+	if err := b.Put(key, []string{"y"}, [][]float32{vec(2, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(path); after.Size() != before.Size() {
+		t.Errorf("read-only opener wrote: size %d -> %d", before.Size(), after.Size())
+	}
+	if err := a.Put(key, []string{"y"}, [][]float32{vec(2, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	a.Close()
+	c := mustOpen(t, dir)
+	if n, _ := c.Len(key); n != 2 {
+		t.Errorf("after both closed: %d records, want 2", n)
+	}
+}

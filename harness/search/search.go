@@ -134,6 +134,10 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 					heaps[i] = topK{k: o.K}
 				}
 				for cs := c0; cs < c1; cs += o.Chunk {
+					if (cs-c0)/o.Chunk%64 == 63 && ctx.Err() != nil {
+						errs[w] = ctx.Err()
+						return
+					}
 					nc := min(o.Chunk, c1-cs)
 					scoreTile(buf, o.Chunk, q, q0, nq, c, cs, nc)
 					for i := 0; i < nq; i++ {
