@@ -218,7 +218,10 @@ func appendCUDA(so *ort.SessionOptions, device string) error {
 	if err := cu.Update(map[string]string{"device_id": devID}); err != nil {
 		return err
 	}
-	return so.AppendExecutionProviderCUDA(cu)
+	if err := so.AppendExecutionProviderCUDA(cu); err != nil {
+		return fmt.Errorf("%w (the CPU library from scripts/get-onnxruntime.sh has no CUDA provider: set %s to an onnxruntime-gpu build whose libonnxruntime_providers_cuda.so lies beside it)", err, LibraryEnv)
+	}
+	return nil
 }
 
 // pickOutput chooses the tensor to pool: the named one, else
