@@ -464,12 +464,12 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 	sort.SliceStable(todo, func(a, b int) bool { return len(texts[todo[a]]) > len(texts[todo[b]]) })
 
 	if len(todo) > 0 {
-		ev.logf("%s: encoding %d %ss (%d cached)", task, len(todo), role, len(texts)-len(miss))
+		ev.logf("%s: encoding %d %s (%d cached)", task, len(todo), plural(role), len(texts)-len(miss))
 		if ev.cache != nil && ev.cache.ReadOnly(key) {
-			ev.logf("%s: the embedding cache of this model is in use by another process; these %ss will not be cached", task, role)
+			ev.logf("%s: the embedding cache of this model is in use by another process; these %s will not be cached", task, plural(role))
 		}
 	}
-	bar := progress.New(ev.opts.Progress, len(todo), fmt.Sprintf("%s %ss", task, role))
+	bar := progress.New(ev.opts.Progress, len(todo), task+" "+plural(role))
 	defer bar.Finish()
 	bs := ev.opts.BatchSize
 	batch := make([]string, 0, bs)
@@ -481,10 +481,10 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 		}
 		out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
 		if err != nil {
-			return nil, fmt.Errorf("encode %ss %q..%q: %w", role, ids[idx[0]], ids[idx[len(idx)-1]], err)
+			return nil, fmt.Errorf("encode %s %q..%q: %w", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], err)
 		}
 		if len(out) != len(batch) {
-			return nil, fmt.Errorf("encode %ss %q..%q: encoder returned %d vectors for %d texts", role, ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
+			return nil, fmt.Errorf("encode %s %q..%q: encoder returned %d vectors for %d texts", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
 		}
 		for j, v := range out {
 			if err := search.Check(v, ev.dim); err != nil {
@@ -505,6 +505,13 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 		bar.Add(len(idx))
 	}
 	return vecs, nil
+}
+
+func plural(r adapters.Role) string {
+	if r == adapters.RoleQuery {
+		return "queries"
+	}
+	return string(r) + "s"
 }
 
 func (ev *evaluator) writeRun(task, split, subset string, qids []string, run metrics.Run) error {
