@@ -1,6 +1,10 @@
 package tasks
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // LangStats counts one language of a Dataset: its queries, its documents,
 // and the qrels pairs of its queries (Positives: those with relevance > 0).
@@ -63,4 +67,32 @@ func Stats(ds Dataset) []LangStats {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Lang < out[j].Lang })
 	return append(out, total)
+}
+
+// CheckSizes compares the datasets of a task with the sizes its Metadata
+// expects (paper Table 7), summed over datasets; a zero expectation is not
+// checked. The error lists every mismatch. It is the acceptance check of a
+// builder run on the real sources.
+func CheckSizes(m Metadata, ds []Dataset) error {
+	var queries, docs, qrels int
+	for _, d := range ds {
+		queries += len(d.Queries)
+		docs += len(d.Corpus)
+		for _, rel := range d.Qrels {
+			qrels += len(rel)
+		}
+	}
+	var bad []string
+	for _, c := range []struct {
+		what      string
+		got, want int
+	}{{"queries", queries, m.ExpectedQueries}, {"corpus", docs, m.ExpectedCorpus}, {"qrels", qrels, m.ExpectedQrels}} {
+		if c.want != 0 && c.got != c.want {
+			bad = append(bad, fmt.Sprintf("%s %d, expected %d", c.what, c.got, c.want))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%s: sizes differ from the paper's: %s", m.Name, strings.Join(bad, "; "))
+	}
+	return nil
 }

@@ -161,3 +161,22 @@ func TestDefaultSource(t *testing.T) {
 		t.Errorf("Load from an empty source: %v, want ErrNotFound", err)
 	}
 }
+
+func TestCheckSizes(t *testing.T) {
+	task, err := New("XQuADRetrieval", tasks.DirSource{Root: fixtures})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := task.Load(context.Background(), tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tasks.CheckSizes(task.Metadata(), ds)
+	want := "XQuADRetrieval: sizes differ from the paper's: queries 24, expected 9520; corpus 16, expected 1920; qrels 178, expected 76160"
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckSizes on the fixture = %v, want %q", err, want)
+	}
+	if err := tasks.CheckSizes(tasks.Metadata{Name: "X"}, ds); err != nil {
+		t.Errorf("no expectations: %v", err)
+	}
+}

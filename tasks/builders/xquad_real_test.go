@@ -36,6 +36,13 @@ func TestXQuADRealData(t *testing.T) {
 	if got, want := [3]int{len(d.Queries), len(d.Corpus), qrels}, [3]int{9520, 1920, 76160}; got != want {
 		t.Fatalf("queries, docs, qrels = %v, want %v", got, want)
 	}
+	task, err := New("XQuADRetrieval", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tasks.CheckSizes(task.Metadata(), ds); err != nil {
+		t.Errorf("acceptance check against Table 7: %v", err)
+	}
 	if len(d.Skipped) != 0 {
 		t.Errorf("Skipped = %v, want none", d.Skipped)
 	}
