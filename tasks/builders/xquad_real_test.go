@@ -2,7 +2,10 @@ package builders
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,4 +104,66 @@ func TestXQuADRealData(t *testing.T) {
 				len(d.Queries), len(d.Corpus), len(d.Qrels["en_56beb4343aeaaa14008c925b"]))
 		}
 	})
+}
+
+// TestXQuADParquetMatchesJSON converts the real SQuAD JSON files into the
+// Hub's Parquet layout (xquad.{lang}/validation-00000-of-00001.parquet, rows
+// in file order) and checks that the Parquet path builds the same task:
+// same queries, same texts, and the same relevant sets once paragraph
+// "{a}_{p}" is renamed to its position "p{n}".
+func TestXQuADParquetMatchesJSON(t *testing.T) {
+	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
+		t.Skipf("real XQuAD data not available at %s (%v): skipping", realXQuAD, err)
+	}
+	type row struct {
+		ID       string `parquet:"id,optional"`
+		Context  string `parquet:"context,optional"`
+		Question string `parquet:"question,optional"`
+	}
+	jsonSrc := tasks.DirSource{Root: realXQuAD, Flat: true}
+	files := map[string][]byte{}
+	rename := map[string]string{} // "{lang}_{a}_{p}" -> "{lang}_p{n}"
+	for _, l := range XQuADLangs {
+		lang, err := readXQuADJSON(context.Background(), input{src: jsonSrc, ref: XQuADRef}, l, "xquad."+l+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []row
+		for n, p := range lang.Paras {
+			rename[l+"_"+p.Key] = fmt.Sprintf("%s_p%d", l, n)
+			for _, qa := range p.QAs {
+				rows = append(rows, row{qa.ID, p.Context, qa.Question})
+			}
+		}
+		files["xquad."+l+"/validation-00000-of-00001.parquet"] = parquetBytes(t, rows)
+	}
+	empty := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(empty, XQuADRef.Repo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pqSrc := overlay{base: tasks.DirSource{Root: empty}, repo: XQuADRef.Repo, files: files}
+	fromJSON, err := BuildXQuAD(context.Background(), jsonSrc, XQuADRef, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromParquet, err := BuildXQuAD(context.Background(), pqSrc, XQuADRef, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fromJSON[0]
+	for i := range want.Corpus {
+		want.Corpus[i].ID = rename[want.Corpus[i].ID]
+		want.Corpus[i].Group = strings.SplitN(want.Corpus[i].ID, "_", 2)[1]
+	}
+	renamed := tasks.Qrels{}
+	for q, rel := range want.Qrels {
+		renamed[q] = map[string]int{}
+		for d, r := range rel {
+			renamed[q][rename[d]] = r
+		}
+	}
+	want.Qrels = renamed
+	if diff := cmp.Diff(want, fromParquet[0]); diff != "" {
+		t.Errorf("Parquet build differs from the JSON build (-json +parquet):\n%s", diff)
+	}
 }
