@@ -62,3 +62,32 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+// TestTruncationIsAPrefix: truncated encodings are the golden ids cut to
+// max length (the early stop of tokens must not change the first ids).
+func TestTruncationIsAPrefix(t *testing.T) {
+	tok, err := Load(filepath.Join("testdata", "spm-unigram", "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i, g := range readGoldenIDs(t) {
+		for _, maxLen := range []int{2, 3, 8} {
+			if len(g.IDs) <= maxLen {
+				continue
+			}
+			checked++
+			want := append(append([]int64{}, g.IDs[:maxLen-1]...), g.IDs[len(g.IDs)-1])
+			e, err := tok.Encode(g.Text, maxLen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, e.IDs); d != "" {
+				t.Errorf("golden %d %q, max length %d (-want +got):\n%s", i, g.Text, maxLen, d)
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d truncations checked", checked)
+	}
+}

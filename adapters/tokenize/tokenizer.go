@@ -151,9 +151,16 @@ func (t *Tokenizer) NumSpecialTokens() int {
 }
 
 // Tokens returns the content ids of text: everything but the post-processor.
-func (t *Tokenizer) Tokens(text string) ([]int64, error) {
+func (t *Tokenizer) Tokens(text string) ([]int64, error) { return t.tokens(text, -1) }
+
+// tokens stops once it has at least limit ids (limit < 0: no limit), so that
+// truncating a long document does not tokenise all of it.
+func (t *Tokenizer) tokens(text string, limit int) ([]int64, error) {
 	var ids []int64
 	for _, seg := range t.added.split(text) {
+		if limit >= 0 && len(ids) >= limit {
+			break
+		}
 		if seg.id >= 0 {
 			ids = append(ids, int64(seg.id))
 			continue
@@ -167,6 +174,9 @@ func (t *Tokenizer) Tokens(text string) ([]int64, error) {
 			words = t.pretok.split(s, seg.at == 0)
 		}
 		for _, w := range words {
+			if limit >= 0 && len(ids) >= limit {
+				break
+			}
 			if w == "" {
 				continue
 			}
@@ -184,18 +194,16 @@ func (t *Tokenizer) Tokens(text string) ([]int64, error) {
 // of the post-processor, it has at most maxLen ids (maxLen <= 0: no limit),
 // and adds the special tokens.
 func (t *Tokenizer) Encode(text string, maxLen int) (Encoding, error) {
-	ids, err := t.Tokens(text)
+	room := -1
+	if maxLen > 0 {
+		room = max(maxLen-t.NumSpecialTokens(), 0)
+	}
+	ids, err := t.tokens(text, room)
 	if err != nil {
 		return Encoding{}, err
 	}
-	if maxLen > 0 {
-		room := maxLen - t.NumSpecialTokens()
-		if room < 0 {
-			room = 0
-		}
-		if len(ids) > room {
-			ids = ids[:room]
-		}
+	if room >= 0 && len(ids) > room {
+		ids = ids[:room]
 	}
 	var types []int64
 	if t.post != nil {

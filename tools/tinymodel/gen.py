@@ -66,18 +66,17 @@ def tatoeba_text():
 
 
 def train_spm(train, prefix, vocab_size):
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
-        f.write("\n".join(train) + "\n")
-        corpus = f.name
-    try:
+    # The corpus path is recorded in the model's trainer_spec: a fixed relative
+    # name (spm_train runs in a temporary directory) keeps spm.model byte-stable.
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "corpus.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(train) + "\n")
         subprocess.run([
-            "spm_train", f"--input={corpus}", f"--model_prefix={prefix}",
+            "spm_train", "--input=corpus.txt", f"--model_prefix={os.path.abspath(prefix)}",
             "--model_type=unigram", f"--vocab_size={vocab_size}",
             "--character_coverage=0.9995", "--num_threads=1", "--seed_sentencepiece_size=200000",
             "--normalization_rule_name=nmt_nfkc", "--minloglevel=2",
-        ], check=True)
-    finally:
-        os.unlink(corpus)
+        ], check=True, cwd=tmp)
 
 
 def read_varint(b, i):
