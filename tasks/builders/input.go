@@ -58,7 +58,12 @@ func (in input) readJSONL(ctx context.Context, p string, fn func(line int, raw j
 		return err
 	}
 	defer rc.Close()
-	return formats.ReadJSONL(rc, in.where(p), fn)
+	return formats.ReadJSONL(rc, in.where(p), func(line int, raw json.RawMessage) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(line, raw)
+	})
 }
 
 // readCSV streams a CSV file with a header row.
@@ -68,7 +73,12 @@ func (in input) readCSV(ctx context.Context, p string, fn func(line int, rec map
 		return err
 	}
 	defer rc.Close()
-	return formats.ReadCSV(rc, in.where(p), fn)
+	return formats.ReadCSV(rc, in.where(p), func(line int, rec map[string]string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(line, rec)
+	})
 }
 
 // readSQuAD reads a SQuAD-v1.1 JSON file.
@@ -100,7 +110,7 @@ func (in input) readParquet(ctx context.Context, p string, columns []string, fn 
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
 		if _, err := io.Copy(tmp, rc); err != nil {
-			return fmt.Errorf("downloading %s: %w", in.where(p), err)
+			return fmt.Errorf("copying %s to a temporary file: %w", in.where(p), err)
 		}
 		f = tmp
 	}

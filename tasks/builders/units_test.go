@@ -180,3 +180,18 @@ func TestCheckSizes(t *testing.T) {
 		t.Errorf("no expectations: %v", err)
 	}
 }
+
+// TestCancelledContext: a cancelled context stops a build with ctx's error.
+func TestCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, name := range Names() {
+		task, err := New(name, tasks.DirSource{Root: fixtures})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := task.Load(ctx, tasks.LoadOptions{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Load with a cancelled context = %v, want context.Canceled", name, err)
+		}
+	}
+}
