@@ -301,6 +301,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
+	if len(perQuery) == 0 {
+		return nil, sx, errors.New("no query has a relevant document in the qrels (check --langs)")
+	}
 	avg := metrics.Average(perQuery)
 	main, ok := avg[meta.MainScore]
 	if !ok {

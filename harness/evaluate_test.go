@@ -408,6 +408,15 @@ func TestBadEmbeddingNamesText(t *testing.T) {
 	}
 }
 
+func TestNoJudgedQuery(t *testing.T) {
+	task, enc := handTask()
+	task.ds[0].Qrels = tasks.Qrels{"en_q": {"d1": 0}}
+	_, err := Evaluate(context.Background(), enc, []tasks.Task{task}, testOptions(t))
+	if err == nil || !strings.Contains(err.Error(), "no query has a relevant document") || !strings.Contains(err.Error(), "TinyRetrieval") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestLangsFilter(t *testing.T) {
 	task, enc := handTask()
 	opts := testOptions(t)

@@ -22,16 +22,18 @@ func benchData(b *testing.B, nq, nc, dim int) (Matrix, Matrix, []int32) {
 //
 //	go test ./harness/search -run '^$' -bench 'Search/1kx100k' -benchtime 1x
 func BenchmarkSearch(b *testing.B) {
-	for _, s := range []struct{ nq, nc, dim, k int }{
-		{1000, 100000, 384, 1000},
-		{1000, 100000, 384, 10},
-		{256, 20000, 384, 1000},
-		{256, 20000, 384, 10},
-		{16, 20000, 768, 100},
+	b.Logf("kernel: %s", kernelName)
+	for _, s := range []struct {
+		name           string
+		nq, nc, dim, k int
+	}{
+		{"1kx100kx384/k=1k", 1000, 100000, 384, 1000},
+		{"1kx100kx384/k=10", 1000, 100000, 384, 10},
+		{"256x20kx384/k=1k", 256, 20000, 384, 1000},
+		{"256x20kx384/k=10", 256, 20000, 384, 10},
+		{"16x20kx768/k=100", 16, 20000, 768, 100},
 	} {
-		name := fmt.Sprintf("%dx%dx%d/k=%d", s.nq, s.nc, s.dim, s.k)
-		name = shorten(name)
-		b.Run(name, func(b *testing.B) {
+		b.Run(s.name, func(b *testing.B) {
 			q, c, ord := benchData(b, s.nq, s.nc, s.dim)
 			b.ResetTimer()
 			for range b.N {
@@ -42,21 +44,6 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportMetric(float64(s.nq)*float64(s.nc)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 		})
 	}
-}
-
-func shorten(s string) string {
-	r := []rune(s)
-	out := make([]rune, 0, len(r))
-	for i := 0; i < len(r); i++ {
-		// 1000 -> 1k, 100000 -> 100k in names
-		if i+3 <= len(r) && string(r[i:i+3]) == "000" && (i+3 == len(r) || r[i+3] < '0' || r[i+3] > '9') {
-			out = append(out, 'k')
-			i += 2
-			continue
-		}
-		out = append(out, r[i])
-	}
-	return string(out)
 }
 
 // BenchmarkKernel measures the raw dot-product throughput of the tile kernel
