@@ -270,3 +270,33 @@ func BenchmarkUnigramEncode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "texts/s")
 }
+
+func unigramJSON(byteFallback bool) map[string]any {
+	vocab := [][]any{{"<unk>", 0.0}, {"▁", -2.0}, {"a", -3.0}, {"b", -3.0}, {"ab", -2.5}, {"▁ab", -4.0}, {"<0xC3>", -10.0}, {"<0xBC>", -10.0}}
+	return map[string]any{
+		"pre_tokenizer": map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true},
+		"model":         map[string]any{"type": "Unigram", "unk_id": 0, "vocab": vocab, "byte_fallback": byteFallback},
+	}
+}
+
+func TestUnigramHandChecked(t *testing.T) {
+	t.Run("no byte fallback", func(t *testing.T) {
+		tok, _ := mustParse(t, unigramJSON(false))
+		runIDCases(t, tok, []idCase{
+			// ▁ab (-4) beats ▁+ab (-4.5) and ▁+a+b (-8): Viterbi, not greedy.
+			{"best path", "ab", 0, []int64{5}},
+			// "ba": b+a (-6) as one word with ▁ (-2).
+			{"pieces", "ba", 0, []int64{1, 3, 2}},
+			// ü is unknown: <unk>; two unknowns in a row fuse into one.
+			{"unknown", "ü", 0, []int64{1, 0}},
+			{"unknowns fuse", "üü a", 0, []int64{1, 0, 1, 2}},
+		})
+	})
+	t.Run("byte fallback", func(t *testing.T) {
+		tok, _ := mustParse(t, unigramJSON(true))
+		runIDCases(t, tok, []idCase{
+			{"unknown as bytes", "ü", 0, []int64{1, 6, 7}},
+			{"each unknown as bytes", "üü", 0, []int64{1, 6, 7, 6, 7}},
+		})
+	})
+}
