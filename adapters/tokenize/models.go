@@ -89,24 +89,20 @@ type unigram struct {
 
 func newUnigram(raw json.RawMessage) (*unigram, error) {
 	var v struct {
-		UnkID        *int              `json:"unk_id"`
-		Vocab        []json.RawMessage `json:"vocab"`
-		ByteFallback bool              `json:"byte_fallback"`
+		UnkID        *int     `json:"unk_id"`
+		Vocab        [][2]any `json:"vocab"`
+		ByteFallback bool     `json:"byte_fallback"`
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
 	u := &unigram{vocab: make(map[string]int, len(v.Vocab)), scores: make([]float64, len(v.Vocab)), byteFallback: v.ByteFallback, unkID: -1}
 	minScore := math.Inf(1)
-	for i, e := range v.Vocab {
-		var pair []any
-		if err := json.Unmarshal(e, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("vocab[%d]: want [piece, score], got %s", i, e)
-		}
+	for i, pair := range v.Vocab {
 		piece, ok1 := pair[0].(string)
 		score, ok2 := pair[1].(float64)
 		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("vocab[%d]: want [piece, score], got %s", i, e)
+			return nil, fmt.Errorf("vocab[%d]: want [piece, score], got %v", i, pair)
 		}
 		if _, dup := u.vocab[piece]; !dup {
 			u.vocab[piece] = i
