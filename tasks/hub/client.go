@@ -300,7 +300,9 @@ func (c *Client) Offline() bool { return c.offline }
 
 // request starts a resty request with the client's headers.
 func (c *Client) request(rc *resty.Client) *resty.Request {
-	r := rc.R().SetHeader("User-Agent", c.userAgent)
+	// identity: sizes and Range offsets must be those of the file itself,
+	// not of a compressed transfer (huggingface_hub does the same).
+	r := rc.R().SetHeader("User-Agent", c.userAgent).SetHeader("Accept-Encoding", "identity")
 	if c.token != "" {
 		r.SetHeader("Authorization", "Bearer "+c.token)
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -22,7 +23,10 @@ import (
 	"golang.org/x/term"
 )
 
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var (
+	sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	gitOIDHex = regexp.MustCompile(`^[0-9a-f]{40}$`)
+)
 
 // remote is what the Hub says about a file before it is downloaded.
 type remote struct {
@@ -31,6 +35,7 @@ type remote struct {
 	size   int64  // X-Linked-Size or Content-Length; -1 when unknown
 	commit string // X-Repo-Commit
 	sha256 string // etag when it is a SHA-256 (LFS files)
+	gitOID string // etag when it is a git blob id (regular files)
 }
 
 // fileLocks serialises downloads of one cache path within a process.
@@ -155,8 +160,11 @@ func (rem *remote) fill(h http.Header, redirect bool) {
 		rem.size = n
 	}
 	rem.commit = h.Get("X-Repo-Commit")
-	if sha256Hex.MatchString(rem.etag) {
+	switch {
+	case sha256Hex.MatchString(rem.etag):
 		rem.sha256 = rem.etag
+	case gitOIDHex.MatchString(rem.etag):
+		rem.gitOID = rem.etag
 	}
 }
 
@@ -217,15 +225,26 @@ func verify(r ref, rem *remote, partial string) error {
 	if rem.size >= 0 && st.Size() != rem.size {
 		return fmt.Errorf("%s: downloaded %d bytes, the Hub announced %d: %w", r, st.Size(), rem.size, ErrIntegrity)
 	}
-	if rem.sha256 == "" {
-		return nil
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("%s: hashing the download: %w", r, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != rem.sha256 {
-		return fmt.Errorf("%s: SHA-256 of the download is %s, the Hub announced %s (removed the corrupt file; run again): %w", r, got, rem.sha256, ErrIntegrity)
+	switch {
+	case rem.sha256 != "":
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return fmt.Errorf("%s: hashing the download: %w", r, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != rem.sha256 {
+			return fmt.Errorf("%s: SHA-256 of the download is %s, the Hub announced %s (removed the corrupt file; run again): %w", r, got, rem.sha256, ErrIntegrity)
+		}
+	case rem.gitOID != "":
+		// A regular (non-LFS) file's ETag is its git blob id:
+		// sha1("blob <size>\x00" + content).
+		h := sha1.New()
+		fmt.Fprintf(h, "blob %d\x00", st.Size())
+		if _, err := io.Copy(h, f); err != nil {
+			return fmt.Errorf("%s: hashing the download: %w", r, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != rem.gitOID {
+			return fmt.Errorf("%s: git blob id of the download is %s, the Hub's ETag is %s (removed the corrupt file; run again): %w", r, got, rem.gitOID, ErrIntegrity)
+		}
 	}
 	return nil
 }

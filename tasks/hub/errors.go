@@ -40,11 +40,19 @@ func (c *Client) statusError(r ref, status int, errCode, errMsg string) error {
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		advice := "if the repository is private or gated, set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens) and accept the dataset's terms on its Hub page"
-		if c.token != "" {
-			advice = "the token in use (HF_TOKEN or hub.WithToken) was rejected or lacks access to this repository; check it and accept the dataset's terms on its Hub page"
+		page := c.endpoint + "/" + r.kind.urlPrefix() + r.repo
+		switch {
+		case errCode == "GatedRepo":
+			return fmt.Errorf("%s: HTTP %d%s: the repository is gated: accept its conditions at %s while logged in, and set HF_TOKEN to a token of that account: %w", r, status, detail, page, ErrUnauthorized)
+		case errCode == "RepoNotFound" && c.token == "":
+			// The Hub answers this way for private repositories too, so
+			// this is not tasks.ErrNotFound: nothing may skip it as absent.
+			return fmt.Errorf("%s: HTTP %d%s: repository %s not found, or private: if it is private, set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens): %w", r, status, detail, r.repo, ErrUnauthorized)
+		case c.token == "":
+			return fmt.Errorf("%s: HTTP %d%s: the repository needs authentication: set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens): %w", r, status, detail, ErrUnauthorized)
+		default:
+			return fmt.Errorf("%s: HTTP %d%s: the token in use (HF_TOKEN or hub.WithToken) was rejected or lacks access to this repository; check it, and for a gated repository accept its conditions at %s: %w", r, status, detail, page, ErrUnauthorized)
 		}
-		return fmt.Errorf("%s: HTTP %d%s: %s: %w", r, status, detail, advice, ErrUnauthorized)
 	case status == http.StatusNotFound:
 		what := "not found"
 		switch errCode {

@@ -402,10 +402,19 @@ func TestToken(t *testing.T) {
 			}
 		}
 	})
+	t.Run("gated", func(t *testing.T) {
+		gsrv := hubtest.NewServer(t, root, hubtest.WithGated("facebook/belebele"))
+		c := hubtest.NewClient(t, gsrv)
+		_, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, "README.md")
+		if !errors.Is(err, hub.ErrUnauthorized) || !strings.Contains(err.Error(), "HTTP 403") ||
+			!strings.Contains(err.Error(), "gated: accept its conditions at "+gsrv.URL+"/datasets/facebook/belebele") {
+			t.Fatalf("error %v", err)
+		}
+	})
 	for _, tc := range []struct {
 		name, token, want string
 	}{
-		{"missing", "", "set HF_TOKEN"},
+		{"missing", "", "repository facebook/belebele not found, or private: if it is private, set HF_TOKEN"},
 		{"wrong", "hf_wrong", "the token in use (HF_TOKEN or hub.WithToken) was rejected"},
 	} {
 		t.Run(tc.name+" token", func(t *testing.T) {
@@ -428,22 +437,31 @@ func TestChecksumMismatch(t *testing.T) {
 	srv := hubtest.NewServer(t, root)
 	c := hubtest.NewClient(t, srv)
 	ctx := context.Background()
-	srv.CorruptFile("data/big.jsonl", true)
-	_, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, "data/big.jsonl")
-	if !errors.Is(err, hub.ErrIntegrity) || !strings.Contains(err.Error(), "SHA-256 of the download is") {
-		t.Fatalf("error %v, want an ErrIntegrity SHA-256 mismatch", err)
-	}
-	left, _ := filepath.Glob(filepath.Join(c.CacheDir(), "datasets", "facebook--belebele", "files", pinnedRev, "data", "*"))
-	if len(left) != 0 {
-		t.Errorf("corrupt download left files in the cache: %v", left)
-	}
-	srv.CorruptFile("data/big.jsonl", false)
-	p, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, "data/big.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if readFile(t, p) != files["data/big.jsonl"] {
-		t.Error("content differs after the server was fixed")
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"LFS file: SHA-256 from X-Linked-Etag", "data/big.jsonl", "SHA-256 of the download is"},
+		{"regular file: git blob id from ETag", "data/eng_Latn.jsonl", "git blob id of the download is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.CorruptFile(tc.path, true)
+			_, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, tc.path)
+			if !errors.Is(err, hub.ErrIntegrity) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want ErrIntegrity saying %q", err, tc.want)
+			}
+			dir := filepath.Join(c.CacheDir(), "datasets", "facebook--belebele", "files", pinnedRev, "data")
+			if left, _ := filepath.Glob(filepath.Join(dir, filepath.Base(tc.path)+"*")); len(left) != 0 {
+				t.Errorf("corrupt download left files in the cache: %v", left)
+			}
+			srv.CorruptFile(tc.path, false)
+			p, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if readFile(t, p) != files[tc.path] {
+				t.Error("content differs after the server was fixed")
+			}
+		})
 	}
 }
 

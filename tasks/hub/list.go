@@ -90,7 +90,9 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 		err := c.withRetries(ctx, r, func(ctx context.Context) error {
 			actx, cancel := context.WithTimeout(ctx, c.timeout)
 			defer cancel()
-			resp, err := c.request(c.rc).SetContext(actx).SetHeader("Accept", "application/json").Get(next)
+			req := c.request(c.rc).SetContext(actx).SetHeader("Accept", "application/json")
+			req.Header.Del("Accept-Encoding") // let the transport negotiate gzip for JSON
+			resp, err := req.Get(next)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

@@ -77,6 +77,7 @@ type Server struct {
 	delay     time.Duration
 	token     string
 	revisions map[string]bool
+	gated     map[string]bool
 }
 
 type fault struct {
@@ -110,8 +111,32 @@ func WithRevisions(revs ...string) Option {
 	}
 }
 
+// WithGated makes a repository gated: requests without the server's token
+// (see WithToken; with none, every request) answer 403 GatedRepo.
+func WithGated(repo string) Option {
+	return func(s *Server) {
+		if s.gated == nil {
+			s.gated = map[string]bool{}
+		}
+		s.gated[repo] = true
+	}
+}
+
+func (s *Server) isGated(p string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for repo := range s.gated {
+		if strings.Contains(p, "/"+repo+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // WithToken makes every resolve and API request need "Authorization:
-// Bearer token" (401 otherwise), as a private repository does.
+// Bearer token", as a private repository does: anonymous requests get 401
+// RepoNotFound (the Hub hides private repositories), a wrong token 401
+// "Invalid credentials".
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
 
 // NewServer starts a fake Hub over root and closes it when the test ends.
@@ -314,8 +339,17 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if token != "" && r.Header.Get("Authorization") != "Bearer "+token {
+		if r.Header.Get("Authorization") == "" {
+			// The Hub hides private repositories from anonymous callers.
+			hubError(w, http.StatusUnauthorized, "RepoNotFound", "Repository Not Found")
+			return
+		}
 		w.Header().Set("X-Error-Message", "Invalid credentials in Authorization header")
 		http.Error(w, "Invalid credentials in Authorization header", http.StatusUnauthorized)
+		return
+	}
+	if gated := s.isGated(r.URL.Path); gated && (token == "" || r.Header.Get("Authorization") != "Bearer "+token) {
+		hubError(w, http.StatusForbidden, "GatedRepo", "Access to this repository is restricted: you must accept its conditions")
 		return
 	}
 	if len(segs) > 2 && segs[0] == "api" && (segs[1] == "datasets" || segs[1] == "models") {
