@@ -163,7 +163,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	}
 	if strings.HasPrefix(opts.Device, "cuda") {
 		if err := appendCUDA(so, opts.Device); err != nil {
-			return nil, fmt.Errorf("%s: device %s: %w", where, opts.Device, err)
+			return nil, fmt.Errorf("%s: device %s: %w (the CPU library from scripts/get-onnxruntime.sh has no CUDA provider: set %s to an onnxruntime-gpu build, with libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside it)", where, opts.Device, err, LibraryEnv)
 		}
 	} else if opts.Device != "" && opts.Device != "cpu" {
 		return nil, fmt.Errorf("%s: device %q: want cpu or cuda[:N]", where, opts.Device)
@@ -218,10 +218,7 @@ func appendCUDA(so *ort.SessionOptions, device string) error {
 	if err := cu.Update(map[string]string{"device_id": devID}); err != nil {
 		return err
 	}
-	if err := so.AppendExecutionProviderCUDA(cu); err != nil {
-		return fmt.Errorf("%w (the CPU library from scripts/get-onnxruntime.sh has no CUDA provider: set %s to an onnxruntime-gpu build whose libonnxruntime_providers_cuda.so lies beside it)", err, LibraryEnv)
-	}
-	return nil
+	return so.AppendExecutionProviderCUDA(cu)
 }
 
 // pickOutput chooses the tensor to pool: the named one, else

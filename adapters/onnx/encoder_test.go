@@ -377,3 +377,32 @@ func BenchmarkEncodeTiny(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "texts/s")
 }
+
+// TestCUDA runs the golden on the CUDA execution provider when the loaded
+// library has one (an onnxruntime-gpu build via ONNXRUNTIME_LIB on a GPU
+// machine); with the CPU build it checks that the error says what to do.
+func TestCUDA(t *testing.T) {
+	needRuntime(t)
+	g := readGolden(t)
+	f, err := adapters.ReadFolder(tinyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noNormalize(PoolMean)(&f)
+	e, err := Open(context.Background(), f, adapters.Options{Device: "cuda:0"})
+	if err != nil {
+		if !strings.Contains(err.Error(), LibraryEnv) {
+			t.Errorf("CUDA error %q does not say how to get a GPU build", err)
+		}
+		t.Skipf("no CUDA provider in this ONNX Runtime: %v", err)
+	}
+	defer e.Close()
+	got, err := e.Encode(context.Background(), adapters.Request{Texts: g.Texts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loose := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 1e-4 })
+	if d := cmp.Diff(g.Mean, toF64(got), loose); d != "" {
+		t.Errorf("CUDA vectors differ from golden.json (-want +got):\n%s", d)
+	}
+}
