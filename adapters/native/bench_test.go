@@ -1,0 +1,90 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/mimo-mlir/mimo/adapters"
+)
+
+// benchIDs is a batch of n sequences of seq tokens (special tokens at the
+// ends, in-vocabulary ids inside).
+func benchIDs(cfg Config, n, seq int) [][]int64 {
+	out := make([][]int64, n)
+	for i := range out {
+		s := make([]int64, seq)
+		s[0], s[seq-1] = 0, 2
+		for j := 1; j < seq-1; j++ {
+			s[j] = int64(3 + (i*131+j*17)%(cfg.VocabSize-3))
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// BenchmarkForward is one inference forward pass (pure-Go backend unless
+// $MIMO_NATIVE_BACKEND says otherwise) of a compiled graph: the tiny XLM-R
+// (64-d, 2 layers) and a MiniLM-sized XLM-R (384-d, 6 layers, 12 heads).
+func BenchmarkForward(b *testing.B) {
+	bcfg, err := BackendConfig("", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	backend, err := NewBackend(bcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer backend.Finalize()
+	tiny := smallConfig(ModelXLMRoberta, PoolingMean)
+	tiny.VocabSize, tiny.HiddenSize, tiny.NumHeads, tiny.IntermediateSize, tiny.MaxPositions = 4002, 64, 4, 128, 514
+	mini := tiny
+	mini.HiddenSize, mini.NumLayers, mini.NumHeads, mini.IntermediateSize = 384, 6, 12, 1536
+	for _, c := range []struct {
+		name     string
+		cfg      Config
+		batch, n int
+	}{
+		{"tiny", tiny, 8, 64},
+		{"tiny", tiny, 32, 128},
+		{"minilm-shaped", mini, 8, 64},
+	} {
+		b.Run(fmt.Sprintf("%s/b%d-s%d", c.name, c.batch, c.n), func(b *testing.B) {
+			m := randomModel(b, backend, c.cfg, 1)
+			ids := benchIDs(c.cfg, c.batch, c.n)
+			if _, err := m.Forward(ids, 0); err != nil { // compile outside the timer
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := m.Forward(ids, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.batch*b.N)/b.Elapsed().Seconds(), "seqs/s")
+		})
+	}
+}
+
+// BenchmarkEncoderTiny is the whole native encoder on the tiny model: prompt,
+// tokenisation, length sorting, padded batches, pooling, normalisation.
+func BenchmarkEncoderTiny(b *testing.B) {
+	g := readGolden(b)
+	enc := openTiny(b, PoolingMean, true, map[string]string{"query": "query: "})
+	texts := make([]string, 0, 64)
+	for len(texts) < 64 {
+		texts = append(texts, g.Texts...)
+	}
+	texts = texts[:64]
+	req := adapters.Request{Role: adapters.RoleQuery, Texts: texts}
+	if _, err := enc.Encode(context.Background(), req); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := enc.Encode(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
+}
