@@ -213,6 +213,8 @@ func (r *Run) tokens(texts []string, maxLen int) (gradcache.Tokens, error) {
 	for _, e := range enc {
 		l = max(l, len(e.IDs))
 	}
+	// Pad to a multiple of 16 (within maxLen) so batches share compiled shapes.
+	l = min((l+15)/16*16, max(maxLen, l))
 	t := gradcache.Tokens{IDs: make([]int32, len(enc)*l), Mask: make([]int32, len(enc)*l), Batch: len(enc), Len: l}
 	pad := int32(r.Tok.PadID())
 	for i, e := range enc {

@@ -81,7 +81,11 @@ type Tokens struct {
 
 // Rows returns rows [from, to) of t. With trim, trailing columns that are
 // padding in every selected row are dropped.
-func (t Tokens) Rows(from, to int, trim bool) Tokens {
+func (t Tokens) Rows(from, to int, trim bool) Tokens { return t.rows(from, to, trim, 1) }
+
+// rows is Rows with the trimmed length rounded up to a multiple of bucket
+// (never beyond t.Len), so that mini-batches share a few compiled shapes.
+func (t Tokens) rows(from, to int, trim bool, bucket int) Tokens {
 	n := to - from
 	l := t.Len
 	if trim {
@@ -96,6 +100,9 @@ func (t Tokens) Rows(from, to int, trim bool) Tokens {
 		}
 		if l == 0 {
 			l = 1
+		}
+		if bucket > 1 {
+			l = min((l+bucket-1)/bucket*bucket, t.Len)
 		}
 	}
 	out := Tokens{IDs: make([]int32, n*l), Mask: make([]int32, n*l), Batch: n, Len: l}
@@ -140,8 +147,10 @@ type Options struct {
 	MiniBatch int
 	// Train turns dropout on (the student's train flag).
 	Train bool
-	// TrimPadding drops all-padding columns of each mini-batch.
+	// TrimPadding drops all-padding columns of each mini-batch, keeping
+	// the length a multiple of Bucket (default 16) so few shapes compile.
 	TrimPadding bool
+	Bucket      int
 }
 
 // Result is the loss of one full batch and its terms, in TermNames order.
@@ -224,6 +233,13 @@ func New(b backends.Backend, ctx *context.Context, student Student, obj Objectiv
 		return nil, fmt.Errorf("gradcache: direct exec: %w", err)
 	}
 	return e, nil
+}
+
+func (e *Engine) bucket() int {
+	if e.opts.Bucket <= 0 {
+		return 16
+	}
+	return e.opts.Bucket
 }
 
 func inScope(scope, top string) bool {
@@ -448,7 +464,7 @@ func (e *Engine) Accumulate(b Batch) (Result, error) {
 		var parts []*tensors.Tensor
 		for from := 0; from < rows; from += e.opts.MiniBatch {
 			to := min(from+e.opts.MiniBatch, rows)
-			c := chunk{tok: b.Streams[s].Rows(from, to, e.opts.TrimPadding), from: from}
+			c := chunk{tok: b.Streams[s].rows(from, to, e.opts.TrimPadding, e.bucket()), from: from}
 			var err error
 			if c.state, err = e.snapshot(); err != nil {
 				return Result{}, err
@@ -521,7 +537,7 @@ func (e *Engine) Direct(b Batch) (Result, error) {
 	rows := b.Rows()
 	for _, t := range b.Streams {
 		for from := 0; from < rows; from += e.opts.MiniBatch {
-			ids, mask := t.Rows(from, min(from+e.opts.MiniBatch, rows), e.opts.TrimPadding).tensors()
+			ids, mask := t.rows(from, min(from+e.opts.MiniBatch, rows), e.opts.TrimPadding, e.bucket()).tensors()
 			args = append(args, ids, mask)
 		}
 	}
