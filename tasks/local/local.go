@@ -223,6 +223,14 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	return []tasks.Dataset{d}, nil
 }
 
+// docRaw is one corpus entry as stored.
+type docRaw struct {
+	Text  *string `json:"text"`
+	Title string  `json:"title"`
+	Lang  string  `json:"lang"`
+	Group string  `json:"group"`
+}
+
 // Read reads the three files of the folder dir of fsys into one Dataset
 // (Subset "default", Split "test"; queries and corpus in file order).
 func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
@@ -265,37 +273,44 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return d, err
 	}
 
+	addDoc := func(loc, key string, raw docRaw) error {
+		doc := tasks.Doc{ID: key, Lang: raw.Lang, Group: raw.Group}
+		if raw.Text != nil {
+			doc.Text = *raw.Text
+		}
+		if t := strings.TrimSpace(raw.Title); t != "" {
+			// MTEB's rule for BEIR corpora: title + " " + text, trimmed.
+			doc.Text = strings.TrimSpace(t + " " + doc.Text)
+		}
+		if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
+			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+		}
+		if _, dup := docIdx[key]; dup {
+			return fmt.Errorf("%s: doc %q: duplicate id", loc, key)
+		}
+		if doc.Group == "" {
+			doc.Group = groupOf(doc.ID, doc.Lang)
+		}
+		docIdx[key] = len(d.Corpus)
+		d.Corpus = append(d.Corpus, doc)
+		return nil
+	}
 	err = readLines(fsys, path.Join(dir, CorpusFile), func(loc string, line []byte) error {
-		return eachMember(line, func(key string, val json.RawMessage) error {
-			var raw struct {
-				Text  *string `json:"text"`
-				Title string  `json:"title"`
-				Lang  string  `json:"lang"`
-				Group string  `json:"group"`
+		// Fast path: the usual one document per line.
+		var one map[string]docRaw
+		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
+			for k, v := range one {
+				return addDoc(loc, k, v)
 			}
+		}
+		// Several documents on a line (kept in order), or an error to
+		// report precisely.
+		return eachMember(line, func(key string, val json.RawMessage) error {
+			var raw docRaw
 			if err := json.Unmarshal(val, &raw); err != nil {
 				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
 			}
-			doc := tasks.Doc{ID: key, Lang: raw.Lang, Group: raw.Group}
-			if raw.Text != nil {
-				doc.Text = *raw.Text
-			}
-			if t := strings.TrimSpace(raw.Title); t != "" {
-				// MTEB's rule for BEIR corpora: title + " " + text, trimmed.
-				doc.Text = strings.TrimSpace(t + " " + doc.Text)
-			}
-			if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
-				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-			}
-			if _, dup := docIdx[key]; dup {
-				return fmt.Errorf("%s: doc %q: duplicate id", loc, key)
-			}
-			if doc.Group == "" {
-				doc.Group = groupOf(doc.ID, doc.Lang)
-			}
-			docIdx[key] = len(d.Corpus)
-			d.Corpus = append(d.Corpus, doc)
-			return nil
+			return addDoc(loc, key, raw)
 		}, loc)
 	})
 	if err != nil {
@@ -303,29 +318,60 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 	}
 
 	d.Qrels = tasks.Qrels{}
+	addQrel := func(loc, qid, did string, rv json.RawMessage) error {
+		if _, ok := docIdx[did]; !ok {
+			return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
+		}
+		rel, err := relOf(rv)
+		if err != nil {
+			return fmt.Errorf("%s: query %q doc %q: %w", loc, qid, did, err)
+		}
+		m := d.Qrels[qid]
+		if m == nil {
+			m = map[string]int{}
+			d.Qrels[qid] = m
+		}
+		if _, dup := m[did]; dup {
+			return fmt.Errorf("%s: query %q doc %q: duplicate qrels entry", loc, qid, did)
+		}
+		m[did] = rel
+		return nil
+	}
+	knownQuery := func(loc, qid string) error {
+		if _, ok := queryIdx[qid]; !ok {
+			return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
+		}
+		return nil
+	}
 	err = readLines(fsys, path.Join(dir, QrelsFile), func(loc string, line []byte) error {
+		var one map[string]map[string]json.RawMessage
+		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
+			for qid, rels := range one {
+				if err := knownQuery(loc, qid); err != nil {
+					return err
+				}
+				if len(rels) == 0 {
+					break // the slow path reports the empty object
+				}
+				dids := make([]string, 0, len(rels))
+				for did := range rels {
+					dids = append(dids, did)
+				}
+				sort.Strings(dids) // deterministic first error
+				for _, did := range dids {
+					if err := addQrel(loc, qid, did, rels[did]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
 		return eachMember(line, func(qid string, val json.RawMessage) error {
-			if _, ok := queryIdx[qid]; !ok {
-				return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
+			if err := knownQuery(loc, qid); err != nil {
+				return err
 			}
 			return eachMember(val, func(did string, rv json.RawMessage) error {
-				if _, ok := docIdx[did]; !ok {
-					return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
-				}
-				rel, err := relOf(rv)
-				if err != nil {
-					return fmt.Errorf("%s: query %q doc %q: %w", loc, qid, did, err)
-				}
-				m := d.Qrels[qid]
-				if m == nil {
-					m = map[string]int{}
-					d.Qrels[qid] = m
-				}
-				if _, dup := m[did]; dup {
-					return fmt.Errorf("%s: query %q doc %q: duplicate qrels entry", loc, qid, did)
-				}
-				m[did] = rel
-				return nil
+				return addQrel(loc, qid, did, rv)
 			}, fmt.Sprintf("%s: query %q", loc, qid))
 		}, loc)
 	})
@@ -613,4 +659,48 @@ func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) 
 		return fmt.Errorf("%s:%d: %w", shown, n+1, err)
 	}
 	return nil
+}
+
+// IsTaskDir reports whether dir holds a local task (a queries file, plain or
+// gzipped).
+func IsTaskDir(dir string) bool {
+	for _, n := range []string{QueriesFile, QueriesFile + ".gz"} {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenAll opens dir as one task when it is a task folder, else every
+// immediate subfolder that is one (the authors' MMLIR/ folder holds
+// Belebele_test, XQuAD_test, ...), sorted by name.
+func OpenAll(dir string, opts ...Option) ([]*Task, error) {
+	if IsTaskDir(dir) {
+		t, err := Open(dir, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return []*Task{t}, nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local tasks %s: %w", dir, err)
+	}
+	var out []*Task
+	for _, e := range ents { // ReadDir sorts by name
+		sub := filepath.Join(dir, e.Name())
+		if !e.IsDir() || !IsTaskDir(sub) {
+			continue
+		}
+		t, err := Open(sub, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("local tasks %s: neither it nor a subfolder holds %s", dir, QueriesFile)
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -275,4 +276,60 @@ func TestRealXQuADIfPresent(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %d queries, %d docs, skipped %v", task.Metadata().Name, len(ds[0].Queries), len(ds[0].Corpus), ds[0].Skipped)
+}
+
+func TestOpenAll(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"B_test", "A_dev", "notes"} {
+		dir := filepath.Join(root, name)
+		os.Mkdir(dir, 0o755)
+		if name == "notes" {
+			os.WriteFile(filepath.Join(dir, "readme.txt"), []byte("x"), 0o644)
+			continue
+		}
+		for k, v := range dirFS(t, "testdata/valid") {
+			os.WriteFile(filepath.Join(dir, k), v.Data, 0o644)
+		}
+	}
+	ts, err := OpenAll(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, task := range ts {
+		names = append(names, task.Metadata().Name)
+	}
+	if diff := cmp.Diff([]string{"A_dev", "B_test"}, names); diff != "" {
+		t.Errorf("tasks (-want +got):\n%s", diff)
+	}
+	ts, err = OpenAll(filepath.Join(root, "A_dev"))
+	if err != nil || len(ts) != 1 {
+		t.Errorf("a task folder itself: %v, %d tasks", err, len(ts))
+	}
+	if _, err := OpenAll(filepath.Join(root, "notes")); err == nil || !strings.Contains(err.Error(), "neither it nor a subfolder") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// BenchmarkRead reads a synthetic task of 2,000 queries and 20,000 docs.
+func BenchmarkRead(b *testing.B) {
+	var q, c, r strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&c, `{"doc_en_%d": {"text": "Passage number %d talks at some length about a topic, as passages do, with a few more words.", "lang": "en"}}`+"\n", i, i)
+	}
+	for i := range 2000 {
+		fmt.Fprintf(&q, `{"_id": "en_q%d", "text": "What is passage %d about?", "lang": "en"}`+"\n", i, i)
+		fmt.Fprintf(&r, `{"en_q%d": {"doc_en_%d": 1, "doc_en_%d": 1}}`+"\n", i, i, i+2000)
+	}
+	fsys := fstest.MapFS{
+		QueriesFile: {Data: []byte(q.String())},
+		CorpusFile:  {Data: []byte(c.String())},
+		QrelsFile:   {Data: []byte(r.String())},
+	}
+	b.SetBytes(int64(q.Len() + c.Len() + r.Len()))
+	for b.Loop() {
+		if _, err := Read(fsys, "."); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
