@@ -300,3 +300,35 @@ func TestUnigramHandChecked(t *testing.T) {
 		})
 	})
 }
+
+func TestPreTokenizers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		json string
+		in   string
+		want []string
+	}{
+		{"Whitespace", `{"type":"Whitespace"}`, "Hello, wörld!  x_1", []string{"Hello", ",", "wörld", "!", "x_1"}},
+		{"WhitespaceSplit", `{"type":"WhitespaceSplit"}`, " a\tb  c ", []string{"a", "b", "c"}},
+		{"BertPreTokenizer", `{"type":"BertPreTokenizer"}`, "don't stop", []string{"don", "'", "t", "stop"}},
+		{"Digits", `{"type":"Digits","individual_digits":false}`, "ab123c4", []string{"ab", "123", "c", "4"}},
+		{"Digits individual", `{"type":"Digits","individual_digits":true}`, "a12", []string{"a", "1", "2"}},
+		{"Punctuation", `{"type":"Punctuation","behavior":"Isolated"}`, "a.b!", []string{"a", ".", "b", "!"}},
+		{"Split Removed", `{"type":"Split","pattern":{"String":"-"},"behavior":"Removed","invert":false}`, "a-b--c", []string{"a", "b", "c"}},
+		{"Split MergedWithPrevious", `{"type":"Split","pattern":{"String":"-"},"behavior":"MergedWithPrevious","invert":false}`, "a-b-", []string{"a-", "b-"}},
+		{"Split MergedWithNext", `{"type":"Split","pattern":{"String":"-"},"behavior":"MergedWithNext","invert":false}`, "a-b-", []string{"a", "-b", "-"}},
+		{"Split Contiguous", `{"type":"Split","pattern":{"String":"-"},"behavior":"Contiguous","invert":false}`, "a--b", []string{"a", "--", "b"}},
+		{"Split unicode \\s", `{"type":"Split","pattern":{"Regex":"\\s+"},"behavior":"Removed","invert":false}`, "a\u3000b\u00a0c", []string{"a", "b", "c"}},
+		{"ByteLevel with GPT-2 regex", `{"type":"ByteLevel","add_prefix_space":true,"use_regex":true}`, "hi  there", []string{"Ġhi", "Ġ", "Ġthere"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := parsePreTokenizer(json.RawMessage(tc.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, p.split(tc.in, true)); d != "" {
+				t.Errorf("%q (-want +got):\n%s", tc.in, d)
+			}
+		})
+	}
+}

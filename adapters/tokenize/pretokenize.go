@@ -71,7 +71,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	case "BertPreTokenizer":
 		return bertPreTokenizer{}, nil
 	case "Whitespace":
-		return regexSplit{re: regexp.MustCompile(`[` + uniWord + `]+|[^` + uniWord + uniSpace + `]+`), behavior: "Isolated", invert: true}, nil
+		return regexSplit{re: regexp.MustCompile(`[` + uniWord + `]+|[^` + uniWord + uniSpace + `]+`), behavior: "Removed", invert: true}, nil
 	case "WhitespaceSplit":
 		return whitespaceSplit{}, nil
 	case "Punctuation":
@@ -231,7 +231,7 @@ func (p punctuation) split(s string, _ bool) []string {
 			spans = append(spans, [2]int{i, i + utf8.RuneLen(r)})
 		}
 	}
-	return applyBehavior(s, spans, p.behavior)
+	return applyBehavior(s, cover(s, spans), p.behavior)
 }
 
 // regexSplit is the Split pre-tokeniser: matches of the pattern (or, with
@@ -330,38 +330,24 @@ func isUniSpace(r rune) bool {
 }
 
 func (r regexSplit) split(s string, _ bool) []string {
-	spans := r.matches(s)
+	pieces := cover(s, r.matches(s))
 	if r.invert {
-		// The text between matches is the delimiter.
-		var inv [][2]int
-		prev := 0
-		for _, sp := range spans {
-			if sp[0] > prev {
-				inv = append(inv, [2]int{prev, sp[0]})
-			}
-			prev = sp[1]
+		// The matches are the words; the text between them is the delimiter.
+		for i := range pieces {
+			pieces[i].delim = !pieces[i].delim
 		}
-		if prev < len(s) {
-			inv = append(inv, [2]int{prev, len(s)})
-		}
-		spans = inv
 	}
-	return applyBehavior(s, spans, r.behavior)
+	return applyBehavior(s, pieces, r.behavior)
 }
 
-// applyBehavior cuts s at the delimiter spans, as tokenizers'
-// SplitDelimiterBehavior does.
-func applyBehavior(s string, spans [][2]int, behavior string) []string {
-	if len(spans) == 0 {
-		if s == "" {
-			return nil
-		}
-		return []string{s}
-	}
-	type piece struct {
-		a, b  int
-		delim bool
-	}
+// piece is a span of the text, a delimiter or not.
+type piece struct {
+	a, b  int
+	delim bool
+}
+
+// cover turns delimiter spans into pieces covering all of s.
+func cover(s string, spans [][2]int) []piece {
 	var pieces []piece
 	prev := 0
 	for _, sp := range spans {
@@ -374,6 +360,12 @@ func applyBehavior(s string, spans [][2]int, behavior string) []string {
 	if prev < len(s) {
 		pieces = append(pieces, piece{prev, len(s), false})
 	}
+	return pieces
+}
+
+// applyBehavior cuts s into words at its delimiter pieces, as tokenizers'
+// SplitDelimiterBehavior does.
+func applyBehavior(s string, pieces []piece, behavior string) []string {
 	var out []string
 	switch behavior {
 	case "Removed":
@@ -409,14 +401,15 @@ func applyBehavior(s string, spans [][2]int, behavior string) []string {
 			out = append(out, s[start:])
 		}
 	case "Contiguous":
-		start := 0
-		for i, p := range pieces {
-			if i > 0 && p.delim != pieces[i-1].delim {
-				out = append(out, s[start:p.a])
-				start = p.a
+		// Runs of adjacent delimiters become one word.
+		for i := 0; i < len(pieces); {
+			j := i
+			for pieces[i].delim && j+1 < len(pieces) && pieces[j+1].delim {
+				j++
 			}
+			out = append(out, s[pieces[i].a:pieces[j].b])
+			i = j + 1
 		}
-		out = append(out, s[start:])
 	}
 	return out
 }
