@@ -332,3 +332,31 @@ func TestPreTokenizers(t *testing.T) {
 		})
 	}
 }
+
+func TestNormalizers(t *testing.T) {
+	for _, tc := range []struct {
+		name, json, in, want string
+	}{
+		{"NFKC", `{"type":"NFKC"}`, "ＡＢ①ﬁ", "AB1fi"},
+		{"NFC", `{"type":"NFC"}`, "e\u0301", "é"},
+		{"NFD then StripAccents", `{"type":"Sequence","normalizers":[{"type":"NFD"},{"type":"StripAccents"}]}`, "Ünïcödé", "Unicode"},
+		{"Lowercase", `{"type":"Lowercase"}`, "ÀBC", "àbc"},
+		{"Strip", `{"type":"Strip","strip_left":true,"strip_right":false}`, "\u3000 a ", "a "},
+		{"Replace regex", `{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "}`, "a   b  c d", "a b c d"},
+		{"Replace string", `{"type":"Replace","pattern":{"String":"''"},"content":"\""}`, "''a''", `"a"`},
+		{"Prepend", `{"type":"Prepend","prepend":"▁"}`, "a", "▁a"},
+		{"Prepend empty", `{"type":"Prepend","prepend":"▁"}`, "", ""},
+		{"BertNormalizer", `{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true}`, "Héllo\t中\u0007", "hello  中 "},
+		{"BertNormalizer cased", `{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":false,"strip_accents":null,"lowercase":false}`, "Héllo中", "Héllo中"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := parseNormalizer(json.RawMessage(tc.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := n.normalize(tc.in); got != tc.want {
+				t.Errorf("%q -> %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
