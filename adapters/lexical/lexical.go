@@ -361,7 +361,7 @@ func (e *Encoder) features(text string, buf []rune, emit func([]rune)) []rune {
 	if !space {
 		buf = append(buf, ' ')
 	}
-	padded := buf
+	padded := buf // padded[0] and padded[n] are spaces
 	n := len(buf) - 1
 	// Runs of one class within a word.
 	for i := 1; i < n; {
@@ -445,7 +445,7 @@ func Fit(ctx context.Context, cfg Config, corpus []string) ([]float32, error) {
 	return idf, nil
 }
 
-// describe is used in messages.
+// String describes the configuration (the IDF table by presence only).
 func (c Config) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "dim=%d ngrams=%d-%d cjk=1-%d", c.Dim, c.MinN, c.MaxN, c.CJKMaxN)
