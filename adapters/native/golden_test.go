@@ -51,10 +51,16 @@ func readGolden(t testing.TB) golden {
 	return g
 }
 
-// newBackend is the pure-Go backend, finalised at the end of the test.
+// newBackend is the backend of the tests, finalised at the end of the test:
+// the pure-Go one unless $MIMO_NATIVE_BACKEND or $GOMLX_BACKEND names
+// another (scripts/gpu-check.sh runs the tests on "xla:cuda").
 func newBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	b, err := NewBackend(DefaultBackend)
+	config, err := BackendConfig("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBackend(config)
 	if err != nil {
 		t.Fatal(err)
 	}
