@@ -23,6 +23,7 @@ import (
 	"github.com/mimo-mlir/mimo/harness/treceval"
 	"github.com/mimo-mlir/mimo/reports"
 	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/builders"
 	"github.com/mimo-mlir/mimo/tasks/local"
 )
 
@@ -45,7 +46,7 @@ Usage:
   mimo-eval score [trec_eval flags] QRELS RUN
                                  score a TREC run file exactly as trec_eval 9.0.8
   mimo-eval tasks                list the known tasks
-  mimo-eval stats [--tasks T] [--data-dir D] [--langs L]
+  mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR]
                                  load tasks and count queries, docs and qrels per language
 
 Evaluate writes MTEB-compatible results to OUTPUT/<org>__<model>/<revision>/<Task>.json
@@ -62,6 +63,8 @@ Examples:
   mimo-eval --data-dir my-task/ --run-file runs/{task}.run
                                               # your own BEIR-like folder (queries/corpus/qrels.jsonl)
   mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADRetrieval.run
+  mimo-eval --tasks xquad --source /data/xquad --source-flat
+                                              # XQuAD from a folder of xquad.{lang}.json files
   mimo-eval stats --tasks xquad
 
 Flags:
@@ -91,6 +94,25 @@ type evalFlags struct {
 	batchSize, depth, maxLength                                                        int
 	overwrite, noCache                                                                 bool
 	tasksSet                                                                           bool
+	src                                                                                sourceFlags
+}
+
+// sourceFlags choose where the paper's task builders read their files.
+type sourceFlags struct {
+	dir  string
+	flat bool
+}
+
+func (s *sourceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.dir, "source", "", "read the benchmarks' dataset files from this local mirror, laid out as DIR/<org>/<dataset>/<files> (e.g. DIR/google/xquad/xquad.en.json), instead of the Hugging Face Hub")
+	fs.BoolVar(&s.flat, "source-flat", false, "with --source: DIR itself holds the files of the (single) dataset asked for, as a plain download folder does")
+}
+
+// apply installs the source for registered tasks.
+func (s *sourceFlags) apply() {
+	if s.dir != "" {
+		builders.SetDefaultSource(tasks.DirSource{Root: s.dir, Flat: s.flat})
+	}
 }
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
@@ -109,6 +131,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default $ONNXRUNTIME_LIB, then the project's location)")
 	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
 	fs.StringVar(&f.report, "report", "", "after evaluating, write a Markdown report of --output to this file")
+	f.src.register(fs)
 }
 
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
@@ -140,6 +163,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			f.tasksSet = true
 		}
 	})
+	f.src.apply()
 	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
@@ -276,12 +300,14 @@ func listTasks(args []string, stdout, stderr io.Writer) int {
 }
 
 func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L]\n\n"+
+	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]]\n\n"+
 		"Loads each task and prints, per dataset, the number of queries, documents, qrels\n"+
 		"and positive qrels per language, with the expected totals (paper Table 7) when known.\n\nFlags:\n", stderr)
 	spec := fs.String("tasks", "mini", "tasks or groups, as for evaluation")
 	dataDir := fs.String("data-dir", "", "comma-separated local task folders")
 	langs := fs.String("langs", "", "comma-separated language codes to keep")
+	var src sourceFlags
+	src.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -290,6 +316,7 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	specSet := false
 	fs.Visit(func(fl *flag.Flag) { specSet = specSet || fl.Name == "tasks" })
+	src.apply()
 	ts, err := resolveTasks(*spec, specSet, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)

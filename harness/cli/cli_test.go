@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +179,27 @@ func TestTasksAndStats(t *testing.T) {
 	code, stdout, _ = run("stats", "--data-dir", "testdata/task", "--langs", "de")
 	if code != 0 || !strings.Contains(stdout, "TinyLocalRetrieval") {
 		t.Errorf("stats --data-dir: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestStatsRealXQuAD reads the real XQuAD files through --source (skipped
+// when /work/shared/data is absent) and checks the paper's Table 7 sizes.
+func TestStatsRealXQuAD(t *testing.T) {
+	const dir = "/work/shared/data/xquad"
+	if _, err := os.Stat(filepath.Join(dir, "xquad.en.json")); err != nil {
+		t.Skipf("real XQuAD data not available at %s: %v", dir, err)
+	}
+	code, stdout, stderr := run("stats", "--tasks", "xquad", "--source", dir, "--source-flat")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var total []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(strings.NewReplacer("│", " ").Replace(line)); len(f) > 0 && f[0] == "all" {
+			total = f
+		}
+	}
+	if want := []string{"all", "9520", "1920", "76160", "76160"}; !slices.Equal(total, want) {
+		t.Errorf("totals row %q, want %q\n%s", total, want, stdout)
 	}
 }
