@@ -52,9 +52,9 @@ func (k RepoKind) valid() bool { return k == Dataset || k == Model }
 const DefaultEndpoint = "https://huggingface.co"
 
 // Client downloads and lists Hub files through a local cache. It is safe
-// for concurrent use; concurrent downloads of the same file are serialised
-// by the cache's lock-free protocol only loosely (both may download, the
-// last rename wins, and both results are complete files).
+// for concurrent use: downloads of one file are serialised, within the
+// process by a mutex and across processes sharing the cache by a file lock
+// (flock, on Unix), so the second caller finds the finished file.
 type Client struct {
 	endpoint   string
 	token      string

@@ -16,6 +16,9 @@
 // client asks the Hub for the file's current ETag and re-downloads only when
 // it changed. Listings (List, the Hub's tree API) are cached the same way.
 //
+// Several processes may share one cache: a file lock per cache entry
+// makes the second one wait and then find the finished file.
+//
 // Downloads resume: an interrupted transfer leaves the ".incomplete" file,
 // and the next attempt (the retry loop, or the next run) asks only for the
 // missing bytes with an HTTP Range request. Transient failures (429, 5xx,

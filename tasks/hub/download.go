@@ -68,6 +68,15 @@ func (c *Client) Download(ctx context.Context, kind RepoKind, repo, revision, pa
 	}
 	unlock := lockFile(dst)
 	defer unlock()
+	sum := sha256.Sum256([]byte(dst))
+	unlockProc, err := lockPath(ctx, filepath.Join(c.repoDir(r), "locks", hex.EncodeToString(sum[:8])+".lock"))
+	if err != nil {
+		return "", fmt.Errorf("hub: %s: %w", r, err)
+	}
+	defer unlockProc()
+	if exists(dst) && pinned(revision) {
+		return dst, nil // another goroutine or process finished it meanwhile
+	}
 	rem, err := c.head(ctx, r)
 	if err != nil {
 		return "", fmt.Errorf("hub: %w", err)
