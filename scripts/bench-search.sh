@@ -7,6 +7,11 @@
 #   NQ=256 NC=20000 DIM=768 KS="100" scripts/bench-search.sh
 #
 # Needs Debian's python3-numpy at /usr/bin/python3 (apt-get install -y python3-numpy).
+# numpy's speed is that of the BLAS it loads: Debian's default libblas3 is the
+# unoptimised reference BLAS. To compare with OpenBLAS without changing the
+# system, unpack it and point BLAS_DIR at it:
+#   apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb /tmp/oblas
+#   BLAS_DIR=/tmp/oblas/usr/lib/x86_64-linux-gnu/openblas-pthread scripts/bench-search.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +40,7 @@ for k in $KS; do
 	else
 		gos=$("$tmp/benchsearch" -nq "$NQ" -nc "$NC" -dim "$DIM" -k "$k" -repeat "$REPEAT" | sed -n 's/^go_seconds=//p')
 	fi
-	npout=$("$PY" scripts/bench_search_numpy.py "$tmp" "$k" "$REPEAT")
+	npout=$(LD_LIBRARY_PATH="${BLAS_DIR:-}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$PY" scripts/bench_search_numpy.py "$tmp" "$k" "$REPEAT")
 	nps=$(echo "$npout" | sed -n 's/^numpy_seconds=//p')
 	info=$(echo "$npout" | sed -n 's/^numpy_version=//p')
 	ratio=$(awk -v a="$gos" -v b="$nps" 'BEGIN { printf "%.2f", b / a }')
