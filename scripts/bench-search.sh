@@ -7,11 +7,13 @@
 #   NQ=256 NC=20000 DIM=768 KS="100" scripts/bench-search.sh
 #
 # Needs Debian's python3-numpy at /usr/bin/python3 (apt-get install -y python3-numpy).
-# numpy's speed is that of the BLAS it loads: Debian's default libblas3 is the
-# unoptimised reference BLAS. To compare with OpenBLAS without changing the
-# system, unpack it and point BLAS_DIR at it:
-#   apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb /tmp/oblas
-#   BLAS_DIR=/tmp/oblas/usr/lib/x86_64-linux-gnu/openblas-pthread scripts/bench-search.sh
+# numpy's speed is that of the BLAS it loads, and Debian's default libblas3 is
+# the unoptimised reference BLAS (about 10x slower than OpenBLAS here), which
+# would flatter us. So by default the script compares against OpenBLAS: it
+# downloads Debian's libopenblas0-pthread with `apt-get download` (no install,
+# the system is unchanged), unpacks it under ${XDG_CACHE_HOME:-~/.cache}/mimo/openblas
+# and points numpy at it with LD_LIBRARY_PATH. BLAS_DIR=/some/dir overrides
+# the folder holding libblas.so.3; BLAS_DIR=system uses the system's BLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,21 @@ if ! "$PY" -c 'import numpy' 2>/dev/null; then
 	echo "bench-search: numpy missing for $PY; install it with: apt-get install -y python3-numpy" >&2
 	exit 1
 fi
+
+if [ -z "${BLAS_DIR:-}" ]; then
+	oblas="${XDG_CACHE_HOME:-$HOME/.cache}/mimo/openblas"
+	BLAS_DIR="$oblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
+	if [ ! -e "$BLAS_DIR/libblas.so.3" ]; then
+		mkdir -p "$oblas"
+		if (cd "$oblas" && apt-get download libopenblas0-pthread >/dev/null 2>&1); then
+			dpkg-deb -x "$oblas"/libopenblas0-pthread_*.deb "$oblas"
+		else
+			echo "bench-search: could not fetch OpenBLAS (apt-get download libopenblas0-pthread); numpy uses the system BLAS" >&2
+			BLAS_DIR=system
+		fi
+	fi
+fi
+[ "$BLAS_DIR" = system ] && BLAS_DIR=
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -38,9 +38,13 @@ def loaded_blas():
     try:
         with open("/proc/self/maps") as f:
             libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return ",".join(sorted(libs)) or "unknown"
     except OSError:
         return "unknown"
+    # the library doing the work: OpenBLAS's core if loaded, else libblas
+    for lib in sorted(libs):
+        if "libopenblas" in lib:
+            return lib
+    return ",".join(sorted(libs)) or "unknown"
 
 
 def main():
