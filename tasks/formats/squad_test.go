@@ -3,6 +3,7 @@ package formats
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -103,6 +104,39 @@ func TestReadSQuADErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q does not contain %q", err, tc.wantMsg)
+			}
+		})
+	}
+}
+
+// TestReadSQuADRealXQuAD reads the real XQuAD release when the shared data
+// folder is present: every language has 240 paragraphs and 1,190 questions.
+func TestReadSQuADRealXQuAD(t *testing.T) {
+	dir := "/work/shared/data/xquad"
+	files, _ := filepath.Glob(filepath.Join(dir, "xquad.*.json"))
+	if len(files) == 0 {
+		t.Skipf("no XQuAD files under %s (shared data absent)", dir)
+	}
+	for _, p := range files {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			sq, err := ReadSQuAD(f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paras, qas := 0, 0
+			for _, a := range sq.Data {
+				paras += len(a.Paragraphs)
+				for _, par := range a.Paragraphs {
+					qas += len(par.QAs)
+				}
+			}
+			if paras != 240 || qas != 1190 {
+				t.Errorf("%d paragraphs, %d questions; want 240, 1190", paras, qas)
 			}
 		})
 	}

@@ -594,6 +594,11 @@ func (s *Server) serveTree(w http.ResponseWriter, r *http.Request, kind string, 
 	recursive := r.URL.Query().Get("recursive")
 	rec := recursive == "true" || recursive == "True" || recursive == "1"
 	var entries []hub.TreeEntry
+	// A repository folder may be a symbolic link (to real data outside the
+	// test's temporary root); walk what it points to.
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	base := filepath.Join(dir, filepath.FromSlash(sub))
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
