@@ -10,12 +10,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// realXQuAD is the original XQuAD release (xquad.{lang}.json), read at run
-// time and never copied into the repository.
-const realXQuAD = "/work/shared/data/xquad"
+// realXQuAD is the original XQuAD release (xquad.{lang}.json) in the shared
+// data folder, read at run time and never copied into the repository.
+var realXQuAD, _ = shareddata.Path("xquad")
 
 // TestXQuADRealData builds XQuADRetrieval from the real SQuAD JSON files
 // and checks the paper's sizes (Table 7) and a few pinned ids.

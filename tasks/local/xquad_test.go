@@ -9,15 +9,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// dataDir is the shared real-data folder ($MIMO_DATA, default /work/shared/data).
+// dataDir is the shared real-data folder ($MIMO_DATA, else ../shared/data
+// beside the repository).
 func dataDir() string {
-	if d := os.Getenv("MIMO_DATA"); d != "" {
-		return d
-	}
-	return "/work/shared/data"
+	d, _ := shareddata.Dir()
+	return d
 }
 
 // writeXQuADLocal writes XQuAD (SQuAD-style JSON, one file per language) in
