@@ -176,7 +176,7 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	if err := writeJSON(path, res); err != nil {
 		return Outcome{}, err
 	}
-	ev.logf("%s: %s = %.5f (%.1fs) -> %s", meta.Name, meta.MainScore, meanMain(res), res.EvaluationTime, path)
+	ev.logf("%s: %s = %.5f (%.1fs) -> %s", meta.Name, MainScore(meta), meanMain(res), res.EvaluationTime, path)
 	return Outcome{Task: meta, Result: res, Extras: &x, Path: path}, nil
 }
 
@@ -305,9 +305,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 		return nil, sx, errors.New("no query has a relevant document in the qrels (check --langs)")
 	}
 	avg := metrics.Average(perQuery)
-	main, ok := avg[meta.MainScore]
+	main, ok := avg[MainScore(meta)]
 	if !ok {
-		return nil, sx, fmt.Errorf("main score %q is not among the computed scores (cutoffs %v)", meta.MainScore, ev.opts.Ks)
+		return nil, sx, fmt.Errorf("main score %q is not among the computed scores (cutoffs %v)", MainScore(meta), ev.opts.Ks)
 	}
 	scores := make(map[string]any, len(avg)+3)
 	for k, v := range avg {
@@ -423,6 +423,18 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 		}
 	}
 	return scores, sx, nil
+}
+
+// DefaultMainScore is the main score of a task whose metadata names none
+// (MTEB's retrieval default).
+const DefaultMainScore = "ndcg_at_10"
+
+// MainScore is the task's main score name, or DefaultMainScore.
+func MainScore(m tasks.Metadata) string {
+	if m.MainScore == "" {
+		return DefaultMainScore
+	}
+	return m.MainScore
 }
 
 func finite(x float64) *float64 {

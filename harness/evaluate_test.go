@@ -408,6 +408,19 @@ func TestBadEmbeddingNamesText(t *testing.T) {
 	}
 }
 
+func TestDefaultMainScore(t *testing.T) {
+	task, enc := handTask()
+	task.meta.MainScore = ""
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := outs[0].Result.Scores["test"][0]
+	if s["main_score"] != s["ndcg_at_10"] {
+		t.Errorf("main_score %v, ndcg_at_10 %v", s["main_score"], s["ndcg_at_10"])
+	}
+}
+
 func TestNoJudgedQuery(t *testing.T) {
 	task, enc := handTask()
 	task.ds[0].Qrels = tasks.Qrels{"en_q": {"d1": 0}}

@@ -22,12 +22,13 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 	}
 	rows := make([]row, 0, len(outs))
 	for _, o := range outs {
-		r := row{task: o.Task.Name, metric: o.Task.MainScore, all: meanMain(o.Result), byLang: map[string]float64{}}
+		main := MainScore(o.Task)
+		r := row{task: o.Task.Name, metric: main, all: meanMain(o.Result), byLang: map[string]float64{}}
 		if o.Extras != nil {
 			sum, n := map[string]float64{}, map[string]int{}
 			for _, sx := range o.Extras.Subsets {
 				for l, scores := range sx.ByQueryLang {
-					if v, ok := scores[o.Task.MainScore]; ok {
+					if v, ok := scores[main]; ok {
 						sum[l] += v
 						n[l]++
 					}
