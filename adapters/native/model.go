@@ -179,7 +179,7 @@ func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train
 	x := embed(w.get("embeddings.word_embeddings.weight", cfg.VocabSize, h), ids)
 	x = graph.Add(x, embed(w.get("embeddings.position_embeddings.weight", cfg.MaxPositions, h), positionIDs(cfg, ids)))
 	tt := w.get("embeddings.token_type_embeddings.weight", cfg.TypeVocabSize, h)
-	x = graph.Add(x, graph.Reshape(graph.Slice(tt, graph.AxisRange(0, 1)), 1, 1, h))
+	x = graph.Add(x, graph.Reshape(firstRow(tt), 1, 1, h))
 	x = layerNorm(w, "embeddings.LayerNorm", x, cfg)
 	x = dropout(ctx, x, cfg.HiddenDropout, train)
 
@@ -213,8 +213,7 @@ func Pool(hidden, mask *graph.Node, pooling string) *graph.Node {
 		n := graph.MaxScalar(graph.ReduceSum(m, 1), 1e-9) // sentence-transformers' clamp
 		return graph.Div(sum, n)
 	case PoolingCLS:
-		dims := hidden.Shape().Dimensions
-		return graph.Reshape(graph.Slice(hidden, graph.AxisRange(), graph.AxisRange(0, 1)), dims[0], dims[2])
+		return firstRow(graph.TransposeAllDims(hidden, 1, 0, 2)) // [seq, batch, h] -> [batch, h]
 	default:
 		panicf("native.Pool: pooling %q is not %q or %q", pooling, PoolingMean, PoolingCLS)
 		return nil
@@ -253,7 +252,8 @@ func layerNorm(w weights, prefix string, x *graph.Node, cfg Config) *graph.Node 
 	mean := graph.ReduceAndKeep(x, graph.ReduceMean, -1)
 	c := graph.Sub(x, mean)
 	variance := graph.ReduceAndKeep(graph.Square(c), graph.ReduceMean, -1)
-	y := graph.Mul(c, graph.Rsqrt(graph.AddScalar(variance, cfg.LayerNormEps)))
+	// Div by Sqrt, not Mul by Rsqrt: GoMLX v0.26.0 has no gradient for Rsqrt.
+	y := graph.Div(c, graph.Sqrt(graph.AddScalar(variance, cfg.LayerNormEps)))
 	return graph.Add(graph.Mul(y, lastAxis(gamma, y.Rank())), lastAxis(beta, y.Rank()))
 }
 
@@ -312,4 +312,12 @@ func dropout(ctx *context.Context, x *graph.Node, rate float64, train bool) *gra
 // and return it from Exec.
 func panicf(format string, args ...any) {
 	panic(fmt.Errorf(format, args...))
+}
+
+// firstRow is x[0] for x [n, ...], as a gather: the gradient of Slice is a
+// Pad, which GoMLX's pure-Go backend does not implement (v0.26.0), while a
+// gather's gradient is a scatter-add, which it does.
+func firstRow(x *graph.Node) *graph.Node {
+	idx := graph.Const(x.Graph(), []int32{0})
+	return graph.Gather(x, idx)
 }
