@@ -1,18 +1,41 @@
 // Package all links in every kind of encoder and resolves a --model
-// specification: a model folder, a Hugging Face id (hf:org/name[@rev]), an
-// embedding server URL or a registered model name.
+// specification:
+//
+//   - a model folder (a folder with mimo-model.json), of any registered kind;
+//   - "lexical": the built-in lexical baseline (no files needed);
+//   - an embedding server: "openai+http://host:port/v1?model=NAME",
+//     "tei+http://host:port", "ollama+http://host:11434?model=NAME"
+//     (see adapters/httpenc for every parameter);
+//   - a Hugging Face model: "hf:org/name[@revision]", or a name from the
+//     registry of known models (adapters/known), downloaded through the hub
+//     client and its cache (HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_OFFLINE).
+//
+// Import it (blank or not) wherever models are opened from user input.
 package all
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/httpenc"
+	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/lexical"
+	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/hub"
+
+	// Folder kinds register themselves.
+	_ "github.com/mimo-mlir/mimo/adapters/lsa"
+	_ "github.com/mimo-mlir/mimo/adapters/native"
+	_ "github.com/mimo-mlir/mimo/adapters/onnx"
+	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
 )
 
-// Open resolves spec to an Encoder.
+// Open resolves spec to an Encoder. The caller closes it.
 func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Encoder, error) {
 	if st, err := os.Stat(spec); err == nil && st.IsDir() {
 		f, err := adapters.ReadFolder(spec)
@@ -21,9 +44,59 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 		}
 		return adapters.OpenFolder(ctx, f, opts)
 	}
-	if spec == "lexical" {
-		// The built-in baseline: hashed character n-grams, no files needed.
+	switch {
+	case spec == "lexical":
 		return adapters.OpenFolder(ctx, lexical.DefaultFolder(), opts)
+	case httpenc.IsSpec(spec):
+		return httpenc.Open(ctx, spec)
+	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
+		return nil, fmt.Errorf("model %q: say which server API it speaks: openai+%s?model=NAME, tei+%s or ollama+%s?model=NAME", spec, spec, spec, spec)
+	case strings.HasPrefix(spec, "hf:") || isKnown(spec):
+		f, err := ResolveHub(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		return adapters.OpenFolder(ctx, f, opts)
 	}
-	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), and no other resolver matched", spec, adapters.FolderFile)
+	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"lexical\", not a server spec (openai+http://...), not hf:org/name and not a known model (known: %s)",
+		spec, adapters.FolderFile, strings.Join(knownNames(), ", "))
+}
+
+// ResolveHub downloads an hf: model (or a known model) through the hub
+// client and returns its folder description.
+func ResolveHub(ctx context.Context, spec string) (adapters.Folder, error) {
+	c, err := hub.New()
+	if err != nil {
+		return adapters.Folder{}, fmt.Errorf("model %q: %w", spec, err)
+	}
+	return known.Resolve(ctx, spec, hubDownloader{c})
+}
+
+func isKnown(name string) bool {
+	_, ok := known.Lookup(name)
+	return ok
+}
+
+func knownNames() []string {
+	var out []string
+	for _, m := range known.All() {
+		out = append(out, m.Key)
+	}
+	return out
+}
+
+// hubDownloader adapts the hub client to known.Downloader: kinds are named
+// by string there, and a missing file must wrap fs.ErrNotExist.
+type hubDownloader struct{ c *hub.Client }
+
+func (h hubDownloader) Download(ctx context.Context, kind, repo, revision, path string) (string, error) {
+	k := hub.Model
+	if kind == "dataset" {
+		k = hub.Dataset
+	}
+	p, err := h.c.Download(ctx, k, repo, revision, path)
+	if err != nil && errors.Is(err, tasks.ErrNotFound) && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w (%w)", err, fs.ErrNotExist)
+	}
+	return p, err
 }
