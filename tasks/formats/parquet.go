@@ -67,8 +67,8 @@ func readRowGroup(rg parquet.RowGroup, schema *parquet.Schema, rows []parquet.Ro
 	for {
 		n, err := rd.ReadRows(rows)
 		for i := 0; i < n; i++ {
-			rec := make(map[string]any, len(schema.Fields()))
-			if rerr := schema.Reconstruct(&rec, rows[i]); rerr != nil {
+			rec, rerr := reconstruct(schema, rows[i])
+			if rerr != nil {
 				return fmt.Errorf("row %d: decoding: %w", *row, rerr)
 			}
 			for k, v := range rec {
@@ -90,6 +90,21 @@ func readRowGroup(rg parquet.RowGroup, schema *parquet.Schema, rows []parquet.Ro
 			return fmt.Errorf("row %d: %w", *row, err)
 		}
 	}
+}
+
+// reconstruct decodes one row into a map. parquet-go panics on shapes it
+// cannot map onto Go values; that becomes an error naming the row.
+func reconstruct(schema *parquet.Schema, row parquet.Row) (rec map[string]any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: cannot decode the row into Go values: %v", ErrSchema, p)
+		}
+	}()
+	rec = make(map[string]any, len(schema.Fields()))
+	if err := schema.Reconstruct(&rec, row); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // projection returns the schema restricted to columns (all when nil).

@@ -306,6 +306,7 @@ func BenchmarkReadParquet(b *testing.B) {
 		rows[i] = doc{fmt.Sprintf("doc%d", i), "title", strings.Repeat("lorem ipsum ", 40)}
 	}
 	data := writeParquet(b, rows, 5000)
+	b.ResetTimer()
 	for _, cols := range [][]string{nil, {"_id", "text"}} {
 		b.Run(fmt.Sprintf("columns=%v", cols), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
@@ -314,6 +315,7 @@ func BenchmarkReadParquet(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
 }

@@ -79,6 +79,9 @@ func (c *Client) Download(ctx context.Context, kind RepoKind, repo, revision, pa
 	}
 	rem, err := c.head(ctx, r)
 	if err != nil {
+		if exists(dst) {
+			return "", fmt.Errorf("hub: %w (a cached copy of this branch's file exists at %s: set HF_HUB_OFFLINE=1 to use it without checking for updates)", err, dst)
+		}
 		return "", fmt.Errorf("hub: %w", err)
 	}
 	if exists(dst) {

@@ -167,6 +167,11 @@ func TestBranchRevalidates(t *testing.T) {
 	if got := get(); got != "changed\n" {
 		t.Errorf("after the file changed on the branch, got %q", got)
 	}
+	srv.Close()
+	_, err := c.Download(ctx, hub.Dataset, "facebook/belebele", "main", "data/eng_Latn.jsonl")
+	if err == nil || !strings.Contains(err.Error(), "a cached copy of this branch's file exists") || !strings.Contains(err.Error(), "set HF_HUB_OFFLINE=1") {
+		t.Errorf("branch file with the Hub unreachable: %v, want advice to go offline", err)
+	}
 }
 
 func TestOffline(t *testing.T) {
