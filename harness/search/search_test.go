@@ -278,3 +278,40 @@ func TestSearchEmpty(t *testing.T) {
 		t.Errorf("got %v, want one empty list", got)
 	}
 }
+
+// TestTopK checks the threshold-and-quickselect collector against a full
+// sort, with few distinct scores (many ties broken by ordinal) and offers
+// split across calls so compaction happens mid-stream.
+func TestTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 2, 3, 7, 50, 500} {
+		for trial := range 20 {
+			n := 1 + r.IntN(1200)
+			scores := make([]float32, n)
+			order := make([]int32, n)
+			for i := range scores {
+				scores[i] = float32(r.IntN(1 + trial%5*3))
+			}
+			perm := r.Perm(n)
+			for i, p := range perm {
+				order[i] = int32(p) // distinct ordinals, as for distinct ids
+			}
+			tk := topK{k: k}
+			for s := 0; s < n; {
+				e := min(n, s+1+r.IntN(100))
+				tk.offer(scores[s:e], order, int32(s))
+				s = e
+			}
+			got := tk.result()
+			want := make([]entry, n)
+			for i := range want {
+				want[i] = entry{scores[i], order[i], int32(i)}
+			}
+			sort.Slice(want, func(a, b int) bool { return better(want[a], want[b]) })
+			want = want[:min(k, n)]
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(entry{})); diff != "" {
+				t.Fatalf("k=%d n=%d trial %d (-want +got):\n%s", k, n, trial, diff)
+			}
+		}
+	}
+}
