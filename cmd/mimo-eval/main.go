@@ -11,6 +11,14 @@ import (
 
 	"github.com/mimo-mlir/mimo/harness/cli"
 
+	// Encoder kinds a model folder can name (adapters/all resolves --model;
+	// these register the kinds it opens).
+	_ "github.com/mimo-mlir/mimo/adapters/httpenc"
+	_ "github.com/mimo-mlir/mimo/adapters/lexical"
+	_ "github.com/mimo-mlir/mimo/adapters/native"
+	_ "github.com/mimo-mlir/mimo/adapters/onnx"
+	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+
 	// Task builders register the paper's benchmarks; mini registers the
 	// embedded mini benchmark (the default --tasks).
 	_ "github.com/mimo-mlir/mimo/tasks/builders"
