@@ -2,6 +2,7 @@ package formats
 
 import (
 	"encoding/json"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +113,7 @@ func TestReadSQuADErrors(t *testing.T) {
 // TestReadSQuADRealXQuAD reads the real XQuAD release when the shared data
 // folder is present: every language has 240 paragraphs and 1,190 questions.
 func TestReadSQuADRealXQuAD(t *testing.T) {
-	dir := "/work/shared/data/xquad"
+	dir, _ := shareddata.Path("xquad")
 	files, _ := filepath.Glob(filepath.Join(dir, "xquad.*.json"))
 	if len(files) == 0 {
 		t.Skipf("no XQuAD files under %s (shared data absent)", dir)

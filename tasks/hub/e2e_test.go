@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,10 +18,7 @@ import (
 // tasks.Source adapter, and reads it with formats.ReadSQuAD; then reads it
 // again offline from the warm cache.
 func TestRealXQuADThroughFakeHub(t *testing.T) {
-	data := "/work/shared/data/xquad"
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data absent (%v)", err)
-	}
+	data := shareddata.Require(t, "xquad")
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "datasets", "google"), 0o755); err != nil {
 		t.Fatal(err)
