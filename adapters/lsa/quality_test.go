@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"slices"
 	"testing"
 )
 
-const xquadEN = "/work/shared/data/xquad/xquad.en.json"
+// xquadEN is the real English XQuAD file in the shared data folder.
+var xquadEN, _ = shareddata.Path("xquad", "xquad.en.json")
 
 // xquadSplit reads the English XQuAD file: fit texts (paragraphs and
 // questions of articles 0-39) and the held-out retrieval problem (articles
