@@ -246,13 +246,13 @@ func (t *topK) compact() {
 func (t *topK) result() []entry {
 	t.compact()
 	slices.SortFunc(t.h, func(a, b entry) int {
-		if better(a, b) {
+		switch {
+		case a.score > b.score:
 			return -1
-		}
-		if better(b, a) {
+		case a.score < b.score:
 			return 1
 		}
-		return 0
+		return int(b.ord) - int(a.ord)
 	})
 	return t.h
 }
