@@ -487,10 +487,9 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 	bar := progress.New(ev.opts.Progress, len(todo), task+" "+plural(role))
 	defer bar.Finish()
 	bs := ev.opts.BatchSize
-	batch := make([]string, 0, bs)
 	for s := 0; s < len(todo); s += bs {
 		idx := todo[s:min(s+bs, len(todo))]
-		batch = batch[:0]
+		batch := make([]string, 0, len(idx))
 		for _, i := range idx {
 			batch = append(batch, texts[i])
 		}

@@ -62,6 +62,21 @@ type Key struct {
 	Prompt string `json:"prompt"`
 }
 
+// validate rejects keys that would not make a safe file name.
+func (k Key) validate() error {
+	for _, f := range []struct{ name, v string }{{"model", k.Model}, {"role", k.Role}} {
+		if f.v == "" {
+			return fmt.Errorf("cache: key %s is empty", f.name)
+		}
+		for _, r := range f.v {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') || f.v == "." || f.v == ".." {
+				return fmt.Errorf("cache: key %s %q: only letters, digits, '-', '_' and '.' are allowed", f.name, f.v)
+			}
+		}
+	}
+	return nil
+}
+
 func (k Key) fileName() string {
 	h := sha256.Sum256([]byte(k.Prompt))
 	return filepath.Join(k.Model, fmt.Sprintf("%s-%s.vec", k.Role, hex.EncodeToString(h[:8])))
@@ -196,6 +211,9 @@ func (c *Cache) Close() error {
 // log returns the open log of k. With dim == 0 (a read) a missing log
 // yields nil; with dim > 0 (a write) it is created.
 func (c *Cache) log(k Key, dim int) (*log, error) {
+	if err := k.validate(); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if l, ok := c.logs[k]; ok {

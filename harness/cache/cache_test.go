@@ -228,6 +228,23 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestBadKeys(t *testing.T) {
+	c := mustOpen(t, t.TempDir())
+	for _, k := range []Key{
+		{Model: "../escape", Role: "query"},
+		{Model: "ok", Role: "a/b"},
+		{Model: "", Role: "query"},
+		{Model: "..", Role: "query"},
+	} {
+		if err := c.Put(k, []string{"t"}, [][]float32{{1}}); err == nil {
+			t.Errorf("Put with key %+v: no error", k)
+		}
+		if _, _, err := c.Get(k, []string{"t"}); err == nil {
+			t.Errorf("Get with key %+v: no error", k)
+		}
+	}
+}
+
 func TestConcurrent(t *testing.T) {
 	dir := t.TempDir()
 	c := mustOpen(t, dir)
