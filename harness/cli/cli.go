@@ -25,6 +25,9 @@ import (
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/builders"
 	"github.com/mimo-mlir/mimo/tasks/local"
+
+	// The default --tasks: the embedded mini benchmark.
+	_ "github.com/mimo-mlir/mimo/tasks/mini"
 )
 
 // DefaultModelDir is the shipped default model folder; when it does not

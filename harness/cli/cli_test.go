@@ -203,3 +203,16 @@ func TestStatsRealXQuAD(t *testing.T) {
 		t.Errorf("totals row %q, want %q\n%s", total, want, stdout)
 	}
 }
+
+// TestDefaultTasks runs the defaults (the embedded mini benchmark) with the
+// test model, so `mimo-eval` with no task flags works from Main alone.
+func TestDefaultTasks(t *testing.T) {
+	output := t.TempDir()
+	code, stdout, stderr := run("--model", modelFolder(t), "--output", output, "--cache-dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "MiniMLIR") {
+		t.Errorf("table lacks the mini task:\n%s", stdout)
+	}
+}
