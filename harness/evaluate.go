@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -283,23 +284,20 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
-	run := make(metrics.Run, len(hits))
-	for i, hs := range hits {
-		list := make([]metrics.Scored, len(hs))
-		for r, h := range hs {
-			list[r] = metrics.Scored{ID: dids[h.Doc], Score: h.Score}
-		}
-		run[qids[i]] = list
-	}
 	if ev.opts.RunFile != "" {
-		if err := ev.writeRun(meta.Name, sx.Split, sx.Subset, qids, run); err != nil {
+		if err := ev.writeRun(meta.Name, sx.Split, sx.Subset, qids, dids, hits); err != nil {
 			return nil, sx, err
 		}
 	}
-
-	perQuery, err := metrics.Evaluate(ds.Qrels, run, ev.opts.Ks, metrics.Options{})
+	perQuery, err := evaluateInBatches(ds.Qrels, qids, dids, hits, ev.opts.Ks)
 	if err != nil {
 		return nil, sx, err
+	}
+	// The fairness measures read only the first few ranks of each list.
+	topN := slices.Max(append(slices.Clone(MRCKs), PreferenceKs...))
+	run := make(metrics.Run, len(hits))
+	for i, hs := range hits {
+		run[qids[i]] = scored(hs[:min(topN, len(hs))], dids)
 	}
 	if len(perQuery) == 0 {
 		return nil, sx, errors.New("no query has a relevant document in the qrels (check --langs)")
@@ -528,7 +526,44 @@ func plural(r adapters.Role) string {
 	return string(r) + "s"
 }
 
-func (ev *evaluator) writeRun(task, split, subset string, qids []string, run metrics.Run) error {
+// queryBatch is how many queries' ranked lists (as metrics.Run, with
+// string ids) exist at once while scoring: memory stays O(batch x depth)
+// on top of the search hits, even for tasks with 40k queries.
+const queryBatch = 2048
+
+// evaluateInBatches scores the ranked lists with metrics.Evaluate a batch of
+// queries at a time. Per-query values do not depend on the other queries,
+// so the merged result is what one call on everything would return.
+func evaluateInBatches(qrels tasks.Qrels, qids, dids []string, hits [][]search.Hit, ks []int) (map[string]map[string]float64, error) {
+	perQuery := map[string]map[string]float64{}
+	for s := 0; s < len(qids); s += queryBatch {
+		e := min(s+queryBatch, len(qids))
+		run := make(metrics.Run, e-s)
+		sub := make(metrics.Qrels, e-s)
+		for i := s; i < e; i++ {
+			run[qids[i]] = scored(hits[i], dids)
+			if j, ok := qrels[qids[i]]; ok {
+				sub[qids[i]] = j
+			}
+		}
+		pq, err := metrics.Evaluate(sub, run, ks, metrics.Options{})
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(perQuery, pq)
+	}
+	return perQuery, nil
+}
+
+func scored(hs []search.Hit, dids []string) []metrics.Scored {
+	list := make([]metrics.Scored, len(hs))
+	for r, h := range hs {
+		list[r] = metrics.Scored{ID: dids[h.Doc], Score: h.Score}
+	}
+	return list
+}
+
+func (ev *evaluator) writeRun(task, split, subset string, qids, dids []string, hits [][]search.Hit) error {
 	path := runPath(ev.opts.RunFile, task, split, subset)
 	who := task + "/" + split + "/" + subset
 	if prev, ok := ev.runPaths[path]; ok {
@@ -544,12 +579,15 @@ func (ev *evaluator) writeRun(task, split, subset string, qids []string, run met
 	if tag == "" {
 		tag = "mimo"
 	}
-	sorted := slices.Clone(qids)
-	sort.Strings(sorted)
+	order := make([]int, len(qids))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return qids[order[a]] < qids[order[b]] })
 	return writeAtomicFunc(path, func(w *bufio.Writer) error {
-		for _, q := range sorted {
-			for r, d := range run[q] {
-				if _, err := w.WriteString(RunLine(q, d.ID, r+1, d.Score, tag) + "\n"); err != nil {
+		for _, i := range order {
+			for r, h := range hits[i] {
+				if _, err := w.WriteString(RunLine(qids[i], dids[h.Doc], r+1, h.Score, tag) + "\n"); err != nil {
 					return err
 				}
 			}

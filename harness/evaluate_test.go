@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/harness/metrics"
+	"github.com/mimo-mlir/mimo/harness/search"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -507,5 +509,40 @@ func TestRunFileCollision(t *testing.T) {
 	_, err := Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
 	if err == nil || !strings.Contains(err.Error(), "would hold both") {
 		t.Fatalf("err = %v, want a run file collision", err)
+	}
+}
+
+// TestEvaluateInBatches checks that scoring in query batches gives exactly
+// what one metrics.Evaluate call over every query gives.
+func TestEvaluateInBatches(t *testing.T) {
+	const nq, nd = queryBatch*2 + 17, 50
+	qids := make([]string, nq)
+	dids := make([]string, nd)
+	for j := range dids {
+		dids[j] = fmt.Sprintf("d%d", j)
+	}
+	qrels := tasks.Qrels{}
+	hits := make([][]search.Hit, nq)
+	run := metrics.Run{}
+	for i := range qids {
+		qids[i] = fmt.Sprintf("q%d", i)
+		if i%7 != 0 { // some queries unjudged
+			qrels[qids[i]] = map[string]int{dids[i%nd]: 1, dids[(i*3)%nd]: 2}
+		}
+		for r := range 20 {
+			hits[i] = append(hits[i], search.Hit{Doc: int32((i*11 + r) % nd), Score: float32(20-r) / 20})
+		}
+		run[qids[i]] = scored(hits[i], dids)
+	}
+	want, err := metrics.Evaluate(qrels, run, metrics.DefaultKs, metrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := evaluateInBatches(qrels, qids, dids, hits, metrics.DefaultKs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("batched differs from one call (-one +batched):\n%s", diff)
 	}
 }

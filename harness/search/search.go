@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -82,6 +83,9 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 	if len(q.Data) != q.Rows*q.Dim || len(c.Data) != c.Rows*c.Dim {
 		return nil, fmt.Errorf("search: matrix data length does not match rows x dim")
 	}
+	if c.Rows > math.MaxInt32 {
+		return nil, fmt.Errorf("search: %d corpus rows exceed the int32 document index", c.Rows)
+	}
 	out := make([][]Hit, q.Rows)
 	if q.Rows == 0 || c.Rows == 0 {
 		for i := range out {
@@ -102,9 +106,12 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 		}
 	}
 	segLen := (c.Rows + segs - 1) / segs
-	partial := make([][][]entry, segs) // [segment][query] -> entries
-	for s := range partial {
-		partial[s] = make([][]entry, q.Rows)
+	var partial [][][]entry // [segment][query] -> entries, when segs > 1
+	if segs > 1 {
+		partial = make([][][]entry, segs)
+		for s := range partial {
+			partial[s] = make([][]entry, q.Rows)
+		}
 	}
 
 	items := qBlocks * segs
@@ -131,7 +138,7 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 				nq := min(o.QueryBlock, q.Rows-q0)
 				c0, c1 := s*segLen, min((s+1)*segLen, c.Rows)
 				for i := 0; i < nq; i++ {
-					heaps[i] = topK{k: o.K}
+					heaps[i].reset(o.K) // reuses the buffer of the previous block
 				}
 				for cs := c0; cs < c1; cs += o.Chunk {
 					if (cs-c0)/o.Chunk%64 == 63 && ctx.Err() != nil {
@@ -145,8 +152,12 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 					}
 				}
 				for i := 0; i < nq; i++ {
-					partial[s][q0+i] = heaps[i].result()
-					heaps[i] = topK{}
+					res := heaps[i].result()
+					if segs == 1 {
+						out[q0+i] = toHits(res)
+					} else {
+						partial[s][q0+i] = slices.Clone(res)
+					}
 				}
 			}
 		}(w)
@@ -157,27 +168,24 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
-	for i := range out {
-		all := partial[0][i]
-		if segs > 1 {
+	if segs > 1 {
+		for i := range out {
 			t := topK{k: o.K}
 			for s := range partial {
-				for _, e := range partial[s][i] {
-					t.h = append(t.h, e)
-				}
+				t.h = append(t.h, partial[s][i]...)
 			}
-			all = t.result()
-			if len(all) > o.K {
-				all = all[:o.K]
-			}
+			out[i] = toHits(t.result())
 		}
-		hits := make([]Hit, len(all))
-		for r, e := range all {
-			hits[r] = Hit{Doc: e.doc, Score: e.score}
-		}
-		out[i] = hits
 	}
 	return out, nil
+}
+
+func toHits(es []entry) []Hit {
+	hits := make([]Hit, len(es))
+	for r, e := range es {
+		hits[r] = Hit{Doc: e.doc, Score: e.score}
+	}
+	return hits
 }
 
 // entry is a heap element: ord is the tie-break ordinal of doc.
@@ -203,6 +211,11 @@ type topK struct {
 	h      []entry
 	thr    entry // the k-th best after the last compaction
 	hasThr bool
+}
+
+// reset empties t for a new query, keeping its buffer.
+func (t *topK) reset(k int) {
+	t.k, t.h, t.hasThr = k, t.h[:0], false
 }
 
 // offer considers scores[j] for corpus rows base+j.
@@ -242,7 +255,8 @@ func (t *topK) compact() {
 	t.thr, t.hasThr = worst, true
 }
 
-// result returns the best min(k, offered) entries in canonical order.
+// result returns the best min(k, offered) entries in canonical order. It
+// aliases t's buffer.
 func (t *topK) result() []entry {
 	t.compact()
 	slices.SortFunc(t.h, func(a, b entry) int {
