@@ -62,7 +62,8 @@ Examples:
   mimo-eval                                   # default model on the embedded mini benchmark
   mimo-eval --model path/to/model-folder --tasks xquad,belebele
   mimo-eval --model hf:intfloat/multilingual-e5-small --tasks mlir --langs en,de,zh
-  mimo-eval --model http://localhost:8080 --tasks XQuADRetrieval --batch-size 64
+  mimo-eval --model tei+http://localhost:8080 --tasks XQuADRetrieval --batch-size 64
+  mimo-eval --model 'openai+http://localhost:8000/v1?model=NAME' --tasks mini
   mimo-eval --data-dir my-task/ --run-file runs/{task}.run
                                               # your own BEIR-like folder (queries/corpus/qrels.jsonl)
   mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADRetrieval.run

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"math"
 	"os"
 	"path/filepath"
@@ -183,12 +184,9 @@ func TestTasksAndStats(t *testing.T) {
 }
 
 // TestStatsRealXQuAD reads the real XQuAD files through --source (skipped
-// when /work/shared/data is absent) and checks the paper's Table 7 sizes.
+// when the shared data is absent) and checks the paper's Table 7 sizes.
 func TestStatsRealXQuAD(t *testing.T) {
-	const dir = "/work/shared/data/xquad"
-	if _, err := os.Stat(filepath.Join(dir, "xquad.en.json")); err != nil {
-		t.Skipf("real XQuAD data not available at %s: %v", dir, err)
-	}
+	dir := shareddata.Require(t, "xquad")
 	code, stdout, stderr := run("stats", "--tasks", "xquad", "--source", dir, "--source-flat")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
