@@ -32,7 +32,8 @@ import (
 const PsiScope = "psi"
 
 // InitPsi creates psi in ctx (the objective's scope) if it does not exist,
-// initialised as PyTorch's nn.Linear: W and b uniform in +-1/sqrt(in), from seed.
+// initialised as PyTorch's nn.Linear: W and b uniform in +-1/sqrt(in), from
+// seed, in dtype (float32 when unset, or float64).
 func InitPsi(ctx *context.Context, in, out int, seed uint64, dtype dtypes.DType) error {
 	if in <= 0 || out <= 0 {
 		return fmt.Errorf("psi: dimensions %d -> %d must be positive", in, out)
@@ -55,26 +56,25 @@ func InitPsi(ctx *context.Context, in, out int, seed uint64, dtype dtypes.DType)
 		b[i] = (2*r.Float64() - 1) * bound
 	}
 	wt, bt := tensors.FromFlatDataAndDimensions(w, in, out), tensors.FromFlatDataAndDimensions(b, out)
-	if dtype != dtypes.Float64 {
-		wt, bt = convert(wt, dtype), convert(bt, dtype)
+	switch dtype {
+	case dtypes.Float64:
+	case dtypes.Float32, dtypes.InvalidDType:
+		wt, bt = toFloat32(wt), toFloat32(bt)
+	default:
+		return fmt.Errorf("psi: dtype %s not supported (float32 or float64)", dtype)
 	}
 	pctx.VariableWithValue("weights", wt)
 	pctx.VariableWithValue("bias", bt)
 	return nil
 }
 
-func convert(t *tensors.Tensor, dtype dtypes.DType) *tensors.Tensor {
+func toFloat32(t *tensors.Tensor) *tensors.Tensor {
 	src := tensors.MustCopyFlatData[float64](t)
-	switch dtype {
-	case dtypes.Float32:
-		f := make([]float32, len(src))
-		for i, v := range src {
-			f[i] = float32(v)
-		}
-		return tensors.FromFlatDataAndDimensions(f, t.Shape().Dimensions...)
-	default:
-		panic(fmt.Sprintf("psi: unsupported dtype %s", dtype))
+	f := make([]float32, len(src))
+	for i, v := range src {
+		f[i] = float32(v)
 	}
+	return tensors.FromFlatDataAndDimensions(f, t.Shape().Dimensions...)
 }
 
 func psi(ctx *context.Context, z *graph.Node) *graph.Node {
