@@ -8,7 +8,7 @@
 #      XLM-R-style tokenizer.json by tools/tinymodel/gen.py's converter;
 #   2. the English teacher: an LSA model (adapters/lsa, `mimo-teacher fit`)
 #      fitted on the English side of that training text only;
-#   3. a fresh XLM-R-shaped student (hidden 128, 2 layers, 4 heads, FFN 256,
+#   3. a fresh XLM-R-shaped student (hidden 128, 1 layer, 4 heads, FFN 256,
 #      128 positions) trained with `mimo-train --method mimo`: stage 1
 #      distils the teacher's English space into the student on Tatoeba
 #      pairs (13 languages), stage 2 trains XLCO + distillation jointly on
@@ -42,16 +42,16 @@ work=${WORK:-/tmp/mimo-default-model}
 seed=${SEED:-42}
 vocab=${VOCAB:-8000}
 hidden=${HIDDEN:-128}
-layers=${LAYERS:-2}
+layers=${LAYERS:-1}
 heads=${HEADS:-4}
 ffn=${FFN:-256}
 teacher_dims=${TEACHER_DIMS:-256}
 stage1_epochs=${STAGE1_EPOCHS:-1}
 stage2_epochs=${STAGE2_EPOCHS:-2}
 batch=${BATCH:-64}
-lr1=${LR1:-5e-4}
-lr2=${LR2:-2e-4}
-len1=${LEN1:-64}
+lr1=${LR1:-1e-3}
+lr2=${LR2:-3e-4}
+len1=${LEN1:-32}
 len2=${LEN2:-128}
 python=${PYTHON:-/usr/bin/python3}
 
