@@ -17,11 +17,12 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -584,10 +585,10 @@ func (ev *evaluator) writeRun(task, split, subset string, qids, dids []string, h
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return qids[order[a]] < qids[order[b]] })
-	return writeAtomicFunc(path, func(w *bufio.Writer) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		for _, i := range order {
 			for r, h := range hits[i] {
-				if _, err := w.WriteString(RunLine(qids[i], dids[h.Doc], r+1, h.Score, tag) + "\n"); err != nil {
+				if _, err := io.WriteString(w, RunLine(qids[i], dids[h.Doc], r+1, h.Score, tag)+"\n"); err != nil {
 					return err
 				}
 			}

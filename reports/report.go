@@ -3,9 +3,9 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -98,31 +98,7 @@ func Write(out string, dirs []string, opts Options) ([]Problem, error) {
 	if err := Render(&buf, entries, problems, figs, opts); err != nil {
 		return problems, err
 	}
-	return problems, writeAtomic(out, buf.Bytes())
-}
-
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return problems, atomicfile.WriteFile(out, buf.Bytes(), 0o644)
 }
 
 // Render writes the Markdown report. figs are linked as they are given

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -170,17 +171,5 @@ func writeFolder(f adapters.Folder) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(f.Dir, ".mimo-model-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(f.Dir, adapters.FolderFile))
+	return atomicfile.WriteFile(filepath.Join(f.Dir, adapters.FolderFile), append(b, '\n'), 0o644)
 }

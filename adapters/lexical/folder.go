@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/mimo-mlir/mimo/adapters"
 )
@@ -91,7 +91,7 @@ func WriteIDF(path string, idf []float32) error {
 	buf.Write(idfMagic)
 	binary.Write(&buf, binary.LittleEndian, uint32(len(idf)))
 	binary.Write(&buf, binary.LittleEndian, idf)
-	return writeAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // ReadIDF reads a table written by WriteIDF.
@@ -113,29 +113,4 @@ func ReadIDF(path string) ([]float32, error) {
 		idf[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[4*i:]))
 	}
 	return idf, nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

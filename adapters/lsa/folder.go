@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -141,7 +142,7 @@ func (m *Model) Save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("lsa: save %s: %w", dir, err)
 	}
-	if err := writeAtomic(filepath.Join(dir, WeightsFile), raw); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, WeightsFile), raw, 0o644); err != nil {
 		return fmt.Errorf("lsa: save: %w", err)
 	}
 	st := m.st
@@ -164,7 +165,7 @@ func (m *Model) Save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("lsa: save %s: %w", dir, err)
 	}
-	if err := writeAtomic(filepath.Join(dir, adapters.FolderFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, adapters.FolderFile), append(js, '\n'), 0o644); err != nil {
 		return fmt.Errorf("lsa: save: %w", err)
 	}
 	m.rev = contentRev(raw)
@@ -329,29 +330,4 @@ func decodeWeights(raw []byte, fc featureConfig) (*Model, error) {
 		return nil, errors.New("field dim: zero")
 	}
 	return m, nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -1,10 +1,10 @@
 package native
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -190,8 +190,7 @@ func writeSafetensors(path string, tensors []stTensor, metadata map[string]strin
 	if pad := (8 - len(hdr)%8) % 8; pad > 0 {
 		hdr = append(hdr, []byte(strings.Repeat(" ", pad))...)
 	}
-	return writeAtomic(path, func(f *os.File) error {
-		w := bufio.NewWriterSize(f, 1<<20)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		var lenBuf [8]byte
 		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
 		w.Write(lenBuf[:])
@@ -205,6 +204,6 @@ func writeSafetensors(path string, tensors []stTensor, metadata map[string]strin
 				}
 			}
 		}
-		return w.Flush()
+		return nil
 	})
 }
