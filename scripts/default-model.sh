@@ -45,7 +45,9 @@ hidden=${HIDDEN:-128}
 layers=${LAYERS:-1}
 heads=${HEADS:-4}
 ffn=${FFN:-256}
+teacher_kind=${TEACHER:-lsa}
 teacher_dims=${TEACHER_DIMS:-256}
+teacher_char_weight=${TEACHER_CHAR_WEIGHT:-0.5}
 stage1_epochs=${STAGE1_EPOCHS:-1}
 stage2_epochs=${STAGE2_EPOCHS:-2}
 batch=${BATCH:-64}
@@ -74,7 +76,12 @@ if ! git diff --quiet HEAD -- scripts/default-model.sh 2>/dev/null; then rev="$r
 mkdir -p "$work/bin"
 export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
 t0=$SECONDS
-go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./cmd/mimo-eval
+go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher
+# mimo-eval with the held-out XQuAD task (tasks/heldout) registered: an
+# overlay adds the import when cmd/mimo-eval lacks it (harmless otherwise).
+printf 'package main\n\nimport _ "github.com/mimo-mlir/mimo/tasks/heldout"\n' >"$work/heldout_import.go"
+printf '{"Replace": {"%s": "%s"}}\n' "$root/cmd/mimo-eval/zz_heldout_import.go" "$work/heldout_import.go" >"$work/overlay.json"
+go build -overlay "$work/overlay.json" -o "$work/bin/" ./cmd/mimo-eval
 echo "default-model: built in $((SECONDS - t0))s; work folder $work, revision $rev"
 
 # 1. Tokenizer and teacher text (training text only), student config.
@@ -124,10 +131,23 @@ print(f"default-model: tokenizer ({len(tj['model']['vocab'])} ids) from {len(mul
 PY
 echo "default-model: tokenizer and texts in $((SECONDS - t))s"
 
-# 2. The teacher: LSA on the English training text.
+# 2. The teacher. TEACHER=lsa: LSA (adapters/lsa) fitted on the English
+# training text; TEACHER=lexical: the lexical encoder's hashed character
+# n-gram space (adapters/lexical, no fitting) at TEACHER_DIMS dimensions.
 t=$SECONDS
-"$work/bin/mimo-teacher" fit --out "$work/teacher" --dims "$teacher_dims" --seed 1 "$work/teacher-en.txt"
-echo "default-model: teacher fitted in $((SECONDS - t))s"
+rm -rf "$work/teacher"
+case $teacher_kind in
+  lsa)
+    "$work/bin/mimo-teacher" fit --out "$work/teacher" --dims "$teacher_dims" --char-weight "$teacher_char_weight" \
+      --seed 1 "$work/teacher-en.txt" ;;
+  lexical)
+    mkdir -p "$work/teacher"
+    printf '{"kind": "lexical", "name": "lexical-%s", "dim": %s}\n' "$teacher_dims" "$teacher_dims" >"$work/teacher/mimo-model.json" ;;
+  *)
+    echo "default-model: TEACHER=$teacher_kind: want lsa or lexical" >&2
+    exit 2 ;;
+esac
+echo "default-model: teacher ($teacher_kind) ready in $((SECONDS - t))s"
 
 # The settings every method of paper-mini.sh shares with this recipe.
 cat >"$work/recipe.env" <<ENV
@@ -135,6 +155,7 @@ seed=$seed
 student_config=$work/student-config.json
 tokenizer=$work/tokenizer.json
 teacher=$work/teacher
+teacher_kind=$teacher_kind
 rows=xquad:$data/xquad
 pairs=tatoeba:$data/tatoeba
 batch=$batch
@@ -192,16 +213,22 @@ sed -i -e "s#$work/#WORK/#g" -e "s#$data/#MIMO_DATA/#g" "$out/training.json"
 t=$SECONDS
 ev=$work/eval
 rm -rf "$ev"
-tasks=MiniMLIR
-if "$work/bin/mimo-eval" tasks 2>/dev/null | grep -q XQuADHeldOut; then tasks=MiniMLIR,XQuADHeldOut; fi
+tasks=MiniMLIR,XQuADHeldOut
+export MIMO_DATA=$data
 "$work/bin/mimo-eval" --model "$out" --tasks "$tasks" --output "$ev/mimo" --no-cache | tee "$work/eval-mimo.txt"
 "$work/bin/mimo-eval" --model lexical --tasks "$tasks" --output "$ev/lexical" --no-cache | tee "$work/eval-lexical.txt"
 "$work/bin/mimo-eval" --model "$work/teacher" --tasks "$tasks" --langs en --output "$ev/teacher-en" --no-cache | tee "$work/eval-teacher.txt"
 echo "default-model: evaluated in $((SECONDS - t))s"
 
-"$python" - "$out" "$work" "$rev" "$train_s" <<'PY'
+"$python" - "$out" "$work" "$rev" "$train_s" "$batch" "$teacher_kind" "$teacher_dims" <<'PY'
 import json, sys
-out, work, rev, train_s = sys.argv[1:5]
+out, work, rev, train_s, batch, teacher_kind, teacher_dims = sys.argv[1:8]
+teacher = {
+    "lsa": f"LSA (adapters/lsa: TF-IDF word 1-2-grams + hashed character 3-5-grams, truncated SVD to "
+           f"{teacher_dims} dimensions) fitted by `mimo-teacher fit` on the English side of the same text",
+    "lexical": f"the lexical encoder (adapters/lexical: hashed character 3-5-gram TF vectors, "
+               f"{teacher_dims} dimensions, nothing fitted) on the English side",
+}[teacher_kind]
 cfg = json.load(open(f"{out}/config.json"))
 meta = json.load(open(f"{out}/mimo-model.json"))
 steps = {}
@@ -226,11 +253,11 @@ Revision `{rev}`: rebuilt by `make default-model` (scripts/default-model.sh), se
 
 - Tokenizer: Tatoeba (LASER test pairs, 13 languages + English) and the XQuAD
   training articles (articles i % 4 != 3) in ar de en es hi ru vi zh.
-- Teacher: LSA (adapters/lsa, 256-d) fitted on the English side of the same text.
+- Teacher: {teacher}. It sees only English; see docs/paper-mini.md for why this teacher.
 - Stage 1 (distillation, `1 - cos(psi(E_s(x_XX)), E_t(x_en))`): Tatoeba pairs,
-  ar zh de fr hi id it ja nl pt ru es vi, unfiltered; {steps['mimo-stage1']['total']} steps of batch {steps['mimo-stage1']['rows']}.
+  ar zh de fr hi id it ja nl pt ru es vi, unfiltered; {steps['mimo-stage1']['total']} steps of batch {batch}.
 - Stage 2 (0.2 XLCO + 0.8 distillation): XQuAD training articles, question/paragraph
-  pairs across ar de en es hi ru vi zh; {steps['mimo-stage2']['total']} steps.
+  pairs across ar de en es hi ru vi zh; {steps['mimo-stage2']['total']} steps of batch {batch}.
 - Final losses: stage 1 {steps['mimo-stage1']['loss']:.4f}, stage 2 {steps['mimo-stage2']['loss']:.4f}. Training took {train_s} s on 2 shared CPU cores (pure-Go GoMLX backend).
 - The held-out XQuAD articles (i % 4 == 3, task XQuADHeldOut) and the mini
   benchmark (tasks/mini) are evaluation only.

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# paper-mini: the MIMO paper in miniature. The four methods (InfoNCE, XLCO,
+# LaKDA, MIMO) train the same small student (the default model's tokenizer
+# and config, fresh weights, same seed) on the same data, and are evaluated
+# on the same held-back MLIR data (XQuADHeldOut: the XQuAD articles training
+# never reads; MiniMLIR: the embedded mini benchmark), next to the lexical
+# baseline and the teacher. Writes:
+#
+#   OUT/report.md + OUT/figures/   mimo-report's tables and figures
+#   OUT/summary.md, summary.json   per method: nDCG@20 per task, cross-lingual
+#                                  nDCG@20, MRC@10, alignment, uniformity
+#
+# As in the paper, the baselines train on the stage-2 rows (XQuAD training
+# articles) with the stage-2 hyper-parameters; MIMO adds stage 1 (Tatoeba
+# distillation) before its stage 2. MIMO's model is the one
+# scripts/default-model.sh trains (see MIMO_FOLDER below). A baseline whose
+# folder WORK/<method> already holds a model is not retrained.
+#
+# "Cross-lingual" scores restrict each query's qrels to the relevant
+# documents in other languages than the query's (the whole corpus is still
+# ranked), scored with `mimo-eval score` on the TREC runs.
+#
+#   scripts/paper-mini.sh [OUT_DIR]      # default: docs/paper-mini
+#
+# Environment: MIMO_DATA, WORK (default /tmp/mimo-paper-mini), and the
+# default-model recipe knobs (see scripts/default-model.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+data=${MIMO_DATA:-$root/../shared/data}
+out=${1:-$root/docs/paper-mini}
+work=${WORK:-/tmp/mimo-paper-mini}
+python=${PYTHON:-/usr/bin/python3}
+mkdir -p "$work/bin" "$out"
+t0=$SECONDS
+
+# MIMO (and the shared tokenizer, student config, teacher): the default-model
+# recipe, run into WORK/default unless that run is already there.
+# MIMO_FOLDER names the MIMO model folder to evaluate (default
+# WORK/default/out); set it to adapters/mimo, with WORK/default/recipe.env
+# from the run that built it, to report on the shipped model.
+mimo_folder=${MIMO_FOLDER:-$work/default/out}
+if [ ! -f "$work/default/recipe.env" ] || [ ! -f "$mimo_folder/mimo-model.json" ]; then
+  WORK="$work/default" bash scripts/default-model.sh "$mimo_folder"
+fi
+# shellcheck disable=SC1091
+source "$work/default/recipe.env"
+
+# mimo-eval with the held-out XQuAD task registered (an overlay adds the
+# import when cmd/mimo-eval does not have it yet; harmless when it does).
+export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
+cat >"$work/heldout_import.go" <<'GO'
+package main
+
+import _ "github.com/mimo-mlir/mimo/tasks/heldout"
+GO
+printf '{"Replace": {"%s": "%s"}}\n' "$root/cmd/mimo-eval/zz_paper_mini_heldout.go" "$work/heldout_import.go" >"$work/overlay.json"
+go build -overlay "$work/overlay.json" -o "$work/bin/" ./cmd/mimo-eval
+go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-report
+
+# The three baselines: stage-2 data and hyper-parameters, same student.
+for m in infonce xlco lakda; do
+  if [ -f "$work/$m/mimo-model.json" ]; then
+    echo "paper-mini: $m already trained ($work/$m)"
+    continue
+  fi
+  t=$SECONDS
+  rm -rf "$work/$m"
+  "$work/bin/mimo-train" --method "$m" --seed "$seed" --student-config "$student_config" --tokenizer "$tokenizer" \
+    --rows "$rows" --batch "$batch" --mini-batch "$batch" --lr "$lr2" --max-length "$len2" --epochs "$stage2_epochs" \
+    --name "paper-mini-$m" --output "$work/$m" --checkpoint-every 50 --quiet >"$work/$m.summary.json"
+  echo "paper-mini: $m trained in $((SECONDS - t))s"
+done
+
+# Evaluate every model on the same tasks, keeping the TREC runs.
+res=$work/results
+rm -rf "$res" "$work/runs"
+mkdir -p "$work/runs"
+tasks=MiniMLIR,XQuADHeldOut
+declare -A model=([lexical]=lexical [infonce]="$work/infonce" [xlco]="$work/xlco" [lakda]="$work/lakda" [mimo]="$mimo_folder")
+for m in lexical infonce xlco lakda mimo; do
+  t=$SECONDS
+  MIMO_DATA=$data "$work/bin/mimo-eval" --model "${model[$m]}" --tasks "$tasks" --output "$res" --no-cache \
+    --run-file "$work/runs/$m.{task}.run" >"$work/eval-$m.txt"
+  echo "paper-mini: $m evaluated in $((SECONDS - t))s"
+done
+# The teacher on English only (the ceiling the distillation aims at).
+MIMO_DATA=$data "$work/bin/mimo-eval" --model "$teacher" --tasks "$tasks" --langs en --output "$work/results-teacher-en" \
+  --no-cache >"$work/eval-teacher-en.txt"
+MIMO_DATA=$data "$work/bin/mimo-eval" --model lexical --tasks "$tasks" --langs en --output "$work/results-lexical-en" \
+  --no-cache >"$work/eval-lexical-en.txt"
+
+# Cross-lingual qrels (TREC format) from the task data: every relevant
+# document in another language than the query's.
+"$python" - "$root" "$data" "$work" <<'PY'
+import json, sys
+root, data, work = sys.argv[1:4]
+with open(f"{work}/xl.MiniMLIR.qrels", "w") as f:
+    for line in open(f"{root}/tasks/mini/data/qrels.jsonl"):
+        for qid, rel in json.loads(line).items():
+            for did, g in sorted(rel.items()):
+                if did.split("_")[0] != qid.split("_")[0]:
+                    f.write(f"{qid} 0 {did} {g}\n")
+langs = ["ar", "de", "en", "es", "hi", "ru", "vi", "zh"]
+with open(f"{work}/xl.XQuADHeldOut.qrels", "w") as f:
+    arts = json.load(open(f"{data}/xquad/xquad.en.json"))["data"]
+    for a, art in enumerate(arts):
+        if a % 4 != 3:  # training articles
+            continue
+        for p, par in enumerate(art["paragraphs"]):
+            for qa in par["qas"]:
+                for ql in langs:
+                    for dl in langs:
+                        if dl != ql:
+                            f.write(f"{ql}_{qa['id']} 0 {dl}_{a}_{p} 1\n")
+PY
+for m in lexical infonce xlco lakda mimo; do
+  for task in MiniMLIR XQuADHeldOut; do
+    "$work/bin/mimo-eval" score -m ndcg_cut.20 "$work/xl.$task.qrels" "$work/runs/$m.$task.run" \
+      | awk -v m="$m" -v t="$task" '$1 == "ndcg_cut_20" && $2 == "all" {print m, t, $3}'
+  done
+done >"$work/crosslingual.txt"
+
+# The report: mimo-report's tables and figures, then the per-method summary.
+"$work/bin/mimo-report" --results "$res" --out "$out/report.md" --title "paper-mini: the four methods on held-back MLIR data"
+"$python" - "$res" "$work" "$out" <<'PY'
+import glob, json, sys
+res, work, out = sys.argv[1:4]
+names = {"lexical": "lexical", "paper-mini-infonce": "infonce", "paper-mini-xlco": "xlco",
+         "paper-mini-lakda": "lakda", "mimo-mini": "mimo"}
+xl = {}
+for line in open(f"{work}/crosslingual.txt"):
+    m, t, v = line.split()
+    xl[(m, t)] = float(v)
+rows = {}
+for f in glob.glob(f"{res}/*/*/mimo/*.json"):
+    d = json.load(open(f))
+    m = names.get(d["model"].split("/")[-1], d["model"])
+    s = d["subsets"][0]
+    main = json.load(open(f.replace("/mimo/", "/")))["scores"]["test"][0]["ndcg_at_20"]
+    rows.setdefault(m, {})[d["task_name"]] = {
+        "ndcg_at_20": main, "crosslingual_ndcg_at_20": xl.get((m, d["task_name"])),
+        "mrc_at_10": s.get("mrc", {}).get("mrc_at_10", {}).get("mean"),
+        "alignment": s.get("alignment"), "uniformity": s.get("uniformity"),
+        "ndcg_at_20_by_query_lang": {l: v.get("ndcg_at_20") for l, v in s["by_query_lang"].items()},
+    }
+json.dump(rows, open(f"{out}/summary.json", "w"), indent=2, sort_keys=True)
+order = ["lexical", "infonce", "xlco", "lakda", "mimo"]
+def fmt(x, scale=100):
+    return "—" if x is None else f"{x * scale:.2f}"
+lines = ["| method | XQuADHeldOut nDCG@20 | cross-lingual | MiniMLIR nDCG@20 | cross-lingual | MRC@10 (held-out) | MRC@10 (mini) | alignment (held-out) | uniformity (held-out) | alignment (mini) | uniformity (mini) |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
+for m in order:
+    if m not in rows:
+        continue
+    h, n = rows[m].get("XQuADHeldOut", {}), rows[m].get("MiniMLIR", {})
+    lines.append(f"| {m} | {fmt(h.get('ndcg_at_20'))} | {fmt(h.get('crosslingual_ndcg_at_20'))} | "
+                 f"{fmt(n.get('ndcg_at_20'))} | {fmt(n.get('crosslingual_ndcg_at_20'))} | "
+                 f"{fmt(h.get('mrc_at_10'), 1)} | {fmt(n.get('mrc_at_10'), 1)} | "
+                 f"{fmt(h.get('alignment'), 1)} | {fmt(h.get('uniformity'), 1)} | {fmt(n.get('alignment'), 1)} | {fmt(n.get('uniformity'), 1)} |")
+open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+for f in "$work"/eval-teacher-en.txt "$work"/eval-lexical-en.txt; do
+  echo "== $(basename "$f" .txt)"; grep -E '^[│┌├└]' "$f"
+done >"$out/english-only.txt"
+cat "$out/english-only.txt"
+echo "paper-mini: done in $((SECONDS - t0))s ($out)"
