@@ -186,8 +186,15 @@ cat >"$cfg" <<JSON
   "output": "$work/mimo", "name": "mimo-mini", "checkpoint_every": 50, "quiet": true
 }
 JSON
-rm -rf "$work/mimo"
-"$work/bin/mimo-train" --config "$cfg" >"$work/mimo.summary.json"
+# An interrupted run resumes from its checkpoint when the configuration is
+# unchanged (and a finished one only rewrites its folder); otherwise it
+# starts afresh.
+if ! cmp -s "$cfg" "$work/mimo/recipe-config.json" 2>/dev/null; then
+  rm -rf "$work/mimo"
+  mkdir -p "$work/mimo"
+  cp "$cfg" "$work/mimo/recipe-config.json"
+fi
+"$work/bin/mimo-train" --config "$cfg" --resume >"$work/mimo.summary.json"
 train_s=$((SECONDS - t))
 echo "default-model: trained in ${train_s}s"
 
