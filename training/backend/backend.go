@@ -8,6 +8,13 @@
 // with the XLA backend imported; a name that is not compiled in is a clear
 // error, not a download. bf16 training is a GPU-only option: the pure-Go
 // backend trains in float32.
+//
+// The pure-Go backend runs with "ops_sequential" unless the configuration
+// says otherwise: GoMLX v0.26.0 executes independent ops of a graph on its
+// worker pool and a dot product inside such an op waits on the same pool, so
+// a large graph (the direct, uncached training step) can deadlock with every
+// worker waiting; we hit it in tests. Sequential ops keep the pool for the
+// dot products alone.
 package backend
 
 import (
@@ -27,14 +34,24 @@ const EnvVar = "MIMO_TRAIN_BACKEND"
 const Default = "go"
 
 // Config returns the configuration New would use: config if not empty, else
-// $MIMO_TRAIN_BACKEND, else $GOMLX_BACKEND, else "go".
+// $MIMO_TRAIN_BACKEND, else $GOMLX_BACKEND, else "go"; a pure-Go
+// configuration without an ops_* option gets ops_sequential.
 func Config(config string) string {
-	for _, c := range []string{config, os.Getenv(EnvVar), os.Getenv(backends.ConfigEnvVar)} {
-		if c != "" {
-			return c
+	c := Default
+	for _, x := range []string{config, os.Getenv(EnvVar), os.Getenv(backends.ConfigEnvVar)} {
+		if x != "" {
+			c = x
+			break
 		}
 	}
-	return Default
+	name, opts, _ := strings.Cut(c, ":")
+	if name == Default && !strings.Contains(opts, "ops_") {
+		if opts == "" {
+			return name + ":ops_sequential"
+		}
+		return name + ":" + opts + ",ops_sequential"
+	}
+	return c
 }
 
 // New builds the backend named by Config(config).

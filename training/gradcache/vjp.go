@@ -101,3 +101,134 @@ func sliceParams(node *graph.Node) (starts, limits, strides []int, ok bool) {
 	}
 	return starts, limits, strides, true
 }
+
+// GoMLX v0.26.0 differentiates DotGeneral by broadcasting the incoming
+// gradient against the other operand and summing (a Mul over batch x cross x
+// cross x contracted elements): for a [batch, seq, in] x [out, in] layer
+// that is a tensor of batch*seq*in*out values per layer and per step, which
+// dominated a training step of even the tiny encoder (seconds, not
+// milliseconds). The gradient of a contraction is itself a contraction, so we
+// register it as two DotGenerals and a transpose:
+//
+//	out[b, lc, rc] = sum_k lhs[b, lc, k] rhs[b, rc, k]
+//	d lhs[b, lc, k] = sum_rc v[b, lc, rc] rhs[b, rc, k]
+//	d rhs[b, rc, k] = sum_lc v[b, lc, rc] lhs[b, lc, k]
+//
+// (b batch axes, lc/rc the free "cross" axes of each side, k the contracted
+// axes), laid back out in each operand's own axis order.
+func init() {
+	orig := graph.VJPRegistration[graph.NodeTypeDotGeneral]
+	gomlxDotVJP = orig
+	graph.VJPRegistration[graph.NodeTypeDotGeneral] = func(node *graph.Node, v []*graph.Node, out shapes.Shape) []*graph.Node {
+		ax, ok := dotParams(node)
+		if !ok {
+			return orig(node, v, out)
+		}
+		lhs, rhs := node.Inputs()[0], node.Inputs()[1]
+		return []*graph.Node{
+			dotOperandGrad(v[0], true, lhs, ax.lc, ax.lb, rhs, ax.rc, ax.rb),
+			dotOperandGrad(v[0], false, rhs, ax.rc, ax.rb, lhs, ax.lc, ax.lb),
+		}
+	}
+}
+
+// gomlxDotVJP is GoMLX's own rule, kept for the fallback and the tests.
+var gomlxDotVJP graph.VJP
+
+type dotAxes struct{ lc, lb, rc, rb []int }
+
+// dotParams reads a DotGeneral node's axes (unexported in GoMLX) by reflection.
+func dotParams(node *graph.Node) (ax dotAxes, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	in := reflect.ValueOf(node).Elem().FieldByName("inputs")
+	if !in.IsValid() || in.IsNil() {
+		return ax, false
+	}
+	p := in.Elem()
+	if p.Kind() == reflect.Pointer {
+		p = p.Elem()
+	}
+	read := func(name string) []int {
+		f := p.FieldByName(name)
+		out := make([]int, f.Len())
+		for i := range out {
+			out[i] = int(f.Index(i).Int())
+		}
+		return out
+	}
+	ax = dotAxes{lc: read("lhsContractingAxes"), lb: read("lhsBatchAxes"), rc: read("rhsContractingAxes"), rb: read("rhsBatchAxes")}
+	if len(ax.lc) != len(ax.rc) || len(ax.lb) != len(ax.rb) {
+		return ax, false
+	}
+	return ax, true
+}
+
+// crossAxes are the axes of a rank-r operand that are neither contracted nor batch, in order.
+func crossAxes(rank int, contracting, batch []int) []int {
+	used := make([]bool, rank)
+	for _, a := range contracting {
+		used[a] = true
+	}
+	for _, a := range batch {
+		used[a] = true
+	}
+	var out []int
+	for a := 0; a < rank; a++ {
+		if !used[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// dotOperandGrad is the gradient of one DotGeneral operand ("this") given the
+// output gradient v, whose axes are [batch..., lhs cross..., rhs cross...].
+func dotOperandGrad(v *graph.Node, thisIsLHS bool, this *graph.Node, thisC, thisB []int, other *graph.Node, otherC, otherB []int) *graph.Node {
+	nb := len(thisB)
+	thisCross := crossAxes(this.Rank(), thisC, thisB)
+	otherCross := crossAxes(other.Rank(), otherC, otherB)
+	// Positions of the other operand's cross axes in v.
+	start := nb + len(thisCross)
+	if !thisIsLHS {
+		start = nb
+	}
+	vContract := make([]int, len(otherCross))
+	for i := range otherCross {
+		vContract[i] = start + i
+	}
+	vBatch := make([]int, nb)
+	for i := range vBatch {
+		vBatch[i] = i
+	}
+	// Result axes: [batch..., this cross..., other's contracted axes in increasing order].
+	g := graph.DotGeneral(v, vContract, vBatch, other, otherCross, otherB)
+	resultAxes := make([]int, 0, this.Rank()) // the axis of "this" each result axis is
+	resultAxes = append(resultAxes, thisB...)
+	resultAxes = append(resultAxes, thisCross...)
+	for _, oa := range crossAxes(other.Rank(), otherCross, otherB) { // other's contracted axes, sorted
+		for i, c := range otherC {
+			if c == oa {
+				resultAxes = append(resultAxes, thisC[i])
+				break
+			}
+		}
+	}
+	perm := make([]int, this.Rank())
+	identity := true
+	for pos, a := range resultAxes {
+		perm[a] = pos
+	}
+	for i, p := range perm {
+		if i != p {
+			identity = false
+		}
+	}
+	if !identity {
+		g = graph.TransposeAllAxes(g, perm...)
+	}
+	return g
+}
