@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench-train: one training step (forward, backward, AdamW update) of the
+# tiny XLM-R-shaped encoder (hidden 64, 2 layers, 4 heads, FFN 128, vocab
+# 4002, dropout 0.1, mean pooling) on XLCO with a full batch of 32
+# query/passage pairs of 32 tokens, in Go (GoMLX pure-Go backend, the
+# BenchmarkTrainStep of training/gradcache) and in PyTorch (Debian's
+# python3-torch, same model, batch, loss and optimiser), in one run; prints
+# milliseconds per step and the ratios. Both run on BENCH_THREADS threads
+# (default 1: on a shared machine one thread gives steadier numbers; set it
+# to $(nproc) for the multi-core comparison).
+#
+#   scripts/bench-train.sh            # needs /usr/bin/python3 with torch:
+#                                     #   apt-get install -y python3-torch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-/usr/bin/python3}
+if ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "bench-train: $py has no torch; install it with: apt-get install -y python3-torch" >&2
+  exit 1
+fi
+steps=${BENCH_STEPS:-20}
+threads=${BENCH_THREADS:-1}
+
+go_out=$(GOMAXPROCS=$threads go test ./training/gradcache -run '^$' -bench 'BenchmarkTrainStep' -benchtime "${steps}x" -count 1)
+echo "$go_out" | grep -E '^Benchmark' >&2
+go_ms() { echo "$go_out" | awk -v n="BenchmarkTrainStep/$1" '$1 ~ "^"n"(-[0-9]+)?$" {printf "%.3f", $3/1e6}'; }
+direct=$(go_ms direct)
+mb32=$(go_ms cache-mb32)
+mb8=$(go_ms cache-mb8)
+
+torch_ms=$("$py" - "$steps" "$threads" <<'PY'
+import math, sys, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+steps, threads = int(sys.argv[1]), int(sys.argv[2])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+V, H, L, NH, FF, P, PAD, B, S = 4002, 64, 2, 4, 128, 514, 1, 32, 32
+
+class Layer(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.q, s.k, s.v, s.o = (nn.Linear(H, H) for _ in range(4))
+        s.ln1, s.ln2 = nn.LayerNorm(H, eps=1e-5), nn.LayerNorm(H, eps=1e-5)
+        s.f1, s.f2 = nn.Linear(H, FF), nn.Linear(FF, H)
+    def forward(s, x, bias):
+        b, t, _ = x.shape
+        hd = H // NH
+        sp = lambda y: y.view(b, t, NH, hd).transpose(1, 2)
+        q, k, v = sp(s.q(x)), sp(s.k(x)), sp(s.v(x))
+        a = (q @ k.transpose(-1, -2)) / math.sqrt(hd) + bias
+        a = F.dropout(a.softmax(-1), 0.1, s.training)
+        a = (a @ v).transpose(1, 2).reshape(b, t, H)
+        x = s.ln1(x + F.dropout(s.o(a), 0.1, s.training))
+        f = s.f2(F.gelu(s.f1(x)))
+        return s.ln2(x + F.dropout(f, 0.1, s.training))
+
+class Encoder(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.word, s.pos, s.typ = nn.Embedding(V, H), nn.Embedding(P, H), nn.Embedding(1, H)
+        s.ln = nn.LayerNorm(H, eps=1e-5)
+        s.layers = nn.ModuleList(Layer() for _ in range(L))
+    def forward(s, ids, mask):
+        notpad = (ids != PAD).long()
+        pos = torch.cumsum(notpad, 1) * notpad + PAD
+        x = s.word(ids) + s.pos(pos) + s.typ.weight[0]
+        x = F.dropout(s.ln(x), 0.1, s.training)
+        bias = (1.0 - mask[:, None, None, :].float()) * -1e9
+        for l in s.layers:
+            x = l(x, bias)
+        m = mask[..., None].float()
+        return (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+model = Encoder().train()
+opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+g = torch.Generator().manual_seed(1)
+q = torch.randint(3, V, (B, S), generator=g)
+p = torch.randint(3, V, (B, S), generator=g)
+mask = torch.ones(B, S, dtype=torch.long)
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    eq = F.normalize(model(q, mask), dim=-1)
+    ep = F.normalize(model(p, mask), dim=-1)
+    loss = F.cross_entropy(20 * eq @ ep.T, torch.arange(B))
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+
+step()
+t0 = time.perf_counter()
+for _ in range(steps):
+    step()
+print(f"{(time.perf_counter() - t0) / steps * 1e3:.3f}")
+PY
+)
+
+echo "one training step, batch 32 x 2 streams x 32 tokens, tiny XLM-R, $threads threads:"
+printf '  pytorch %s (cpu):            %8.2f ms\n' "$("$py" -c 'import torch; print(torch.__version__)')" "$torch_ms"
+printf '  go direct (no cache):        %8.2f ms   %.2fx pytorch\n' "$direct" "$(echo "$direct / $torch_ms" | bc -l)"
+printf '  go gradient cache, mb 32:    %8.2f ms   %.2fx direct\n' "$mb32" "$(echo "$mb32 / $direct" | bc -l)"
+printf '  go gradient cache, mb 8:     %8.2f ms   %.2fx direct, %.2fx pytorch\n' "$mb8" "$(echo "$mb8 / $direct" | bc -l)" "$(echo "$mb8 / $torch_ms" | bc -l)"
