@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/training"
+)
+
+const xquadDir = "../../../shared/data/xquad"
+
+func TestBadInvocations(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown-flag", []string{"--nope"}, 2, "flag provided but not defined"},
+		{"unknown-method", []string{"--method", "simcse", "--student-config", "x", "--output", "o"}, 1, `method "simcse"`},
+		{"stage-for-baseline", []string{"--method", "xlco", "--stage", "1", "--rows", "jsonl:x", "--student-config", "x", "--output", "o"}, 1, "--stage is for mimo only"},
+		{"no-teacher", []string{"--method", "mimo", "--pairs", "jsonl:x", "--rows", "jsonl:x", "--student-config", "x", "--output", "o"}, 1, "needs a teacher"},
+		{"bad-config-key", []string{"--config", "testdata/bad.json"}, 2, "unknown field"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(context.Background(), c.args, &out, &errb); code != c.code || !strings.Contains(errb.String(), c.msg) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q)", code, c.code, errb.String(), c.msg)
+			}
+		})
+	}
+}
+
+// TestTrainXLCOOnXQuAD trains one step end to end and checks the flags
+// overrode the config file and the folder opens as kind native.
+func TestTrainXLCOOnXQuAD(t *testing.T) {
+	if _, err := os.Stat(xquadDir); err != nil {
+		t.Skipf("real data %s absent: skipping", xquadDir)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "run.json")
+	os.WriteFile(cfg, []byte(`{"method": "lakda", "stage2": {"lr": 1, "batch": 4, "max_length": 32, "epochs": 1}, "mini_batch": 2}`), 0o644)
+	out := filepath.Join(dir, "model")
+	args := []string{"--config", cfg, "--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr",
+		"--rows", "xquad:" + xquadDir, "--langs", "de,en,zh", "--steps", "1", "--lr", "1e-4", "--output", out, "--quiet"}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var sum training.Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	last := sum.Last["baseline"]
+	if !sum.Finished || sum.Steps != 1 || last.Rows != 4 || last.Terms["xlco"] == 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	var used training.Config
+	b, _ := os.ReadFile(filepath.Join(out, "training.json"))
+	if err := json.Unmarshal(b, &used); err != nil {
+		t.Fatal(err)
+	}
+	if used.Method != "xlco" || used.Stage2.LR != 1e-4 || used.Stage2.Batch != 4 || used.MiniBatch != 2 {
+		t.Fatalf("flags did not override the file as expected: %+v", used)
+	}
+	f, err := adapters.ReadFolder(out)
+	if err != nil || f.Kind != "native" || f.Dim != 64 {
+		t.Fatalf("folder %+v, %v", f, err)
+	}
+}
