@@ -70,7 +70,8 @@ type Config struct {
 
 	// Data sources. Pairs (stage 1): "tatoeba:DIR", "jsonl:PATH",
 	// "opus:LANG:PATH" (TSV, optionally .gz, English first). Rows (stage 2
-	// and baselines): "xquad:DIR" (training articles only), "jsonl:PATH".
+	// and baselines): "xquad:DIR" (training articles only), "jsonl:PATH",
+	// "mmarco:DIR:PAIRS" (mMARCO layout, PAIRS a qrels.train.tsv).
 	Pairs       []string `json:"pairs,omitempty"`
 	Rows        []string `json:"rows,omitempty"`
 	PerLanguage int      `json:"per_language"` // stage-1 cap, 500,000

@@ -198,6 +198,19 @@ func readRows(srcs []string, langs []string) ([]data.ParallelRow, error) {
 				return nil, fmt.Errorf("training: %w", err)
 			}
 			rows = append(rows, data.Rows(train)...)
+		case "mmarco":
+			dir, pairs, ok := strings.Cut(rest, ":")
+			if !ok {
+				return nil, fmt.Errorf("training: rows source %q: want mmarco:DIR:PAIRS (qrels.train.tsv)", src)
+			}
+			rs, dropped, err := data.ReadMMARCO(dir, pairs, langs)
+			if err != nil {
+				return nil, fmt.Errorf("training: %w", err)
+			}
+			if dropped > 0 {
+				fmt.Fprintf(os.Stderr, "mimo-train: mmarco: dropped %d pairs missing in some language\n", dropped)
+			}
+			rows = append(rows, rs...)
 		case "jsonl":
 			rs, err := data.ReadRowsJSONL(rest)
 			if err != nil {
@@ -205,7 +218,7 @@ func readRows(srcs []string, langs []string) ([]data.ParallelRow, error) {
 			}
 			rows = append(rows, rs...)
 		default:
-			return nil, fmt.Errorf("training: rows source %q: want xquad:DIR or jsonl:PATH", src)
+			return nil, fmt.Errorf("training: rows source %q: want xquad:DIR, mmarco:DIR:PAIRS or jsonl:PATH", src)
 		}
 	}
 	if len(rows) == 0 {

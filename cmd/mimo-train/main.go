@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		backendCfg  = fs.String("backend", "", "GoMLX backend (default: $MIMO_TRAIN_BACKEND, else the pure-Go \"go\")")
 	)
 	fs.Var(&pairs, "pairs", "stage-1 sentence pairs, repeatable: tatoeba:DIR, jsonl:PATH, opus:LANG:PATH")
-	fs.Var(&rows, "rows", "query/passage rows, repeatable: xquad:DIR (training articles), jsonl:PATH")
+	fs.Var(&rows, "rows", "query/passage rows, repeatable: xquad:DIR (training articles), mmarco:DIR:QRELS, jsonl:PATH")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
