@@ -195,7 +195,9 @@ func (pl phasePlan) totalSteps() int {
 }
 
 // batchRows returns the example indices of optimiser step k (0-based):
-// epoch k / nb visits the examples in a seeded order of its own.
+// epoch k / nb visits the examples in a seeded order of its own (derived
+// from the run seed, the epoch and the phase), so the data cursor of a
+// checkpoint is just the step number.
 func (pl phasePlan) batchRows(seed uint64, k int) (epoch int, idx []int) {
 	nb := pl.batchesPerEpoch()
 	epoch = k / nb
@@ -344,6 +346,10 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		_ = bar.Set(st.Step)
 		for st.Step < total {
 			if err := ctx.Err(); err != nil {
+				// Interrupted: keep what was done, so --resume continues from here.
+				if serr := checkpoint.Save(r.CheckpointPath(), r.Ctx, st); serr != nil {
+					return sum, errors.Join(err, serr)
+				}
 				return sum, err
 			}
 			if r.StopAfter > 0 && ran >= r.StopAfter {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -67,7 +68,7 @@ func synthetic(nRows, nPairs int) ([]data.ParallelRow, []data.SentencePair, map[
 	return rows, pairs, out
 }
 
-func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, log *bytes.Buffer) *Run {
+func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, log io.Writer) *Run {
 	t.Helper()
 	rows, pairs, tv := synthetic(40, 40)
 	ctx := mlctx.New()
@@ -226,4 +227,51 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCancelCheckpoints: a cancelled run leaves a checkpoint at the step it
+// reached, and resuming from it finishes with the uninterrupted log.
+func TestCancelCheckpoints(t *testing.T) {
+	b, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full bytes.Buffer
+	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg.CheckpointEvery = 0
+	if _, err := newTestRun(t, b, cfg, 1, &full).Train(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg2 := testConfig(MethodXLCO, t.TempDir())
+	cfg2.CheckpointEvery = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	var first cancelAfter
+	first.n, first.cancel = 2, cancel
+	if _, err := newTestRun(t, b, cfg2, 1, &first).Train(ctx); err == nil {
+		t.Fatal("cancelled run returned no error")
+	}
+	cfg2.Resume = true
+	var second bytes.Buffer
+	if _, err := newTestRun(t, b, cfg2, 7, &second).Train(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := append(readLog(t, &first.Buffer), readLog(t, &second)...)
+	if diff := cmp.Diff(readLog(t, &full), got); diff != "" {
+		t.Fatalf("(-uninterrupted +cancelled and resumed):\n%s", diff)
+	}
+}
+
+// cancelAfter is a log writer that cancels the run after n lines.
+type cancelAfter struct {
+	bytes.Buffer
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	n, err := c.Buffer.Write(p)
+	if bytes.Count(c.Buffer.Bytes(), []byte("\n")) >= c.n {
+		c.cancel()
+	}
+	return n, err
 }
