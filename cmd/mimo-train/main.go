@@ -46,6 +46,35 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mimo-train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `mimo-train: train a multilingual retriever with the MIMO paper's methods.
+
+Usage:
+  mimo-train --method {infonce,xlco,lakda,mimo} [--stage 1|2] [--config FILE] [flags]
+
+Methods (training.md): infonce (same-language pairs), xlco (cross-lingual
+pairs), lakda (parallel queries + KL), mimo (stage 1: distil into a frozen
+English teacher through psi; stage 2: lambda*XLCO + (1-lambda)*distillation).
+--method mimo without --stage runs stage 1 then stage 2. Defaults are the
+paper's Table 6; a --config JSON file sets training.Config keys and flags
+override it. Every full batch goes through the gradient cache. The output
+folder gets checkpoint.mimo (atomic; --resume continues exactly),
+train-log.jsonl (every loss term per step) and a model folder (kind
+"native", psi dropped) that mimo-eval --model loads.
+
+Examples:
+  mimo-train --method mimo --student xlmr-folder --teacher teacher-folder \
+      --pairs tatoeba:../shared/data/tatoeba --rows xquad:../shared/data/xquad \
+      --output out/mimo
+  mimo-train --method mimo --stage 1 ... --output out/stage1       # ablation
+  mimo-train --method mimo --lambda 0.8 ... --output out/lambda0.8 # lambda sweep
+  mimo-train --method lakda --kl one-sided ... --output out/lakda
+  mimo-eval --model out/mimo --tasks mini
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	d := training.Default()
 	var (
 		configPath  = fs.String("config", "", "JSON config file (training.Config keys); flags override it")
