@@ -39,13 +39,34 @@ func BackendConfig(config, device string) (string, error) {
 	}
 }
 
+// SequentialOps adds "ops_sequential" to a pure-Go configuration that does
+// not choose an ops_* mode. GoMLX v0.26.0 runs independent ops of a graph on
+// its worker pool, and a dot product inside such an op waits on the same
+// pool, so a large graph can deadlock with every worker waiting (seen in the
+// training tests on the uncached step). Sequential ops keep the pool for the
+// dot products alone. Other backends are returned unchanged.
+func SequentialOps(config string) string {
+	name, opts, _ := strings.Cut(config, ":")
+	if name != DefaultBackend || strings.Contains(opts, "ops_") {
+		return config
+	}
+	if opts == "" {
+		return name + ":ops_sequential"
+	}
+	return name + ":" + opts + ",ops_sequential"
+}
+
 // NewBackend builds the GoMLX backend named by config ("go", "xla:cuda",
 // "xla:cpu", "xla:/abs/path/pjrt_c_api_cuda_plugin.so"). GoMLX's own default
 // would try to download an XLA plugin; this never does: the pure-Go backend
 // is compiled in, the XLA backend only with -tags xla (and then with
 // auto-install off), and a backend or plugin that is not there is an error
 // that says what to do.
+//
+// A pure-Go configuration gets sequential ops unless it says otherwise (see
+// SequentialOps).
 func NewBackend(config string) (b backends.Backend, err error) {
+	config = SequentialOps(config)
 	name, _, _ := strings.Cut(config, ":")
 	if !slices.Contains(backends.List(), name) {
 		hint := ""
