@@ -6,8 +6,11 @@
 #      TRAINING text of every language (Tatoeba pairs, both sides, and the
 #      XQuAD training articles: paragraphs and questions), converted to an
 #      XLM-R-style tokenizer.json by tools/tinymodel/gen.py's converter;
-#   2. the English teacher: an LSA model (adapters/lsa, `mimo-teacher fit`)
-#      fitted on the English side of that training text only;
+#   2. the English teacher: the lexical encoder's hashed character n-gram
+#      space at 256 dimensions (TEACHER=lexical, the default: the stronger
+#      English space here, see docs/paper-mini.md) or an LSA model
+#      (TEACHER=lsa: adapters/lsa, `mimo-teacher fit` on the English side of
+#      the training text only);
 #   3. a fresh XLM-R-shaped student (hidden 128, 1 layer, 4 heads, FFN 256,
 #      128 positions) trained with `mimo-train --method mimo`: stage 1
 #      distils the teacher's English space into the student on Tatoeba
@@ -45,13 +48,14 @@ hidden=${HIDDEN:-128}
 layers=${LAYERS:-1}
 heads=${HEADS:-4}
 ffn=${FFN:-256}
-teacher_kind=${TEACHER:-lsa}
+teacher_kind=${TEACHER:-lexical}
 teacher_dims=${TEACHER_DIMS:-256}
 teacher_char_weight=${TEACHER_CHAR_WEIGHT:-0.5}
-stage1_epochs=${STAGE1_EPOCHS:-1}
+stage1_epochs=${STAGE1_EPOCHS:-5}
 stage2_epochs=${STAGE2_EPOCHS:-2}
+batch1=${BATCH1:-32}
 batch=${BATCH:-64}
-lr1=${LR1:-1e-3}
+lr1=${LR1:-2e-3}
 lr2=${LR2:-3e-4}
 len1=${LEN1:-32}
 len2=${LEN2:-128}
@@ -158,6 +162,7 @@ teacher=$work/teacher
 teacher_kind=$teacher_kind
 rows=xquad:$data/xquad
 pairs=tatoeba:$data/tatoeba
+batch1=$batch1
 batch=$batch
 lr1=$lr1
 lr2=$lr2
@@ -177,9 +182,9 @@ cfg=$work/mimo-config.json
 cat >"$cfg" <<JSON
 {
   "method": "mimo", "seed": $seed,
-  "stage1": {"lr": $lr1, "batch": $batch, "max_length": $len1, "epochs": $stage1_epochs},
+  "stage1": {"lr": $lr1, "batch": $batch1, "max_length": $len1, "epochs": $stage1_epochs},
   "stage2": {"lr": $lr2, "batch": $batch, "max_length": $len2, "epochs": $stage2_epochs},
-  "mini_batch": $batch, "no_filter": true,
+  "mini_batch": $batch1, "no_filter": true,
   "pairs": ["tatoeba:$data/tatoeba"], "rows": ["xquad:$data/xquad"],
   "student_config": "$work/student-config.json", "tokenizer": "$work/tokenizer.json",
   "teacher": "$work/teacher", "teacher_cache": "$work/teacher-cache",
@@ -227,9 +232,9 @@ export MIMO_DATA=$data
 "$work/bin/mimo-eval" --model "$work/teacher" --tasks "$tasks" --langs en --output "$ev/teacher-en" --no-cache | tee "$work/eval-teacher.txt"
 echo "default-model: evaluated in $((SECONDS - t))s"
 
-"$python" - "$out" "$work" "$rev" "$train_s" "$batch" "$teacher_kind" "$teacher_dims" <<'PY'
+"$python" - "$out" "$work" "$rev" "$train_s" "$batch1" "$batch" "$teacher_kind" "$teacher_dims" <<'PY'
 import json, sys
-out, work, rev, train_s, batch, teacher_kind, teacher_dims = sys.argv[1:8]
+out, work, rev, train_s, batch1, batch, teacher_kind, teacher_dims = sys.argv[1:9]
 teacher = {
     "lsa": f"LSA (adapters/lsa: TF-IDF word 1-2-grams + hashed character 3-5-grams, truncated SVD to "
            f"{teacher_dims} dimensions) fitted by `mimo-teacher fit` on the English side of the same text",
@@ -262,7 +267,7 @@ Revision `{rev}`: rebuilt by `make default-model` (scripts/default-model.sh), se
   training articles (articles i % 4 != 3) in ar de en es hi ru vi zh.
 - Teacher: {teacher}. It sees only English; see docs/paper-mini.md for why this teacher.
 - Stage 1 (distillation, `1 - cos(psi(E_s(x_XX)), E_t(x_en))`): Tatoeba pairs,
-  ar zh de fr hi id it ja nl pt ru es vi, unfiltered; {steps['mimo-stage1']['total']} steps of batch {batch}.
+  ar zh de fr hi id it ja nl pt ru es vi, unfiltered; {steps['mimo-stage1']['total']} steps of batch {batch1}.
 - Stage 2 (0.2 XLCO + 0.8 distillation): XQuAD training articles, question/paragraph
   pairs across ar de en es hi ru vi zh; {steps['mimo-stage2']['total']} steps of batch {batch}.
 - Final losses: stage 1 {steps['mimo-stage1']['loss']:.4f}, stage 2 {steps['mimo-stage2']['loss']:.4f}. Training took {train_s} s on 2 shared CPU cores (pure-Go GoMLX backend).
