@@ -108,7 +108,7 @@ func Render(w io.Writer, entries []Entry, problems []Problem, figs []Figure, opt
 	rs := rows(entries)
 	p := &printer{w: w}
 	p.f("# %s\n\n", opts.Title)
-	p.f("Scores are x100. Best per column in **bold**. %d result files from %d models.\n\n", len(entries), len(rs))
+	p.f("Scores are x100. Best per column in **bold**. %s from %s.\n\n", plural(len(entries), "result file"), plural(len(rs), "model"))
 
 	p.mlir(rs)
 	p.other(rs)
@@ -617,6 +617,13 @@ func (p *printer) settings(rs []*row) {
 			_, p.err = p.w.Write(out.Bytes())
 		}
 	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func short(s string) string {
