@@ -466,28 +466,28 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 	// Deduplicate: first index per distinct text, and the others it serves.
 	first := map[string]int{}
 	dups := map[int][]int{}
-	var todo []int
+	var pending []int
 	for _, i := range miss {
 		if f, ok := first[texts[i]]; ok {
 			dups[f] = append(dups[f], i)
 			continue
 		}
 		first[texts[i]] = i
-		todo = append(todo, i)
+		pending = append(pending, i)
 	}
-	sort.SliceStable(todo, func(a, b int) bool { return len(texts[todo[a]]) > len(texts[todo[b]]) })
+	sort.SliceStable(pending, func(a, b int) bool { return len(texts[pending[a]]) > len(texts[pending[b]]) })
 
-	if len(todo) > 0 {
-		ev.logf("%s: encoding %d %s (%d cached)", task, len(todo), plural(role), len(texts)-len(miss))
+	if len(pending) > 0 {
+		ev.logf("%s: encoding %d %s (%d cached)", task, len(pending), plural(role), len(texts)-len(miss))
 		if ev.cache != nil && ev.cache.ReadOnly(key) {
 			ev.logf("%s: the embedding cache of this model is in use by another process; these %s will not be cached", task, plural(role))
 		}
 	}
-	bar := progress.New(ev.opts.Progress, len(todo), task+" "+plural(role))
+	bar := progress.New(ev.opts.Progress, len(pending), task+" "+plural(role))
 	defer bar.Finish()
 	bs := ev.opts.BatchSize
-	for s := 0; s < len(todo); s += bs {
-		idx := todo[s:min(s+bs, len(todo))]
+	for s := 0; s < len(pending); s += bs {
+		idx := pending[s:min(s+bs, len(pending))]
 		batch := make([]string, 0, len(idx))
 		for _, i := range idx {
 			batch = append(batch, texts[i])
