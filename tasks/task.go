@@ -75,3 +75,11 @@ type Task interface {
 	Metadata() Metadata
 	Load(ctx context.Context, opts LoadOptions) ([]Dataset, error)
 }
+
+// Checker is implemented by tasks whose data may be absent on this machine
+// (a task read from a local copy of its files). Available returns nil when
+// Load can run, else an error saying what is missing; callers skip such a
+// task when it was selected only through its group.
+type Checker interface {
+	Available() error
+}

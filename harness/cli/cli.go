@@ -168,7 +168,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	})
 	f.src.apply()
-	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir)
+	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
@@ -222,7 +222,10 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // resolveTasks turns --tasks and --data-dir into tasks: the local folders
 // alone when only --data-dir is given, both when --tasks is given too.
-func resolveTasks(spec string, specSet bool, dataDirs string) ([]tasks.Task, error) {
+//
+// A task whose data is absent here (tasks.Checker) is skipped with a note
+// when a group selected it, and is an error when it was named.
+func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) ([]tasks.Task, error) {
 	var ts []tasks.Task
 	dirs := splitList(dataDirs)
 	if len(dirs) == 0 || specSet {
@@ -230,7 +233,24 @@ func resolveTasks(spec string, specSet bool, dataDirs string) ([]tasks.Task, err
 		if err != nil {
 			return nil, fmt.Errorf("--tasks: %w", err)
 		}
-		ts = append(ts, sel...)
+		for _, t := range sel {
+			c, ok := t.(tasks.Checker)
+			if !ok {
+				ts = append(ts, t)
+				continue
+			}
+			if err := c.Available(); err != nil {
+				if named(spec, t.Metadata().Name) {
+					return nil, fmt.Errorf("--tasks: %w", err)
+				}
+				fmt.Fprintf(stderr, "mimo-eval: skipping %s: %v\n", t.Metadata().Name, err)
+				continue
+			}
+			ts = append(ts, t)
+		}
+		if len(ts) == 0 && len(dirs) == 0 {
+			return nil, fmt.Errorf("--tasks %q: no selected task has its data here", spec)
+		}
 	}
 	for _, d := range dirs {
 		t, err := local.Open(d)
@@ -240,6 +260,16 @@ func resolveTasks(spec string, specSet bool, dataDirs string) ([]tasks.Task, err
 		ts = append(ts, t)
 	}
 	return ts, nil
+}
+
+// named reports whether the selection names the task itself (not a group).
+func named(spec, name string) bool {
+	for _, item := range splitList(spec) {
+		if strings.EqualFold(item, name) || strings.EqualFold(item+"Retrieval", name) {
+			return true
+		}
+	}
+	return false
 }
 
 func splitList(s string) []string {
@@ -321,7 +351,7 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	specSet := false
 	fs.Visit(func(fl *flag.Flag) { specSet = specSet || fl.Name == "tasks" })
 	src.apply()
-	ts, err := resolveTasks(*spec, specSet, *dataDir)
+	ts, err := resolveTasks(*spec, specSet, *dataDir, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
 		return 2
