@@ -140,6 +140,10 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 				if err != nil {
 					return Outcome{}, err
 				}
+				if diff := settingsDiff(x.Settings, ev.settings(meta)); diff != "" {
+					return Outcome{}, fmt.Errorf("%w: %s was computed with other settings (%s); pass --overwrite to recompute, or use another --output",
+						ErrStaleResult, path, diff)
+				}
 				out.Extras = &x
 			}
 			ev.logf("%s: reusing %s (pass --overwrite to recompute)", meta.Name, path)
@@ -180,6 +184,42 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	}
 	ev.logf("%s: %s = %.5f (%.1fs) -> %s", meta.Name, MainScore(meta), meanMain(res), res.EvaluationTime, path)
 	return Outcome{Task: meta, Result: res, Extras: &x, Path: path}, nil
+}
+
+// ErrStaleResult: an existing result file was computed with settings that
+// change scores (languages, depth, encoder identity, prompts, max length,
+// dtype, dataset revision) other than the current run's.
+var ErrStaleResult = errors.New("existing result does not match this run")
+
+// settingsDiff names the score-changing settings in which a stored result
+// differs from the current run ("" when none). Batch size is not one of
+// them: scores do not depend on it (tested).
+func settingsDiff(stored, now RunSettings) string {
+	var d []string
+	if strings.Join(stored.Langs, ",") != strings.Join(now.Langs, ",") {
+		d = append(d, fmt.Sprintf("langs %q, now %q", strings.Join(stored.Langs, ","), strings.Join(now.Langs, ",")))
+	}
+	if stored.Depth != now.Depth {
+		d = append(d, fmt.Sprintf("depth %d, now %d", stored.Depth, now.Depth))
+	}
+	if stored.MaxLength != now.MaxLength {
+		d = append(d, fmt.Sprintf("max length %d, now %d", stored.MaxLength, now.MaxLength))
+	}
+	if stored.Dtype != now.Dtype {
+		d = append(d, fmt.Sprintf("dtype %s, now %s", stored.Dtype, now.Dtype))
+	}
+	if stored.DatasetRevision != now.DatasetRevision {
+		d = append(d, fmt.Sprintf("dataset revision %s, now %s", stored.DatasetRevision, now.DatasetRevision))
+	}
+	if !maps.Equal(stored.Prompts, now.Prompts) {
+		d = append(d, "prompts")
+	}
+	a, _ := json.Marshal(stored.Encoder)
+	b, _ := json.Marshal(now.Encoder)
+	if string(a) != string(b) {
+		d = append(d, "encoder identity")
+	}
+	return strings.Join(d, "; ")
 }
 
 func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {

@@ -334,6 +334,31 @@ func TestReuseOverwriteAndCache(t *testing.T) {
 			t.Errorf("reused extras differ:\n%s", diff)
 		}
 	})
+	t.Run("stale-settings-refused", func(t *testing.T) {
+		for name, change := range map[string]func(*Options){
+			"langs": func(o *Options) { o.Langs = []string{"en"} },
+			"depth": func(o *Options) { o.Depth = 1500 },
+		} {
+			t.Run(name, func(t *testing.T) {
+				enc.texts, enc.calls = 0, 0
+				o := opts
+				change(&o)
+				_, err := Evaluate(ctx, enc, []tasks.Task{task}, o)
+				if !errors.Is(err, ErrStaleResult) || !strings.Contains(err.Error(), name) {
+					t.Fatalf("err = %v, want ErrStaleResult naming %s", err, name)
+				}
+				if enc.calls != 0 {
+					t.Errorf("%d encode calls for a refused run", enc.calls)
+				}
+			})
+		}
+		o := opts
+		o.BatchSize = 7 // does not change scores: still reused
+		again, err := Evaluate(ctx, enc, []tasks.Task{task}, o)
+		if err != nil || !again[0].Reused {
+			t.Fatalf("batch size change: reused=%v, err=%v; want reused", len(again) > 0 && again[0].Reused, err)
+		}
+	})
 	t.Run("overwrite-from-cache", func(t *testing.T) {
 		enc.texts, enc.calls = 0, 0
 		o := opts
