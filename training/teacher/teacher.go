@@ -89,14 +89,14 @@ type Options struct {
 // cosine, so normalisation does not matter.
 func Compute(ctx context.Context, enc adapters.Encoder, texts []string, o Options) (*Memory, error) {
 	uniq := map[string]bool{}
-	var todo []string
+	var pending []string
 	for _, t := range texts {
 		if !uniq[t] {
 			uniq[t] = true
-			todo = append(todo, t)
+			pending = append(pending, t)
 		}
 	}
-	sort.Strings(todo)
+	sort.Strings(pending)
 	role := o.Role
 	if role == "" || o.NoPrompt {
 		role = adapters.RoleDocument
@@ -112,11 +112,11 @@ func Compute(ctx context.Context, enc adapters.Encoder, texts []string, o Option
 	}
 	m := NewMemory(enc.Dim())
 	m.Prompt = seen
-	for from := 0; from < len(todo); from += bs {
+	for from := 0; from < len(pending); from += bs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		batch := todo[from:min(from+bs, len(todo))]
+		batch := pending[from:min(from+bs, len(pending))]
 		in := batch
 		if prefix != "" {
 			in = make([]string, len(batch))
@@ -140,7 +140,7 @@ func Compute(ctx context.Context, enc adapters.Encoder, texts []string, o Option
 			}
 		}
 		if o.Progress != nil {
-			o.Progress(min(from+bs, len(todo)), len(todo))
+			o.Progress(min(from+bs, len(pending)), len(pending))
 		}
 	}
 	return m, nil
