@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 
@@ -279,28 +278,12 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 		}
 		for k, i := range idx {
 			if e.normalize {
-				l2Normalize(vecs[k])
+				adapters.Normalize(vecs[k])
 			}
 			out[i] = vecs[k]
 		}
 	}
 	return out, nil
-}
-
-// l2Normalize scales v to unit length (a zero vector stays zero), computing
-// the norm in float64.
-func l2Normalize(v []float32) {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if s == 0 {
-		return
-	}
-	inv := 1 / math.Sqrt(s)
-	for i := range v {
-		v[i] = float32(float64(v[i]) * inv)
-	}
 }
 
 // Close releases the compiled graphs, the weights and the backend.

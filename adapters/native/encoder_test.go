@@ -116,7 +116,7 @@ func TestEncoderPromptsAndNormalisation(t *testing.T) {
 				if math.Abs(math.Sqrt(n)-1) > 1e-5 {
 					t.Errorf("text %d: norm %g, want 1", i, math.Sqrt(n))
 				}
-				l2Normalize(want[i])
+				adapters.Normalize(want[i])
 				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-6 {
 					t.Errorf("text %d: prompt %q not applied (diff %.3g)", i, c.prefix, d)
 				}

@@ -454,7 +454,7 @@ func (e *Encoder) run(encs []tokenize.Encoding, idx []int) ([][]float32, error) 
 	}
 	if e.id.Normalize {
 		for _, v := range vecs {
-			Normalize(v)
+			adapters.Normalize(v)
 		}
 	}
 	return vecs, nil
@@ -514,19 +514,4 @@ func Pool(hidden []float32, mask []int64, b, seq, dim int, pooling string) [][]f
 		out[r] = v
 	}
 	return out
-}
-
-// Normalize scales v to unit L2 norm in place (a zero vector stays zero).
-func Normalize(v []float32) {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if s == 0 {
-		return
-	}
-	inv := 1 / math.Sqrt(s)
-	for i := range v {
-		v[i] = float32(float64(v[i]) * inv)
-	}
 }

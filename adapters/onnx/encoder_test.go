@@ -354,7 +354,7 @@ func TestPool(t *testing.T) {
 		})
 	}
 	v := []float32{3, 4}
-	Normalize(v)
+	adapters.Normalize(v)
 	if d := cmp.Diff([]float32{0.6, 0.8}, v); d != "" {
 		t.Errorf("Normalize (-want +got):\n%s", d)
 	}
