@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -326,7 +327,7 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 	if err != nil {
 		return fmt.Errorf("tokenizer: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "tokenizer.json"), tb); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), tb, 0o644); err != nil {
 		return err
 	}
 	norm := true
@@ -343,10 +344,10 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "training.json"), mustJSON(run)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "training.json"), mustJSON(run), 0o644); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, adapters.FolderFile), append(fb, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, adapters.FolderFile), append(fb, '\n'), 0o644)
 }
 
 func mustJSON(v any) []byte {
@@ -355,21 +356,4 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return append(b, '\n')
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

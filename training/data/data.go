@@ -22,6 +22,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -348,7 +349,7 @@ func ReadRowsJSONL(path string) ([]ParallelRow, error) {
 
 // WriteRowsJSONL writes rows in ReadRowsJSONL's format, atomically.
 func WriteRowsJSONL(path string, rows []ParallelRow) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		for _, r := range rows {
@@ -358,30 +359,6 @@ func WriteRowsJSONL(path string, rows []ParallelRow) error {
 		}
 		return nil
 	})
-}
-
-// writeAtomic writes through a temporary file in the same directory and renames it.
-func writeAtomic(path string, fn func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(tmp)
-	if err := fn(bw); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // Languages of rows: those present in every row, in Languages order (then
