@@ -28,23 +28,8 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 	}
 	switch typ {
 	case "Sequence":
-		var v struct {
-			Normalizers []json.RawMessage `json:"normalizers"`
-		}
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, err
-		}
-		var seq seqNormalizer
-		for i, r := range v.Normalizers {
-			n, err := parseNormalizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("normalizers[%d]: %w", i, err)
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
-		}
-		return seq, nil
+		seq, err := parseSequence(raw, "normalizers", parseNormalizer)
+		return seqNormalizer(seq), err
 	case "NFC":
 		return formNormalizer{norm.NFC}, nil
 	case "NFD":
@@ -416,4 +401,29 @@ func translateRegex(p string) string {
 		sb.WriteByte(c)
 	}
 	return sb.String()
+}
+
+// parseSequence reads the list field of a "Sequence" component (normalizers,
+// pretokenizers), parsing each element with parse and dropping null ones.
+func parseSequence[T comparable](raw json.RawMessage, field string, parse func(json.RawMessage) (T, error)) ([]T, error) {
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(v[field], &items); err != nil && !isNull(v[field]) {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	var zero T
+	var seq []T
+	for i, r := range items {
+		x, err := parse(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", field, i, err)
+		}
+		if x != zero {
+			seq = append(seq, x)
+		}
+	}
+	return seq, nil
 }

@@ -26,23 +26,8 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	}
 	switch typ {
 	case "Sequence":
-		var v struct {
-			PreTokenizers []json.RawMessage `json:"pretokenizers"`
-		}
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, err
-		}
-		var seq seqPreTokenizer
-		for i, r := range v.PreTokenizers {
-			p, err := parsePreTokenizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("pretokenizers[%d]: %w", i, err)
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
-		}
-		return seq, nil
+		seq, err := parseSequence(raw, "pretokenizers", parsePreTokenizer)
+		return seqPreTokenizer(seq), err
 	case "Metaspace":
 		v := struct {
 			Replacement    string  `json:"replacement"`
