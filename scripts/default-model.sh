@@ -17,12 +17,19 @@
 #      English space here, see docs/paper-mini.md) or an LSA model
 #      (TEACHER=lsa: adapters/lsa, `mimo-teacher fit` on the English side of
 #      the training text only);
-#   3. a fresh XLM-R-shaped student (hidden 128, 1 layer, 4 heads, FFN 256,
-#      128 positions) trained with `mimo-train --method mimo`: stage 1
-#      distils the teacher's English space into the student on Tatoeba
-#      pairs (13 languages) and the dictionary pairs, stage 2 trains XLCO + distillation jointly on
-#      the XQuAD training articles (ar de en es hi ru vi zh);
-#   4. the model folder (weights, config, tokenizer, mimo-model.json named
+#   3. the warm start (BAGINIT=1, the default; `mimo-train --init-bag`,
+#      training/baginit.go): an XLM-R-shaped student (hidden 256, 1 layer,
+#      4 heads, FFN 256, 128 positions) whose token embeddings and psi are
+#      the closed-form ridge solution of stage 1's objective for a bag of
+#      tokens, fitted on the same training text and teacher (BAGINIT=0:
+#      random weights, as before);
+#   4. `mimo-train --method mimo` from there: stage 1 distils the teacher's
+#      English space into the student on Tatoeba pairs (13 languages), the
+#      dictionary pairs and the aligned XQuAD training pairs
+#      (scripts/xquadpairs; XQPAIRS=0 leaves them out), stage 2 trains
+#      XLCO + distillation jointly on the XQuAD training articles
+#      (ar de en es hi ru vi zh);
+#   5. the model folder (weights, config, tokenizer, mimo-model.json named
 #      "mimo-mini" with revision "recipe-<commit of this script>") and a
 #      model card with the scores `mimo-eval` measures on the mini benchmark
 #      and, when the shared data is there, the held-out XQuAD articles.
@@ -40,7 +47,7 @@
 # scratch folder, default /tmp/mimo-default-model; kept, so paper-mini.sh
 # reuses its tokenizer, teacher and recipe.env), SEED (42), and the recipe
 # knobs below (STAGE1_EPOCHS, STAGE2_EPOCHS, BATCH, LR1, LR2, ...).
-# Needs /usr/bin/python3 with sentencepiece (apt-get install -y sentencepiece
+# Needs /usr/bin/python3 with sentencepiece and numpy (apt-get install -y sentencepiece
 # python3-sentencepiece; gen.py also imports torch: python3-torch), and for
 # the dictionary pairs: apt-get install -y dict-freedict-deu-eng
 # dict-freedict-eng-deu dict-freedict-fra-eng dict-freedict-eng-fra
@@ -58,18 +65,21 @@ vocab=${VOCAB:-12000}
 dict=${DICT:-1}
 dict_per_lang=${DICT_PER_LANG:-6000}
 dictd=${DICTD:-/usr/share/dictd}
-hidden=${HIDDEN:-128}
+hidden=${HIDDEN:-256}
 layers=${LAYERS:-1}
 heads=${HEADS:-4}
 ffn=${FFN:-256}
 teacher_kind=${TEACHER:-lexical}
 teacher_dims=${TEACHER_DIMS:-256}
 teacher_char_weight=${TEACHER_CHAR_WEIGHT:-0.5}
-stage1_epochs=${STAGE1_EPOCHS:-3}
-stage2_epochs=${STAGE2_EPOCHS:-2}
+baginit=${BAGINIT:-1}
+xqpairs=${XQPAIRS:-1}
+stage1_epochs=${STAGE1_EPOCHS:-1}
+stage1_steps=${STAGE1_STEPS:-600} # 0: whole epochs
+stage2_epochs=${STAGE2_EPOCHS:-4}
 batch1=${BATCH1:-32}
 batch=${BATCH:-64}
-lr1=${LR1:-2e-3}
+lr1=${LR1:-5e-4}
 lr2=${LR2:-3e-4}
 len1=${LEN1:-32}
 len2=${LEN2:-128}
@@ -81,7 +91,7 @@ for d in "$data/tatoeba" "$data/xquad"; do
     exit 1
   fi
 done
-if ! "$python" -c 'import sentencepiece, torch' 2>/dev/null; then
+if ! "$python" -c 'import sentencepiece, torch, numpy' 2>/dev/null; then
   echo "default-model: $python lacks sentencepiece/torch: apt-get install -y sentencepiece python3-sentencepiece python3-torch" >&2
   exit 1
 fi
@@ -94,7 +104,7 @@ if ! git diff --quiet HEAD -- scripts/default-model.sh 2>/dev/null; then rev="$r
 mkdir -p "$work/bin"
 export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
 t0=$SECONDS
-go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./scripts/dictpairs
+go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./scripts/dictpairs ./scripts/xquadpairs
 # mimo-eval with the held-out XQuAD task (tasks/heldout) registered: an
 # overlay adds the import when cmd/mimo-eval lacks it (harmless otherwise).
 printf 'package main\n\nimport _ "github.com/mimo-mlir/mimo/tasks/heldout"\n' >"$work/heldout_import.go"
@@ -119,6 +129,11 @@ if [ "$dict" = 1 ]; then
     -tatoeba "$data/tatoeba" -xquad "$data/xquad" -per-lang "$dict_per_lang" -out "$dict_pairs"
 fi
 echo "default-model: dictionary pairs in $((SECONDS - t))s"
+xquad_pairs=
+if [ "$xqpairs" = 1 ]; then
+  xquad_pairs=$work/xquad-pairs.jsonl
+  "$work/bin/xquadpairs" -xquad "$data/xquad" -out "$xquad_pairs"
+fi
 
 # 1. Tokenizer and teacher text (training text only), student config.
 t=$SECONDS
@@ -200,7 +215,8 @@ tokenizer=$work/tokenizer.json
 teacher=$work/teacher
 teacher_kind=$teacher_kind
 rows=xquad:$data/xquad
-pairs=tatoeba:$data/tatoeba${dict_pairs:+ jsonl:$dict_pairs}
+pairs=tatoeba:$data/tatoeba${dict_pairs:+ jsonl:$dict_pairs}${xquad_pairs:+ jsonl:$xquad_pairs}
+init_student=$([ "$baginit" = 1 ] && echo "$work/baginit")
 batch1=$batch1
 batch=$batch
 lr1=$lr1
@@ -208,30 +224,49 @@ lr2=$lr2
 len1=$len1
 len2=$len2
 stage1_epochs=$stage1_epochs
+stage1_steps=$stage1_steps
 stage2_epochs=$stage2_epochs
 revision=$rev
 ENV
 
-# 3. MIMO: stage 1 then stage 2. --no-filter: the paper's pair filter (>= 10
-# characters, length ratio < 3, English de-duplication) is made for OPUS; on
-# Tatoeba it drops most Chinese and Japanese sentences (short in characters)
-# and the translations of one English sentence into several languages.
+# 3 and 4. The warm start, then MIMO: stage 1 then stage 2. --no-filter: the
+# paper's pair filter (>= 10 characters, length ratio < 3, English
+# de-duplication) is made for OPUS; on Tatoeba it drops most Chinese and
+# Japanese sentences (short in characters) and the translations of one
+# English sentence into several languages.
 t=$SECONDS
-cfg=$work/mimo-config.json
 pairs_json="\"tatoeba:$data/tatoeba\""
 if [ -n "$dict_pairs" ]; then pairs_json="$pairs_json, \"jsonl:$dict_pairs\""; fi
-cat >"$cfg" <<JSON
+if [ -n "$xquad_pairs" ]; then pairs_json="$pairs_json, \"jsonl:$xquad_pairs\""; fi
+steps1=
+if [ "$stage1_steps" -gt 0 ]; then steps1=", \"max_steps\": $stage1_steps"; fi
+# mimo_config STUDENT_KEY STUDENT OUTPUT: the run's configuration file.
+mimo_config() {
+  cat <<JSON
 {
   "method": "mimo", "seed": $seed,
-  "stage1": {"lr": $lr1, "batch": $batch1, "max_length": $len1, "epochs": $stage1_epochs},
+  "stage1": {"lr": $lr1, "batch": $batch1, "max_length": $len1, "epochs": $stage1_epochs$steps1},
   "stage2": {"lr": $lr2, "batch": $batch, "max_length": $len2, "epochs": $stage2_epochs},
   "mini_batch": $batch1, "no_filter": true,
   "pairs": [$pairs_json], "rows": ["xquad:$data/xquad"],
-  "student_config": "$work/student-config.json", "tokenizer": "$work/tokenizer.json",
+  "$1": "$2", "tokenizer": "$work/tokenizer.json",
   "teacher": "$work/teacher", "teacher_cache": "$work/teacher-cache",
-  "output": "$work/mimo", "name": "mimo-mini", "checkpoint_every": 50, "quiet": true
+  "output": "$3", "name": "mimo-mini", "checkpoint_every": 50, "quiet": true
 }
 JSON
+}
+cfg=$work/mimo-config.json
+if [ "$baginit" = 1 ]; then
+  # The warm start sees exactly the texts and teacher vectors stage 1 and
+  # stage 2 will (the same configuration, fresh student).
+  mimo_config student_config "$work/student-config.json" "$work/baginit-run" >"$work/baginit-config.json"
+  rm -rf "$work/baginit"
+  "$work/bin/mimo-train" --config "$work/baginit-config.json" --init-bag "$work/baginit" >"$work/baginit.json"
+  echo "default-model: warm start in $((SECONDS - t))s: $(tr -d '\n ' <"$work/baginit.json")"
+  mimo_config student "$work/baginit" "$work/mimo" >"$cfg"
+else
+  mimo_config student_config "$work/student-config.json" "$work/mimo" >"$cfg"
+fi
 # An interrupted run resumes from its checkpoint when the configuration is
 # unchanged (and a finished one only rewrites its folder); otherwise it
 # starts afresh.
@@ -244,11 +279,14 @@ fi
 train_s=$((SECONDS - t))
 echo "default-model: trained in ${train_s}s"
 
-# 4. The model folder.
+# 5. The model folder.
 mkdir -p "$out"
-for f in model.safetensors config.json tokenizer.json training.json; do
+for f in config.json tokenizer.json training.json; do
   cp "$work/mimo/$f" "$out/$f.tmp" && mv "$out/$f.tmp" "$out/$f"
 done
+# The weights in half precision (F16; the native encoder widens them exactly
+# on load): half the bytes, and the scores below are measured on this file.
+"$python" scripts/half-safetensors.py "$work/mimo/model.safetensors" "$out/model.safetensors"
 "$python" - "$work/mimo/mimo-model.json" "$out/mimo-model.json" "$rev" <<'PY'
 import json, os, sys
 src, dst, rev = sys.argv[1:4]
@@ -262,14 +300,25 @@ PY
 # The training log's settings, with the local paths replaced by their sources.
 sed -i -e "s#$work/#WORK/#g" -e "s#$data/#MIMO_DATA/#g" "$out/training.json"
 
-# 5. Scores for the model card.
+# 6. Scores for the model card.
 t=$SECONDS
 ev=$work/eval
 rm -rf "$ev"
 tasks=MiniMLIR,XQuADHeldOut
 export MIMO_DATA=$data
-"$work/bin/mimo-eval" --model "$out" --tasks "$tasks" --output "$ev/mimo" --no-cache | tee "$work/eval-mimo.txt"
-"$work/bin/mimo-eval" --model lexical --tasks "$tasks" --output "$ev/lexical" --no-cache | tee "$work/eval-lexical.txt"
+"$work/bin/mimo-eval" --model "$out" --tasks "$tasks" --output "$ev/mimo" --no-cache \
+  --run-file "$ev/mimo.{task}.run" | tee "$work/eval-mimo.txt"
+"$work/bin/mimo-eval" --model lexical --tasks "$tasks" --output "$ev/lexical" --no-cache \
+  --run-file "$ev/lexical.{task}.run" | tee "$work/eval-lexical.txt"
+# Cross-lingual only: qrels restricted to other-language documents.
+"$python" scripts/crosslingual-qrels.py "$root" "$data" "$ev"
+for m in mimo lexical; do
+  for task in MiniMLIR XQuADHeldOut; do
+    "$work/bin/mimo-eval" score -m ndcg_cut.20 "$ev/xl.$task.qrels" "$ev/$m.$task.run" \
+      | awk -v m="$m" -v t="$task" '$1 == "ndcg_cut_20" && $2 == "all" {print m, t, $3}'
+  done
+done >"$work/crosslingual.txt"
+cat "$work/crosslingual.txt"
 "$work/bin/mimo-eval" --model "$work/teacher" --tasks "$tasks" --langs en --output "$ev/teacher-en" --no-cache | tee "$work/eval-teacher.txt"
 echo "default-model: evaluated in $((SECONDS - t))s"
 
@@ -283,6 +332,32 @@ teacher = {
                f"{teacher_dims} dimensions, nothing fitted) on the English side",
 }[teacher_kind]
 cfg = json.load(open(f"{out}/config.json"))
+used = json.load(open(f"{out}/training.json"))
+srcs = []
+for p in used.get("pairs", []):
+    if p.startswith("tatoeba:"):
+        srcs.append("Tatoeba pairs (ar zh de fr hi id it ja nl pt ru es vi)")
+    elif "dict-pairs" in p:
+        srcs.append("word pairs from bilingual dictionaries (scripts/dictpairs: FreeDict, Mueller, CC-CEDICT; ar de es fr ja ru zh)")
+    elif "xquad-pairs" in p:
+        srcs.append("aligned questions, paragraphs and sentences of the XQuAD training articles (scripts/xquadpairs)")
+    else:
+        srcs.append(p)
+pairs_desc = ", ".join(srcs) + ", unfiltered"
+warm, warm_item = "", ""
+if used.get("student"):
+    b = json.load(open(f"{work}/baginit.json"))
+    warm = (", starting from a warm start fitted in closed form on the same data "
+            "(`mimo-train --init-bag`, training/baginit.go)")
+    warm_item = (f"- Warm start: token embeddings and psi from the ridge-regression solution of stage 1's objective "
+                 f"for a bag of tokens, over {b['Rows']:,} training texts (stage-1 pairs and every language version "
+                 f"of the stage-2 rows) against their English teacher vectors; fit cosine {b['FactorCos']:.3f}.\n")
+xl = {}
+for line in open(f"{work}/crosslingual.txt"):
+    m, task, v = line.split()
+    xl[(m, task)] = float(v)
+xl_rows = "\n".join(f"| {task} | {100 * xl[('mimo', task)]:.2f} | {100 * xl[('lexical', task)]:.2f} |"
+                     for task in ("MiniMLIR", "XQuADHeldOut") if ("mimo", task) in xl)
 meta = json.load(open(f"{out}/mimo-model.json"))
 steps = {}
 for l in open(f"{work}/mimo/train-log.jsonl"):
@@ -297,8 +372,8 @@ card = f"""# mimo-mini
 The embedded default model of mimo: `mimo-eval` with no flags evaluates it.
 A {cfg['num_hidden_layers']}-layer XLM-R-shaped encoder (hidden {cfg['hidden_size']}, {cfg['num_attention_heads']} heads,
 FFN {cfg['intermediate_size']}, {cfg['max_position_embeddings'] - 2} tokens, mean pooling, L2-normalised, {meta.get('n_parameters', 0):,} parameters)
-with its own SentencePiece Unigram vocabulary of {cfg['vocab_size']} ids, trained from scratch with
-MIMO (stage 1 then stage 2) by this project's `mimo-train`.
+with its own SentencePiece Unigram vocabulary of {cfg['vocab_size']} ids, trained with MIMO
+(stage 1 then stage 2) by this project's `mimo-train`{warm}.
 
 Revision `{rev}`: rebuilt by `make default-model` (scripts/default-model.sh), seeded.
 
@@ -307,11 +382,10 @@ Revision `{rev}`: rebuilt by `make default-model` (scripts/default-model.sh), se
 - Tokenizer: Tatoeba (LASER test pairs, 13 languages + English) and the XQuAD
   training articles (articles i % 4 != 3) in ar de en es hi ru vi zh.
 - Teacher: {teacher}. It sees only English; see docs/paper-mini.md for why this teacher.
-- Stage 1 (distillation, `1 - cos(psi(E_s(x_XX)), E_t(x_en))`): Tatoeba pairs,
-  ar zh de fr hi id it ja nl pt ru es vi, unfiltered; {steps['mimo-stage1']['total']} steps of batch {batch1}.
+- Stage 1 (distillation, `1 - cos(psi(E_s(x_XX)), E_t(x_en))`): {pairs_desc}; {steps['mimo-stage1']['total']} steps of batch {batch1}.
 - Stage 2 (0.2 XLCO + 0.8 distillation): XQuAD training articles, question/paragraph
   pairs across ar de en es hi ru vi zh; {steps['mimo-stage2']['total']} steps of batch {batch}.
-- Final losses: stage 1 {steps['mimo-stage1']['loss']:.4f}, stage 2 {steps['mimo-stage2']['loss']:.4f}. Training took {train_s} s on 2 shared CPU cores (pure-Go GoMLX backend).
+{warm_item}- Final losses: stage 1 {steps['mimo-stage1']['loss']:.4f}, stage 2 {steps['mimo-stage2']['loss']:.4f}. Training took {train_s} s on 2 shared CPU cores (pure-Go GoMLX backend).
 - The held-out XQuAD articles (i % 4 == 3, task XQuADHeldOut) and the mini
   benchmark (tasks/mini) are evaluation only.
 
@@ -322,6 +396,13 @@ This model:
 ```
 {tail('mimo')}
 ```
+
+Cross-lingual only (each query's relevant passages in other languages than
+its own; the whole pooled corpus is still ranked), nDCG@20:
+
+| task | this model | lexical |
+|---|---|---|
+{xl_rows}
 
 The lexical baseline (`--model lexical`):
 
@@ -340,10 +421,11 @@ scores, MRC@10 and alignment/uniformity.
 
 ## Limits
 
-A few MB of weights trained on about 13,000 short sentence pairs and under
-a thousand question/paragraph rows: it knows the vocabulary of Tatoeba and
-of 36 Wikipedia articles, not the world. It is a demonstration that the
-pipeline works end to end, not a model for real retrieval.
+A few MB of weights trained on short sentence pairs (Tatoeba), word pairs
+from bilingual dictionaries and 36 Wikipedia articles: it knows everyday
+vocabulary and the words of those articles, not the world, and one layer
+of attention composes little. It is a demonstration that the pipeline works
+end to end, not a model for real retrieval.
 """
 open(f"{out}/README.md", "w").write(card)
 PY

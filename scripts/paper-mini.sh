@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # paper-mini: the MIMO paper in miniature. The four methods (InfoNCE, XLCO,
-# LaKDA, MIMO) train the same small student (the default model's tokenizer
-# and config, fresh weights, same seed) on the same data, and are evaluated
+# LaKDA, MIMO) train the same small student (the default model's tokenizer,
+# config and warm start - or fresh weights when the recipe ran with
+# BAGINIT=0 -, same seed) on the same data, and are evaluated
 # on the same held-back MLIR data (XQuADHeldOut: the XQuAD articles training
 # never reads; MiniMLIR: the embedded mini benchmark), next to the lexical
 # baseline and the teacher. Writes:
@@ -58,7 +59,12 @@ printf '{"Replace": {"%s": "%s"}}\n' "$root/cmd/mimo-eval/zz_paper_mini_heldout.
 go build -overlay "$work/overlay.json" -o "$work/bin/" ./cmd/mimo-eval
 go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-report
 
-# The three baselines: stage-2 data and hyper-parameters, same student.
+# The three baselines: stage-2 data and hyper-parameters, same student. As
+# in the paper, where every method starts from the same pre-trained
+# encoder, they start from the recipe's warm start when it has one
+# (init_student), else from the same fresh weights.
+student_args=(--student-config "$student_config" --tokenizer "$tokenizer")
+if [ -n "${init_student:-}" ]; then student_args=(--student "$init_student"); fi
 for m in infonce xlco lakda; do
   if [ -f "$work/$m/mimo-model.json" ]; then
     echo "paper-mini: $m already trained ($work/$m)"
@@ -66,7 +72,7 @@ for m in infonce xlco lakda; do
   fi
   t=$SECONDS
   rm -rf "$work/$m"
-  "$work/bin/mimo-train" --method "$m" --seed "$seed" --student-config "$student_config" --tokenizer "$tokenizer" \
+  "$work/bin/mimo-train" --method "$m" --seed "$seed" "${student_args[@]}" \
     --rows "$rows" --batch "$batch" --mini-batch "$batch" --lr "$lr2" --max-length "$len2" --epochs "$stage2_epochs" \
     --name "paper-mini-$m" --output "$work/$m" --checkpoint-every 50 --quiet >"$work/$m.summary.json"
   echo "paper-mini: $m trained in $((SECONDS - t))s"
@@ -78,7 +84,10 @@ rm -rf "$res" "$work/runs"
 mkdir -p "$work/runs"
 tasks=MiniMLIR,XQuADHeldOut
 declare -A model=([lexical]=lexical [infonce]="$work/infonce" [xlco]="$work/xlco" [lakda]="$work/lakda" [mimo]="$mimo_folder")
-for m in lexical infonce xlco lakda mimo; do
+methods=(lexical infonce xlco lakda mimo)
+# The warm start itself, untrained: what the four methods add to it.
+if [ -n "${init_student:-}" ]; then model[init]=$init_student; methods=(lexical init infonce xlco lakda mimo); fi
+for m in "${methods[@]}"; do
   t=$SECONDS
   MIMO_DATA=$data "$work/bin/mimo-eval" --model "${model[$m]}" --tasks "$tasks" --output "$res" --no-cache \
     --run-file "$work/runs/$m.{task}.run" >"$work/eval-$m.txt"
@@ -92,29 +101,8 @@ MIMO_DATA=$data "$work/bin/mimo-eval" --model lexical --tasks "$tasks" --langs e
 
 # Cross-lingual qrels (TREC format) from the task data: every relevant
 # document in another language than the query's.
-"$python" - "$root" "$data" "$work" <<'PY'
-import json, sys
-root, data, work = sys.argv[1:4]
-with open(f"{work}/xl.MiniMLIR.qrels", "w") as f:
-    for line in open(f"{root}/tasks/mini/data/qrels.jsonl"):
-        for qid, rel in json.loads(line).items():
-            for did, g in sorted(rel.items()):
-                if did.split("_")[0] != qid.split("_")[0]:
-                    f.write(f"{qid} 0 {did} {g}\n")
-langs = ["ar", "de", "en", "es", "hi", "ru", "vi", "zh"]
-with open(f"{work}/xl.XQuADHeldOut.qrels", "w") as f:
-    arts = json.load(open(f"{data}/xquad/xquad.en.json"))["data"]
-    for a, art in enumerate(arts):
-        if a % 4 != 3:  # training articles
-            continue
-        for p, par in enumerate(art["paragraphs"]):
-            for qa in par["qas"]:
-                for ql in langs:
-                    for dl in langs:
-                        if dl != ql:
-                            f.write(f"{ql}_{qa['id']} 0 {dl}_{a}_{p} 1\n")
-PY
-for m in lexical infonce xlco lakda mimo; do
+"$python" scripts/crosslingual-qrels.py "$root" "$data" "$work"
+for m in "${methods[@]}"; do
   for task in MiniMLIR XQuADHeldOut; do
     "$work/bin/mimo-eval" score -m ndcg_cut.20 "$work/xl.$task.qrels" "$work/runs/$m.$task.run" \
       | awk -v m="$m" -v t="$task" '$1 == "ndcg_cut_20" && $2 == "all" {print m, t, $3}'
@@ -127,7 +115,7 @@ done >"$work/crosslingual.txt"
 import glob, json, sys
 res, work, out = sys.argv[1:4]
 names = {"lexical": "lexical", "paper-mini-infonce": "infonce", "paper-mini-xlco": "xlco",
-         "paper-mini-lakda": "lakda", "mimo-mini": "mimo"}
+         "paper-mini-lakda": "lakda", "mimo-mini": "mimo", "mimo-mini-baginit": "init"}
 xl = {}
 for line in open(f"{work}/crosslingual.txt"):
     m, t, v = line.split()
@@ -145,7 +133,7 @@ for f in glob.glob(f"{res}/*/*/mimo/*.json"):
         "ndcg_at_20_by_query_lang": {l: v.get("ndcg_at_20") for l, v in s["by_query_lang"].items()},
     }
 json.dump(rows, open(f"{out}/summary.json", "w"), indent=2, sort_keys=True)
-order = ["lexical", "infonce", "xlco", "lakda", "mimo"]
+order = ["lexical", "init", "infonce", "xlco", "lakda", "mimo"]
 def fmt(x, scale=100):
     return "—" if x is None else f"{x * scale:.2f}"
 lines = ["| method | XQuADHeldOut nDCG@20 | cross-lingual | MiniMLIR nDCG@20 | cross-lingual | MRC@10 (held-out) | MRC@10 (mini) | alignment (held-out) | uniformity (held-out) | alignment (mini) | uniformity (mini) |",

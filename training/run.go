@@ -19,6 +19,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
@@ -317,6 +318,9 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 			if td == nil {
 				return sum, fmt.Errorf("training: %s: no teacher vectors for role %q", pl.name, pl.roles[0])
 			}
+			if err := r.warmPsi(td.Dim()); err != nil {
+				return sum, fmt.Errorf("training: %w", err)
+			}
 			if err := objective.InitPsi(r.Ctx.InAbsPath("/"+gradcache.LossScope), r.Student.Dim(), td.Dim(), c.Seed+7, r.DType); err != nil {
 				return sum, fmt.Errorf("training: %w", err)
 			}
@@ -420,4 +424,40 @@ func newBar(total int, desc string, quiet bool) *progressbar.ProgressBar {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(200*time.Millisecond),
 	)
+}
+
+// PsiFile is the name of the file in a student folder that holds a trained
+// psi (tensors "psi.weight" [student_dim, teacher_dim] and "psi.bias"
+// [teacher_dim]) to start distillation from, instead of a random one.
+const PsiFile = "psi.safetensors"
+
+// warmPsi sets psi from the student folder's psi.safetensors, when there is
+// one and psi does not exist yet (a resumed run has its own).
+func (r *Run) warmPsi(teacherDim int) error {
+	lctx := r.Ctx.InAbsPath("/" + gradcache.LossScope)
+	if r.Cfg.Student == "" || objective.HasPsi(lctx) {
+		return nil
+	}
+	path := filepath.Join(r.Cfg.Student, PsiFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	ts, err := native.ReadTensors(path)
+	if err != nil {
+		return err
+	}
+	var w, b *native.Tensor
+	for i := range ts {
+		switch ts[i].Name {
+		case "psi.weight":
+			w = &ts[i]
+		case "psi.bias":
+			b = &ts[i]
+		}
+	}
+	in := r.Student.Dim()
+	if w == nil || b == nil || len(w.Shape) != 2 || w.Shape[0] != in || w.Shape[1] != teacherDim {
+		return fmt.Errorf("%s: want psi.weight [%d %d] and psi.bias [%d]", path, in, teacherDim, teacherDim)
+	}
+	return objective.SetPsi(lctx, in, teacherDim, w.Data, b.Data, r.DType)
 }

@@ -207,3 +207,45 @@ func writeSafetensors(path string, tensors []stTensor, metadata map[string]strin
 		return nil
 	})
 }
+
+// Tensor is a named float32 tensor of a safetensors file, row-major.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  []float32
+}
+
+// ReadTensors reads every tensor of the safetensors file at path, converted
+// to float32, in name order.
+func ReadTensors(path string) ([]Tensor, error) {
+	st, err := openSafetensors(path)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var out []Tensor
+	for _, n := range st.names() {
+		d, err := st.float32s(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Tensor{Name: n, Shape: slices.Clone(st.entries[n].Shape), Data: d})
+	}
+	return out, nil
+}
+
+// WriteTensors writes ts as F32 safetensors at path, atomically.
+func WriteTensors(path string, ts []Tensor) error {
+	out := make([]stTensor, len(ts))
+	for i, t := range ts {
+		n := 1
+		for _, d := range t.Shape {
+			n *= d
+		}
+		if n != len(t.Data) {
+			return fmt.Errorf("safetensors %s: tensor %q has %d values for shape %v", path, t.Name, len(t.Data), t.Shape)
+		}
+		out[i] = stTensor(t)
+	}
+	return writeSafetensors(path, out, map[string]string{"format": "pt"})
+}

@@ -201,3 +201,22 @@ func InitRandom(ctx *context.Context, cfg Config, seed int64) error {
 	}
 	return errors.Join(errs...)
 }
+
+// SetTensor overwrites (or creates) the variable under ctx that holds cfg's
+// Hugging Face tensor name with data, which must have the tensor's shape.
+func SetTensor(ctx *context.Context, cfg Config, name string, data []float32) error {
+	for _, s := range tensorSpecs(cfg) {
+		if s.Name != name {
+			continue
+		}
+		n := 1
+		for _, d := range s.Shape {
+			n *= d
+		}
+		if len(data) != n {
+			return fmt.Errorf("set tensor %q: %d values, want %v", name, len(data), s.Shape)
+		}
+		return setVariable(ctx, name, tensors.FromFlatDataAndDimensions(data, s.Shape...))
+	}
+	return fmt.Errorf("set tensor %q: not a tensor of a %s encoder", name, cfg.ModelType)
+}

@@ -350,3 +350,60 @@ func singleWordAt(text string, i, n int) bool {
 	}
 	return true
 }
+
+// Pieces returns the vocabulary of the tokenizer.json at path, indexed by
+// id: the model's pieces (Unigram's list, or WordPiece's and BPE's map) and
+// the added tokens. Ids no entry names are "".
+func Pieces(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	var doc struct {
+		Model struct {
+			Vocab json.RawMessage `json:"vocab"`
+		} `json:"model"`
+		Added []struct {
+			ID      int    `json:"id"`
+			Content string `json:"content"`
+		} `json:"added_tokens"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("tokenizer %s: %w", path, err)
+	}
+	var out []string
+	set := func(id int, p string) {
+		for len(out) <= id {
+			out = append(out, "")
+		}
+		out[id] = p
+	}
+	var list [][2]any
+	var dict map[string]int
+	switch {
+	case json.Unmarshal(doc.Model.Vocab, &list) == nil:
+		for id, e := range list {
+			p, ok := e[0].(string)
+			if !ok {
+				return nil, fmt.Errorf("tokenizer %s: vocab entry %d is not [piece, score]", path, id)
+			}
+			set(id, p)
+		}
+	case json.Unmarshal(doc.Model.Vocab, &dict) == nil:
+		for p, id := range dict {
+			if id < 0 {
+				return nil, fmt.Errorf("tokenizer %s: piece %q has id %d", path, p, id)
+			}
+			set(id, p)
+		}
+	default:
+		return nil, fmt.Errorf("tokenizer %s: model.vocab is neither a list nor a map", path)
+	}
+	for _, a := range doc.Added {
+		if a.ID < 0 {
+			return nil, fmt.Errorf("tokenizer %s: added token %q has id %d", path, a.Content, a.ID)
+		}
+		set(a.ID, a.Content)
+	}
+	return out, nil
+}

@@ -111,6 +111,9 @@ Flags:
 		resume      = fs.Bool("resume", false, "resume from OUTPUT/checkpoint.mimo if present")
 		name        = fs.String("name", "", "model name in mimo-model.json")
 		quiet       = fs.Bool("quiet", false, "no progress bar")
+		initBag     = fs.String("init-bag", "", "write a bag-of-words warm start of the fresh student into this folder and exit (training.Run.InitBag; train from it with --student)")
+		bagRidge    = fs.Float64("bag-ridge", 0, "--init-bag: ridge, relative to the mean diagonal (default 0.01)")
+		bagNoPrior  = fs.Bool("bag-no-prior", false, "--init-bag: shrink towards zero, not the teacher's vector of each token's surface form")
 		backendCfg  = fs.String("backend", "", "GoMLX backend (default: $MIMO_TRAIN_BACKEND, else the pure-Go \"go\")")
 	)
 	fs.Var(&pairs, "pairs", "stage-1 sentence pairs, repeatable: tatoeba:DIR, jsonl:PATH, opus:LANG:PATH")
@@ -216,6 +219,17 @@ Flags:
 		return 1
 	}
 	defer closer.Close()
+	if *initBag != "" {
+		rep, err := r.InitBag(ctx, *initBag, training.BagInitOptions{Ridge: *bagRidge, NoPrior: *bagNoPrior})
+		if err != nil {
+			fmt.Fprintln(stderr, "mimo-train:", err)
+			return 1
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
+		return 0
+	}
 	sum, err := r.Train(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "mimo-train:", err)

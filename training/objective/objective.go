@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -66,6 +67,40 @@ func InitPsi(ctx *context.Context, in, out int, seed uint64, dtype dtypes.DType)
 	pctx.VariableWithValue("weights", wt)
 	pctx.VariableWithValue("bias", bt)
 	return nil
+}
+
+// HasPsi reports whether psi exists in ctx (the objective's scope).
+func HasPsi(ctx *context.Context) bool {
+	return ctx.In(PsiScope).GetVariable("weights") != nil
+}
+
+// SetPsi creates psi in ctx (the objective's scope) from W [in, out] and b
+// [out], row-major, in dtype (float32 when unset, or float64): a warm start.
+func SetPsi(ctx *context.Context, in, out int, w, b []float32, dtype dtypes.DType) error {
+	if in <= 0 || out <= 0 || len(w) != in*out || len(b) != out {
+		return fmt.Errorf("psi: %d weights and %d biases for %d -> %d", len(w), len(b), in, out)
+	}
+	wt, bt := tensors.FromFlatDataAndDimensions(slices.Clone(w), in, out), tensors.FromFlatDataAndDimensions(slices.Clone(b), out)
+	switch dtype {
+	case dtypes.Float32, dtypes.InvalidDType:
+	case dtypes.Float64:
+		wt, bt = toFloat64(wt), toFloat64(bt)
+	default:
+		return fmt.Errorf("psi: dtype %s not supported (float32 or float64)", dtype)
+	}
+	pctx := ctx.In(PsiScope).Checked(false)
+	pctx.VariableWithValue("weights", wt)
+	pctx.VariableWithValue("bias", bt)
+	return nil
+}
+
+func toFloat64(t *tensors.Tensor) *tensors.Tensor {
+	src := tensors.MustCopyFlatData[float32](t)
+	f := make([]float64, len(src))
+	for i, v := range src {
+		f[i] = float64(v)
+	}
+	return tensors.FromFlatDataAndDimensions(f, t.Shape().Dimensions...)
 }
 
 func toFloat32(t *tensors.Tensor) *tensors.Tensor {
