@@ -8,7 +8,7 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
 .PHONY: all build eval test test-short lint bench bench-search bench-metrics bench-encode bench-train \
-        train-smoke default-model paper-mini ort clean
+        train-smoke recipe-deps default-model paper-mini ort clean
 
 all: build
 
@@ -51,6 +51,10 @@ bench-train:
 
 train-smoke:
 	bash scripts/train-smoke.sh
+
+# Debian packages the two recipes below need (tokenizer training, dictionaries).
+recipe-deps:
+	bash scripts/recipe-deps.sh
 
 default-model:
 	bash scripts/default-model.sh

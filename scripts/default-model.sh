@@ -207,7 +207,8 @@ case $teacher_kind in
 esac
 echo "default-model: teacher ($teacher_kind) ready in $((SECONDS - t))s"
 
-# The settings every method of paper-mini.sh shares with this recipe.
+# The settings every method of paper-mini.sh shares with this recipe (a file
+# that bash sources: values with spaces are quoted).
 cat >"$work/recipe.env" <<ENV
 seed=$seed
 student_config=$work/student-config.json
@@ -215,7 +216,7 @@ tokenizer=$work/tokenizer.json
 teacher=$work/teacher
 teacher_kind=$teacher_kind
 rows=xquad:$data/xquad
-pairs=tatoeba:$data/tatoeba${dict_pairs:+ jsonl:$dict_pairs}${xquad_pairs:+ jsonl:$xquad_pairs}
+pairs="tatoeba:$data/tatoeba${dict_pairs:+ jsonl:$dict_pairs}${xquad_pairs:+ jsonl:$xquad_pairs}"
 init_student=$([ "$baginit" = 1 ] && echo "$work/baginit")
 batch1=$batch1
 batch=$batch

@@ -221,22 +221,21 @@ Flags:
 	defer closer.Close()
 	if *initBag != "" {
 		rep, err := r.InitBag(ctx, *initBag, training.BagInitOptions{Ridge: *bagRidge, NoPrior: *bagNoPrior})
-		if err != nil {
-			fmt.Fprintln(stderr, "mimo-train:", err)
-			return 1
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(rep)
-		return 0
+		return report(stdout, stderr, rep, err)
 	}
 	sum, err := r.Train(ctx)
+	return report(stdout, stderr, sum, err)
+}
+
+// report prints v as indented JSON on stdout and returns 0, or prints err
+// and returns 1.
+func report(stdout, stderr io.Writer, v any, err error) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "mimo-train:", err)
 		return 1
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	enc.Encode(sum)
+	enc.Encode(v)
 	return 0
 }
