@@ -234,7 +234,7 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	if !o.NoPrior {
 		// Shrink towards the prior M0 instead of zero: solve for X - M0,
 		// whose right-hand side is B - (A^T A + lambda I) M0 + lambda M0.
-		m0, err := r.surfacePrior(ctx, vocab, tdim)
+		m0, err := r.surfacePrior(ctx, pieces, vocab, tdim)
 		if err != nil {
 			return rep, err
 		}
@@ -569,17 +569,9 @@ func (a csr) mul(x, out []float64, width int) {
 // digits. A name, a number or a cognate the training text never pairs is
 // then matched as the lexical teacher would match it, while the data moves
 // the tokens it does see towards their translations.
-func (r *Run) surfacePrior(ctx context.Context, vocab, tdim int) ([]float64, error) {
+func (r *Run) surfacePrior(ctx context.Context, pieces []string, vocab, tdim int) ([]float64, error) {
 	if r.Cfg.Teacher == "" {
 		return nil, fmt.Errorf("baginit: the surface prior needs the teacher model (--teacher), not only its cache")
-	}
-	tokPath := r.Cfg.Tokenizer
-	if tokPath == "" {
-		tokPath = filepath.Join(r.Cfg.Student, "tokenizer.json")
-	}
-	pieces, err := tokenize.Pieces(tokPath)
-	if err != nil {
-		return nil, fmt.Errorf("baginit: %w", err)
 	}
 	enc, err := all.Open(ctx, r.Cfg.Teacher, adapters.Options{})
 	if err != nil {
