@@ -60,7 +60,7 @@ func InitPsi(ctx *context.Context, in, out int, seed uint64, dtype dtypes.DType)
 	switch dtype {
 	case dtypes.Float64:
 	case dtypes.Float32, dtypes.InvalidDType:
-		wt, bt = toFloat32(wt), toFloat32(bt)
+		wt, bt = convert[float64, float32](wt), convert[float64, float32](bt)
 	default:
 		return fmt.Errorf("psi: dtype %s not supported (float32 or float64)", dtype)
 	}
@@ -84,7 +84,7 @@ func SetPsi(ctx *context.Context, in, out int, w, b []float32, dtype dtypes.DTyp
 	switch dtype {
 	case dtypes.Float32, dtypes.InvalidDType:
 	case dtypes.Float64:
-		wt, bt = toFloat64(wt), toFloat64(bt)
+		wt, bt = convert[float32, float64](wt), convert[float32, float64](bt)
 	default:
 		return fmt.Errorf("psi: dtype %s not supported (float32 or float64)", dtype)
 	}
@@ -94,22 +94,14 @@ func SetPsi(ctx *context.Context, in, out int, w, b []float32, dtype dtypes.DTyp
 	return nil
 }
 
-func toFloat64(t *tensors.Tensor) *tensors.Tensor {
-	src := tensors.MustCopyFlatData[float32](t)
-	f := make([]float64, len(src))
+// convert copies t's values from element type F to T.
+func convert[F, T float32 | float64](t *tensors.Tensor) *tensors.Tensor {
+	src := tensors.MustCopyFlatData[F](t)
+	out := make([]T, len(src))
 	for i, v := range src {
-		f[i] = float64(v)
+		out[i] = T(v)
 	}
-	return tensors.FromFlatDataAndDimensions(f, t.Shape().Dimensions...)
-}
-
-func toFloat32(t *tensors.Tensor) *tensors.Tensor {
-	src := tensors.MustCopyFlatData[float64](t)
-	f := make([]float32, len(src))
-	for i, v := range src {
-		f[i] = float32(v)
-	}
-	return tensors.FromFlatDataAndDimensions(f, t.Shape().Dimensions...)
+	return tensors.FromFlatDataAndDimensions(out, t.Shape().Dimensions...)
 }
 
 func psi(ctx *context.Context, z *graph.Node) *graph.Node {
