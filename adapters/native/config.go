@@ -165,9 +165,12 @@ func (c Config) Validate() error {
 	if c.LayerNormEps <= 0 {
 		errs = append(errs, fmt.Errorf("layer_norm_eps must be positive, got %g", c.LayerNormEps))
 	}
-	for name, p := range map[string]float64{"hidden_dropout_prob": c.HiddenDropout, "attention_probs_dropout_prob": c.AttentionDropout} {
-		if p < 0 || p >= 1 {
-			errs = append(errs, fmt.Errorf("%s must be in [0, 1), got %g", name, p))
+	for _, d := range []struct {
+		name string
+		p    float64
+	}{{"hidden_dropout_prob", c.HiddenDropout}, {"attention_probs_dropout_prob", c.AttentionDropout}} {
+		if d.p < 0 || d.p >= 1 {
+			errs = append(errs, fmt.Errorf("%s must be in [0, 1), got %g", d.name, d.p))
 		}
 	}
 	if c.Pooling != PoolingMean && c.Pooling != PoolingCLS {

@@ -30,8 +30,11 @@ func run(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{"queries.jsonl": q, "corpus.jsonl": c, "qrels.jsonl": r} {
-		if err := writeAtomic(filepath.Join(dst, name), b); err != nil {
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{"queries.jsonl", q}, {"corpus.jsonl", c}, {"qrels.jsonl", r}} {
+		if err := writeAtomic(filepath.Join(dst, f.name), f.b); err != nil {
 			return err
 		}
 	}

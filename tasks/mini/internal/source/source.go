@@ -65,7 +65,13 @@ func Load(fsys fs.FS) ([]Item, error) {
 				return nil, fmt.Errorf("mini source %s: item %d: id %q already used in %s", name, i+1, it.ID, prev)
 			}
 			seen[it.ID] = name
-			for field, m := range map[string]map[string]string{"passage": it.Passage, "question": it.Question} {
+			// Passage before question, always: a map literal here would make
+			// the reported field depend on map iteration order.
+			for _, f := range []struct {
+				name string
+				m    map[string]string
+			}{{"passage", it.Passage}, {"question", it.Question}} {
+				field, m := f.name, f.m
 				for _, l := range Langs {
 					if strings.TrimSpace(m[l]) == "" {
 						return nil, fmt.Errorf("mini source %s: item %s: %s in %q is missing or empty", name, it.ID, field, l)

@@ -25,6 +25,7 @@ func TestLoadErrors(t *testing.T) {
 		want  string
 	}{
 		{"missing language", map[string]string{"a.json": "[" + item("01", "ja") + "]"}, `item 01: passage in "ja" is missing or empty`},
+		{"missing question language", map[string]string{"a.json": "[" + strings.Replace(item("01", ""), `"ja": "question ja", `, "", 1) + "]"}, `item 01: question in "ja" is missing or empty`},
 		{"duplicate id", map[string]string{"a.json": "[" + item("01", "") + "]", "b.json": "[" + item("01", "") + "]"}, `b.json: item 1: id "01" already used in a.json`},
 		{"bad id", map[string]string{"a.json": "[" + item("1", "") + "]"}, `id "1" is not two digits`},
 		{"extra language", map[string]string{"a.json": "[" + strings.Replace(item("01", ""), `"en": "passage en"`, `"en": "passage en", "it": "x"`, 1) + "]"}, "passage has 9 languages"},
