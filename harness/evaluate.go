@@ -60,7 +60,7 @@ var (
 // order. Results are written under opts.OutputDir as they complete, so an
 // error part-way keeps the finished tasks (and the cached embeddings of the
 // unfinished one).
-func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts Options) ([]Outcome, error) {
+func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts Options) (_ []Outcome, err error) {
 	if err := opts.Validate(len(ts)); err != nil {
 		return nil, err
 	}
@@ -73,11 +73,17 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 	}
 	ev := &evaluator{enc: enc, id: id, dim: enc.Dim(), opts: opts, runPaths: map[string]string{}}
 	if !opts.NoCache {
-		c, err := cache.Open(opts.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("harness: %w", err)
+		c, oerr := cache.Open(opts.CacheDir) // not err: the deferred Close sets the result's
+		if oerr != nil {
+			return nil, fmt.Errorf("harness: %w", oerr)
 		}
-		defer c.Close()
+		defer func() {
+			// Close syncs the cache's logs: a failure there is reported,
+			// though the results already written stand.
+			if cerr := c.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("harness: %w", cerr)
+			}
+		}()
 		ev.cache = c
 	}
 	dir := ModelDir(opts.OutputDir, id)
@@ -186,7 +192,7 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	return Outcome{Task: meta, Result: res, Extras: &x, Path: path}, nil
 }
 
-// ErrStaleResult: an existing result file was computed with settings that
+// ErrStaleResult means an existing result file was computed with settings that
 // change scores (languages, depth, encoder identity, prompts, max length,
 // dtype, dataset revision) other than the current run's.
 var ErrStaleResult = errors.New("existing result does not match this run")
@@ -319,7 +325,6 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, fmt.Errorf("document %w", err)
 	}
-	qv, dv = nil, nil
 
 	hits, err := search.Search(ctx, qm, dm, search.TieOrder(dids), search.Options{K: ev.opts.Depth})
 	if err != nil {

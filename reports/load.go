@@ -67,7 +67,7 @@ func Load(dirs ...string) ([]Entry, []Problem, error) {
 		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				problems = append(problems, Problem{Path: p, Err: err})
-				return nil
+				return nil //nolint:nilerr // an unreadable entry is reported, the walk goes on
 			}
 			if d.IsDir() {
 				if d.Name() == harness.ExtrasDir || strings.HasPrefix(d.Name(), ".") && p != dir {
@@ -81,7 +81,7 @@ func Load(dirs ...string) ([]Entry, []Problem, error) {
 			e, err := readEntry(p)
 			if err != nil {
 				problems = append(problems, Problem{Path: p, Err: err})
-				return nil
+				return nil //nolint:nilerr // a file that is not a result is reported, the walk goes on
 			}
 			entries = append(entries, e)
 			return nil
@@ -110,11 +110,11 @@ func readEntry(path string) (Entry, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return Entry{}, fmt.Errorf("%w: invalid JSON: %v", ErrNotTaskResult, err)
+		return Entry{}, fmt.Errorf("%w: invalid JSON: %w", ErrNotTaskResult, err)
 	}
 	var r harness.TaskResult
 	if err := json.Unmarshal(b, &r); err != nil {
-		return Entry{}, fmt.Errorf("%w: %v", ErrNotTaskResult, err)
+		return Entry{}, fmt.Errorf("%w: %w", ErrNotTaskResult, err)
 	}
 	if r.TaskName == "" {
 		// MTEB v1 files name the task "mteb_dataset_name".
@@ -131,7 +131,7 @@ func readEntry(path string) (Entry, error) {
 	for split, subsets := range r.Scores {
 		for i, s := range subsets {
 			if _, err := number(s["main_score"]); err != nil {
-				return Entry{}, fmt.Errorf("%w: scores.%s[%d].main_score: %v", ErrNotTaskResult, split, i, err)
+				return Entry{}, fmt.Errorf("%w: scores.%s[%d].main_score: %w", ErrNotTaskResult, split, i, err)
 			}
 		}
 	}

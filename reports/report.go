@@ -3,12 +3,13 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // Options shape a report.
@@ -355,7 +356,7 @@ func (p *printer) paper(rs []*row) {
 			}
 			ours := 100 * e.MainScore()
 			t.Rows = append(t.Rows, []Cell{Txt(r.label), Txt(pr.Name + " (" + pr.Source + ")"), Txt(task.Short),
-				Num(ours, 2), Num(want, 2), Cell{Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true}, Txt(differsFromPaper(e))})
+				Num(ours, 2), Num(want, 2), {Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true}, Txt(differsFromPaper(e))})
 		}
 	}
 	if len(t.Rows) == 0 {

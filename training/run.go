@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -302,8 +303,7 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		defer f.Close()
 		logw = f
 	}
-	bw := bufio.NewWriter(logw)
-	defer bw.Flush()
+	bw := bufio.NewWriter(logw) // flushed (and checked) after every step
 	enc := json.NewEncoder(bw)
 
 	phases := c.phases()
@@ -439,8 +439,10 @@ func (r *Run) warmPsi(teacherDim int) error {
 		return nil
 	}
 	path := filepath.Join(r.Cfg.Student, PsiFile)
-	if _, err := os.Stat(path); err != nil {
-		return nil
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil // no warm start beside the student: train psi from scratch
+	} else if err != nil {
+		return fmt.Errorf("training: warm psi: %w", err)
 	}
 	ts, err := native.ReadTensors(path)
 	if err != nil {

@@ -43,6 +43,11 @@ func synthetic(nRows, nPairs int) ([]data.ParallelRow, []data.SentencePair, map[
 		}
 		return v
 	}
+	put := func(role, text string) {
+		if err := tv[role].Put(text, vec()); err != nil {
+			panic(err) // vec() always has tdim values
+		}
+	}
 	var rows []data.ParallelRow
 	for i := 0; i < nRows; i++ {
 		row := data.ParallelRow{ID: fmt.Sprint(i), Query: map[string]string{}, Positive: map[string]string{}}
@@ -50,15 +55,15 @@ func synthetic(nRows, nPairs int) ([]data.ParallelRow, []data.SentencePair, map[
 			row.Query[l] = words("q"+l, i, 2+i%3)
 			row.Positive[l] = words("p"+l, i, 4+i%5)
 		}
-		tv[RoleQuery].Put(row.Query["en"], vec())
-		tv[RoleDocument].Put(row.Positive["en"], vec())
+		put(RoleQuery, row.Query["en"])
+		put(RoleDocument, row.Positive["en"])
 		rows = append(rows, row)
 	}
 	var pairs []data.SentencePair
 	for i := 0; i < nPairs; i++ {
 		l := testLangs[i%len(testLangs)]
 		p := data.SentencePair{Lang: l, En: words("en", i, 3), Text: words(l, i, 3+i%2)}
-		tv[RoleSentence].Put(p.En, vec())
+		put(RoleSentence, p.En)
 		pairs = append(pairs, p)
 	}
 	out := map[string]teacher.Vectors{}

@@ -451,7 +451,9 @@ func TestSpecAndFolderOpen(t *testing.T) {
 	dir := t.TempDir()
 	js := fmt.Sprintf(`{"kind": "http", "api": "openai", "url": %q, "model": "mini", "name": "org/mini", "dim": 6,
 		"prompts": {"query": "q: "}, "options": {"api_key_env": "MIMO_TEST_KEY", "max_batch": 3, "concurrency": 2, "encoding": "float"}}`, s.URL+"/v1")
-	os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(js), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	fo, err := adapters.ReadFolder(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -479,7 +481,9 @@ func TestSpecAndFolderOpen(t *testing.T) {
 		{`{"truncate": "yes"}`, `option "truncate": want true or false`},
 	} {
 		js := fmt.Sprintf(`{"kind": "http", "api": "tei", "url": %q, "options": %s}`, s.URL, bad.opts)
-		os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(js), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		fo, _ := adapters.ReadFolder(dir)
 		if _, err := adapters.OpenFolder(ctx, fo, adapters.Options{}); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s: err = %v", bad.opts, err)

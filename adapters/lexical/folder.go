@@ -89,8 +89,12 @@ var idfMagic = []byte("MIMOIDF1")
 func WriteIDF(path string, idf []float32) error {
 	var buf bytes.Buffer
 	buf.Write(idfMagic)
-	binary.Write(&buf, binary.LittleEndian, uint32(len(idf)))
-	binary.Write(&buf, binary.LittleEndian, idf)
+	if err := binary.Write(&buf, binary.LittleEndian, uint32(len(idf))); err != nil {
+		return fmt.Errorf("idf %s: %w", path, err)
+	}
+	if err := binary.Write(&buf, binary.LittleEndian, idf); err != nil {
+		return fmt.Errorf("idf %s: %w", path, err)
+	}
 	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 

@@ -173,7 +173,9 @@ func TestFitAndFolder(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", b.json, err, b.want)
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "bad.bin"), []byte("MIMOIDF1\x10\x00\x00\x00abc"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "bad.bin"), []byte("MIMOIDF1\x10\x00\x00\x00abc"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ReadIDF(filepath.Join(dir, "bad.bin")); err == nil || !strings.Contains(err.Error(), "header says 16 weights") {
 		t.Errorf("truncated idf: err = %v", err)
 	}

@@ -228,17 +228,6 @@ func (f *features) block(r *row, cols []int32, weight float64) {
 	}
 }
 
-// numCols is the number of feature columns.
-func (f *features) numCols() int {
-	n := len(f.terms)
-	for _, c := range f.charCol {
-		if c >= 0 {
-			n++
-		}
-	}
-	return n
-}
-
 // smoothIDF is ln((1 + n) / (1 + df)) + 1, as scikit-learn's smooth_idf.
 func smoothIDF(n, df int) float32 {
 	return float32(math.Log(float64(1+n)/float64(1+df)) + 1)

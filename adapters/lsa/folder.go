@@ -11,11 +11,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 
 	"github.com/mimo-mlir/mimo/adapters"
 )

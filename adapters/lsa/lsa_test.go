@@ -227,12 +227,18 @@ func TestLoadErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var f map[string]any
-			json.Unmarshal(js, &f) // a fresh copy
+			if err := json.Unmarshal(js, &f); err != nil { // a fresh copy
+				t.Fatal(err)
+			}
 			w := tc.edit(f)
 			dir := t.TempDir()
 			b, _ := json.Marshal(f)
-			os.WriteFile(filepath.Join(dir, adapters.FolderFile), b, 0o644)
-			os.WriteFile(filepath.Join(dir, WeightsFile), w, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, WeightsFile), w, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			_, err := Load(dir)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)

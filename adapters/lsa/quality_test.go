@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 )
 
 // xquadEN is the real English XQuAD file in the shared data folder.

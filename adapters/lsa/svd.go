@@ -64,7 +64,6 @@ func RandomizedSVD(ctx context.Context, a *CSR, o SVDOptions) (*SVD, error) {
 	if err := a.MulDense(ctx, &q, omega); err != nil {
 		return nil, err
 	}
-	omega = nil
 	if err := orthonormalize(&q); err != nil {
 		return nil, fmt.Errorf("randomized svd: range of A Ω: %w", err)
 	}

@@ -114,7 +114,9 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 					for k := range w {
 						w[k] = orig[k] + s*dir[k]
 					}
-					v.MustSetValue(tensors.FromFlatDataAndDimensions(w, v.Shape().Dimensions...))
+					if err := v.SetValue(tensors.FromFlatDataAndDimensions(w, v.Shape().Dimensions...)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				set(eps)
 				plus := evalLoss()

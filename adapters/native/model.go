@@ -213,7 +213,7 @@ func Pool(hidden, mask *graph.Node, pooling string) *graph.Node {
 		n := graph.MaxScalar(graph.ReduceSum(m, 1), 1e-9) // sentence-transformers' clamp
 		return graph.Div(sum, n)
 	case PoolingCLS:
-		return firstRow(graph.TransposeAllDims(hidden, 1, 0, 2)) // [seq, batch, h] -> [batch, h]
+		return firstRow(graph.TransposeAllAxes(hidden, 1, 0, 2)) // [seq, batch, h] -> [batch, h]
 	default:
 		panicf("native.Pool: pooling %q is not %q or %q", pooling, PoolingMean, PoolingCLS)
 		return nil
@@ -283,7 +283,7 @@ func selfAttention(ctx *context.Context, w weights, prefix string, x, bias *grap
 	batch, seq := dims[0], dims[1]
 	heads := func(name string) *graph.Node { // [batch, heads, seq, hd]
 		y := linear(w, prefix+"."+name, x, h, h)
-		return graph.TransposeAllDims(graph.Reshape(y, batch, seq, nh, hd), 0, 2, 1, 3)
+		return graph.TransposeAllAxes(graph.Reshape(y, batch, seq, nh, hd), 0, 2, 1, 3)
 	}
 	q, k, v := heads("query"), heads("key"), heads("value")
 	scores := graph.Einsum("bnqd,bnkd->bnqk", q, k)
@@ -291,7 +291,7 @@ func selfAttention(ctx *context.Context, w weights, prefix string, x, bias *grap
 	probs := graph.Softmax(scores, -1)
 	probs = dropout(ctx, probs, cfg.AttentionDropout, train)
 	out := graph.Einsum("bnqk,bnkd->bnqd", probs, v)
-	return graph.Reshape(graph.TransposeAllDims(out, 0, 2, 1, 3), batch, seq, h)
+	return graph.Reshape(graph.TransposeAllAxes(out, 0, 2, 1, 3), batch, seq, h)
 }
 
 // dropout zeroes each element with probability rate and scales the rest by

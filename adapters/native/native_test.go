@@ -489,7 +489,9 @@ func TestSafetensorsHeaderErrors(t *testing.T) {
 			buf = append(buf, c.hdr...)
 			buf = append(buf, make([]byte, 8)...)
 			path := filepath.Join(t.TempDir(), "bad.safetensors")
-			os.WriteFile(path, buf, 0o644)
+			if err := os.WriteFile(path, buf, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			_, err := openSafetensors(path)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("error = %v, want one naming the file and containing %q", err, c.want)

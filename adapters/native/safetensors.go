@@ -193,8 +193,12 @@ func writeSafetensors(path string, tensors []stTensor, metadata map[string]strin
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		var lenBuf [8]byte
 		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
-		w.Write(lenBuf[:])
-		w.Write(hdr)
+		if _, err := w.Write(lenBuf[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(hdr); err != nil {
+			return err
+		}
 		var b [4]byte
 		for _, t := range tensors {
 			for _, v := range t.Data {

@@ -295,7 +295,11 @@ func TestFindLibraryMissing(t *testing.T) {
 	if err := os.Chdir(dir); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Chdir(wd)
+	defer func() {
+		if err := os.Chdir(wd); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	// The test binary lives in a temp dir too, so nothing is found.
 	if _, err := FindLibrary(""); err != nil && !errors.Is(err, ErrNoLibrary) {
 		t.Errorf("error %v, want ErrNoLibrary", err)

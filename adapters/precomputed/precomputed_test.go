@@ -161,7 +161,9 @@ func TestCorruptFiles(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
-			os.WriteFile(p, tc.data, 0o644)
+			if err := os.WriteFile(p, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			_, err := Open(p)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
 				t.Errorf("err = %v, want one naming %s and containing %q", err, p, tc.want)
@@ -226,7 +228,9 @@ func TestFloat16(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Add("x", vec(1, 64))
+	if err := w.Add("x", vec(1, 64)); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -267,8 +271,12 @@ func TestAppend(t *testing.T) {
 	if !w.Has("a") || w.Len() != 2 {
 		t.Fatalf("appending writer does not hold the old vectors (len %d)", w.Len())
 	}
-	w.Add("c", []float32{7, 8, 9})
-	w.Add("a", []float32{0, 0, 0})
+	if err := w.Add("c", []float32{7, 8, 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add("a", []float32{0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +300,9 @@ func TestAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Add("z", []float32{1, 1, 1})
+	if err := w.Add("z", []float32{1, 1, 1}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +315,9 @@ func TestEncoderAndFolder(t *testing.T) {
 	if err := Write(filepath.Join(dir, "vectors.mvec"), ident(2), texts, vecs); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed", "vectors": "vectors.mvec"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed", "vectors": "vectors.mvec"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f, err := adapters.ReadFolder(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -338,12 +350,16 @@ func TestEncoderAndFolder(t *testing.T) {
 		t.Errorf("missing text: err = %v", err)
 	}
 
-	os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed", "vectors": "vectors.mvec", "dim": 3}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed", "vectors": "vectors.mvec", "dim": 3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f, _ = adapters.ReadFolder(dir)
 	if _, err := adapters.OpenFolder(ctx, f, adapters.Options{}); err == nil || !strings.Contains(err.Error(), "dim 3") {
 		t.Errorf("dim mismatch: err = %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, adapters.FolderFile), []byte(`{"kind": "precomputed"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f, _ = adapters.ReadFolder(dir)
 	if _, err := adapters.OpenFolder(ctx, f, adapters.Options{}); err == nil || !strings.Contains(err.Error(), `needs field "vectors"`) {
 		t.Errorf("no vectors field: err = %v", err)

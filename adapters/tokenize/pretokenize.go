@@ -249,9 +249,7 @@ func newRegexSplit(p pattern, behavior string, invert bool) (regexSplit, error) 
 		return r, nil
 	}
 	src := *p.Regex
-	if strings.Contains(src, lookahead) {
-		src = strings.Replace(src, lookahead, `(?P<mimows>\s+)`, 1)
-	}
+	src = strings.Replace(src, lookahead, `(?P<mimows>\s+)`, 1)
 	if strings.Contains(src, "(?=") || strings.Contains(src, "(?!") || strings.Contains(src, "(?<") && !strings.Contains(src, "(?P<") {
 		return r, fmt.Errorf("Split regex %q: lookaround other than %s is not supported", *p.Regex, lookahead)
 	}

@@ -25,8 +25,12 @@ func TestFitCommand(t *testing.T) {
 		}
 	}
 	txt, jl := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.jsonl")
-	os.WriteFile(txt, []byte(plain.String()), 0o644)
-	os.WriteFile(jl, []byte(jsonl.String()), 0o644)
+	if err := os.WriteFile(txt, []byte(plain.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jl, []byte(jsonl.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "teacher")
 	var stderr bytes.Buffer
 	if err := run(context.Background(), []string{"fit", "--out", out, "--dims", "4", "--max-df", "1", txt, jl}, &stderr); err != nil {
@@ -41,7 +45,9 @@ func TestFitCommand(t *testing.T) {
 	}
 
 	bad := filepath.Join(dir, "bad.jsonl")
-	os.WriteFile(bad, []byte("{\"text\": \"ok\"}\n{\"title\": \"no text\"}\n"), 0o644)
+	if err := os.WriteFile(bad, []byte("{\"text\": \"ok\"}\n{\"title\": \"no text\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string

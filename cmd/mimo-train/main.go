@@ -95,6 +95,9 @@ func report(stdout, stderr io.Writer, v any, err error) int {
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(stderr, "mimo-train:", err)
+		return 1
+	}
 	return 0
 }

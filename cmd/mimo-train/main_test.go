@@ -46,7 +46,9 @@ func TestTrainXLCOOnXQuAD(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "run.json")
-	os.WriteFile(cfg, []byte(`{"method": "lakda", "stage2": {"lr": 1, "batch": 4, "max_length": 32, "epochs": 1}, "mini_batch": 2}`), 0o644)
+	if err := os.WriteFile(cfg, []byte(`{"method": "lakda", "stage2": {"lr": 1, "batch": 4, "max_length": 32, "epochs": 1}, "mini_batch": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "model")
 	args := []string{"--config", cfg, "--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr",
 		"--rows", "xquad:" + xquadDir, "--langs", "de,en,zh", "--steps", "1", "--lr", "1e-4", "--output", out, "--quiet"}

@@ -112,8 +112,10 @@ func TestEvaluateLocalFolder(t *testing.T) {
 	}
 	// score re-reads the run file against qrels written in TREC format.
 	qrels := filepath.Join(t.TempDir(), "qrels")
-	os.WriteFile(qrels, []byte("en_q1 0 en_d1 1\nen_q1 0 de_d1 1\nde_q1 0 en_d1 1\nde_q1 0 de_d1 1\n"+
-		"en_q2 0 en_d2 1\nen_q2 0 de_d2 1\nde_q2 0 en_d2 1\nde_q2 0 de_d2 1\n"), 0o644)
+	if err := os.WriteFile(qrels, []byte("en_q1 0 en_d1 1\nen_q1 0 de_d1 1\nde_q1 0 en_d1 1\nde_q1 0 de_d1 1\n"+
+		"en_q2 0 en_d2 1\nen_q2 0 de_d2 1\nde_q2 0 en_d2 1\nde_q2 0 de_d2 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr = run("score", "-m", "ndcg_cut.20", qrels, filepath.Join(runs, "TinyLocalRetrieval.run"))
 	if code != 0 || !strings.Contains(stdout, "ndcg_cut_20") {
 		t.Fatalf("score: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

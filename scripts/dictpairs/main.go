@@ -239,9 +239,7 @@ func readDictd(base string, s source) ([]Pair, error) {
 		if err := errors.Join(err1, err2); err != nil || off+size > len(body) {
 			return nil, fmt.Errorf("%s.index:%d: bad offset/length %q %q (body %d bytes)", base, n+1, cols[1], cols[2], len(body))
 		}
-		for _, p := range Entry(body[off:off+size], s) {
-			out = append(out, p)
-		}
+		out = append(out, Entry(body[off:off+size], s)...)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package formats
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -18,20 +19,21 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // maybeGunzip returns a buffered reader over r's content, decompressing it
 // when it starts with the gzip magic bytes. close releases the decompressor.
-func maybeGunzip(r io.Reader, name string) (br *bufio.Reader, closeFn func() error, err error) {
+func maybeGunzip(r io.Reader, name string) (br *bufio.Reader, closeFn func(), err error) {
 	br = bufio.NewReaderSize(r, 1<<16)
 	head, err := br.Peek(2)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if !bytes.Equal(head, gzipMagic) {
-		return br, func() error { return nil }, nil
+		return br, func() {}, nil
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: gzip header: %w", name, err)
 	}
-	return bufio.NewReaderSize(zr, 1<<16), zr.Close, nil
+	// gzip.Reader.Close only repeats an error its Read already returned.
+	return bufio.NewReaderSize(zr, 1<<16), func() { _ = zr.Close() }, nil
 }
 
 // skipBOM drops a leading UTF-8 byte order mark.

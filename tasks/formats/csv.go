@@ -30,7 +30,7 @@ func ReadCSV(r io.Reader, name string, fn func(line int, rec map[string]string) 
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: empty file, want a header row", name)
 	}
 	if err != nil {

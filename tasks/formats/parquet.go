@@ -83,7 +83,7 @@ func readRowGroup(rg parquet.RowGroup, schema *parquet.Schema, rows []parquet.Ro
 			}
 			*row++
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

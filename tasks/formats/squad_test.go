@@ -2,11 +2,12 @@ package formats
 
 import (
 	"encoding/json"
-	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 
 	"github.com/google/go-cmp/cmp"
 )

@@ -20,11 +20,15 @@ func TestLockAcrossProcesses(t *testing.T) {
 		defer cancel()
 		unlock, err := lockPath(ctx, p)
 		if err != nil {
-			os.Stdout.WriteString("LOCKED-OUT: " + err.Error())
+			if _, err := os.Stdout.WriteString("LOCKED-OUT: " + err.Error()); err != nil {
+				t.Fatal(err)
+			}
 			return
 		}
 		unlock()
-		os.Stdout.WriteString("ACQUIRED")
+		if _, err := os.Stdout.WriteString("ACQUIRED"); err != nil {
+			t.Fatal(err)
+		}
 		return
 	}
 	lock := filepath.Join(t.TempDir(), "locks", "x.lock")

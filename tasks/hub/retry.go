@@ -81,7 +81,7 @@ func (c *Client) withRetries(ctx context.Context, what ref, op func(ctx context.
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%s: %w (while waiting to retry after: %v)", what, ctx.Err(), err)
+			return fmt.Errorf("%s: %w (while waiting to retry after: %w)", what, ctx.Err(), err)
 		case <-t.C:
 		}
 	}

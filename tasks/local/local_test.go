@@ -149,7 +149,9 @@ func TestGzip(t *testing.T) {
 	fsys := dirFS(t, "testdata/valid")
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(fsys[CorpusFile].Data)
+	if _, err := zw.Write(fsys[CorpusFile].Data); err != nil {
+		t.Fatal(err)
+	}
 	zw.Close()
 	delete(fsys, CorpusFile)
 	fsys[CorpusFile+".gz"] = &fstest.MapFile{Data: buf.Bytes()}
@@ -256,7 +258,7 @@ func TestOpenMeta(t *testing.T) {
 	if ds[0].Split != "validation" {
 		t.Errorf("split = %q", ds[0].Split)
 	}
-	fsys[MetaFile] = &fstest.MapFile{Data: []byte(`{"nmae": "typo"}`)}
+	fsys[MetaFile] = &fstest.MapFile{Data: []byte(`{"nmae": "typo"}`)} //nolint:misspell // the typo is the test
 	if _, err := OpenFS(fsys, ".", "mem"); err == nil || !strings.Contains(err.Error(), "meta.json") {
 		t.Errorf("unknown meta field: err = %v, want one naming meta.json", err)
 	}
@@ -282,13 +284,19 @@ func TestOpenAll(t *testing.T) {
 	root := t.TempDir()
 	for _, name := range []string{"B_test", "A_dev", "notes"} {
 		dir := filepath.Join(root, name)
-		os.Mkdir(dir, 0o755)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if name == "notes" {
-			os.WriteFile(filepath.Join(dir, "readme.txt"), []byte("x"), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, "readme.txt"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			continue
 		}
 		for k, v := range dirFS(t, "testdata/valid") {
-			os.WriteFile(filepath.Join(dir, k), v.Data, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, k), v.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	ts, err := OpenAll(root)

@@ -111,7 +111,9 @@ func TestRealXQuAD(t *testing.T) {
 		t.Skip("-short")
 	}
 	dir := filepath.Join(t.TempDir(), "XQuAD_test")
-	os.Mkdir(dir, 0o755)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	langs := []string{"ar", "de", "en", "es", "hi", "ru", "vi", "zh"}
 	writeXQuADLocal(t, src, dir, langs)
 	task, err := Open(dir)

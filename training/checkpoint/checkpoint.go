@@ -88,8 +88,10 @@ func Save(path string, ctx *context.Context, state any) error {
 	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	w.WriteString(magic)
-	binary.Write(w, binary.LittleEndian, uint64(len(hb)))
-	w.Write(hb)
+	if err := binary.Write(w, binary.LittleEndian, uint64(len(hb))); err != nil {
+		return fail(err)
+	}
+	w.Write(hb) // bufio: a failed write shows at Flush
 	for _, v := range vars {
 		t, err := v.Value()
 		if err != nil {

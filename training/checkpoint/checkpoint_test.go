@@ -48,7 +48,9 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	// Into an existing context with other values: values are replaced.
-	ctx.GetVariableByScopeAndName("/student", "w").MustSetValue(tensors.FromFlatDataAndDimensions([]float32{0, 0, 0, 0, 0, 0}, 2, 3))
+	if err := ctx.GetVariableByScopeAndName("/student", "w").SetValue(tensors.FromFlatDataAndDimensions([]float32{0, 0, 0, 0, 0, 0}, 2, 3)); err != nil {
+		t.Fatal(err)
+	}
 	if err := Load(path, ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,9 @@ func TestCorrupt(t *testing.T) {
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(dir, name)
-			os.WriteFile(p, content, 0o644)
+			if err := os.WriteFile(p, content, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if err := Load(p, context.New(), nil); err == nil {
 				t.Fatal("want an error")
 			}

@@ -361,7 +361,7 @@ func WriteRowsJSONL(path string, rows []ParallelRow) error {
 	})
 }
 
-// Languages of rows: those present in every row, in Languages order (then
+// CommonLanguages returns the languages of rows: those present in every row, in Languages order (then
 // any others, sorted).
 func CommonLanguages(rows []ParallelRow) []string {
 	if len(rows) == 0 {

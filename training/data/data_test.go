@@ -58,7 +58,9 @@ func TestReadOPUSTSVGzip(t *testing.T) {
 	p := filepath.Join(dir, "en-de.tsv.gz")
 	f, _ := os.Create(p)
 	z := gzip.NewWriter(f)
-	z.Write([]byte("Good morning to you.\tGuten Morgen dir.\textra\n\nSee you later, friend.\tBis später, Freund.\n"))
+	if _, err := z.Write([]byte("Good morning to you.\tGuten Morgen dir.\textra\n\nSee you later, friend.\tBis später, Freund.\n")); err != nil {
+		t.Fatal(err)
+	}
 	z.Close()
 	f.Close()
 	got, err := ReadOPUSTSV(p, "deu")
@@ -70,7 +72,9 @@ func TestReadOPUSTSVGzip(t *testing.T) {
 		t.Fatal(diff)
 	}
 	bad := filepath.Join(dir, "bad.tsv")
-	os.WriteFile(bad, []byte("ok\tok\nno tab here\n"), 0o644)
+	if err := os.WriteFile(bad, []byte("ok\tok\nno tab here\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ReadOPUSTSV(bad, "de"); err == nil || !strings.Contains(err.Error(), "bad.tsv:2") {
 		t.Fatalf("want an error naming bad.tsv:2, got %v", err)
 	}
@@ -91,7 +95,9 @@ func TestReadJSONL(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := filepath.Join(dir, c.name+".jsonl")
-			os.WriteFile(p, []byte(c.content), 0o644)
+			if err := os.WriteFile(p, []byte(c.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			var err error
 			if c.rows {
 				var rows []ParallelRow
@@ -192,8 +198,12 @@ func TestReadXQuADReal(t *testing.T) {
 
 func TestReadXQuADMismatch(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "xquad.en.json"), []byte(`{"data":[{"title":"A","paragraphs":[{"context":"c","qas":[{"id":"q1","question":"?"}]}]}]}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "xquad.de.json"), []byte(`{"data":[{"title":"A","paragraphs":[{"context":"c","qas":[{"id":"q2","question":"?"}]}]}]}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "xquad.en.json"), []byte(`{"data":[{"title":"A","paragraphs":[{"context":"c","qas":[{"id":"q1","question":"?"}]}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "xquad.de.json"), []byte(`{"data":[{"title":"A","paragraphs":[{"context":"c","qas":[{"id":"q2","question":"?"}]}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := ReadXQuAD(dir, []string{"en", "de"}); err == nil || !strings.Contains(err.Error(), `"q2"`) {
 		t.Fatalf("want an error naming q2, got %v", err)
 	}

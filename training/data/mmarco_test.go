@@ -13,8 +13,12 @@ func TestReadMMARCO(t *testing.T) {
 	dir := t.TempDir()
 	w := func(rel, content string) {
 		p := filepath.Join(dir, rel)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(content), 0o644)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w("queries/train/english_queries.train.tsv", "1\twhat is a cat\n2\twhere is paris\n3\tunused\n")
 	w("queries/train/dutch_queries.train.tsv", "1\twat is een kat\n2\twaar ligt parijs\n")

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 )
 
-// XQuAD's 48 articles are split by article, never by question, so that no
-// held-out paragraph (or a translation of it) is ever seen in training. The
+// XQuADHeldOutEvery sets the split: XQuAD's 48 articles are split by article,
+// never by question, so that no held-out paragraph (or a translation of it)
+// is ever seen in training. The
 // split is a pure function of the article's position in the files (the same
 // in every language), exported so the evaluation side builds the held-out
 // task from exactly the complement of what training reads:

@@ -49,7 +49,9 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err := native.InitRandom(ctx.In(gradcache.StudentScope), benchConfig, 1); err != nil {
 				b.Fatal(err)
 			}
-			ctx.SetRNGStateFromSeed(1)
+			if err := ctx.SetRNGStateFromSeed(1); err != nil {
+				b.Fatal(err)
+			}
 			e, err := gradcache.New(be, ctx, student.Native{Cfg: benchConfig}, objective.Contrastive{Scale: 20, CrossLingual: true},
 				gradcache.Options{MiniBatch: c.mb, Train: true})
 			if err != nil {

@@ -329,12 +329,10 @@ func (e *Engine) lossGraph(ctx *context.Context, in []*Node) []*Node {
 	reps, targets := in[:ns], in[ns:]
 	total, terms := e.obj.Build(e.lossCtx(ctx), reps, targets)
 	g := total.Graph()
-	var lossVars []*context.Variable
 	var lossAccs []*context.Variable
 	wrt := append([]*Node(nil), reps...)
 	for i := e.nStud; i < len(e.params); i++ {
 		if e.params[i].InUseByGraph(g) {
-			lossVars = append(lossVars, e.params[i])
 			lossAccs = append(lossAccs, e.accums[i])
 			wrt = append(wrt, e.params[i].ValueGraph(g))
 		}
@@ -599,7 +597,7 @@ func sliceRows(t *tensors.Tensor, from, to int) (*tensors.Tensor, error) {
 		return t, nil
 	}
 	out := tensors.FromShape(shapes.Make(t.DType(), to-from, d))
-	rowBytes := int(t.DType().Size()) * d
+	rowBytes := t.DType().Size() * d
 	var inner error
 	err := out.MutableBytes(func(dst []byte) {
 		inner = t.ConstBytes(func(src []byte) { copy(dst, src[from*rowBytes:to*rowBytes]) })

@@ -137,7 +137,9 @@ func TestCachedEqualsDirect(t *testing.T) {
 				if err := e.ZeroGradients(); err != nil {
 					t.Fatal(err)
 				}
-				rng.MustSetValue(start)
+				if err := rng.SetValue(start); err != nil {
+					t.Fatal(err)
+				}
 				direct, err := e.Direct(batch)
 				if err != nil {
 					t.Fatal(err)

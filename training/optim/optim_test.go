@@ -98,8 +98,12 @@ func TestAdamWMatchesReference(t *testing.T) {
 				{{0, 0, 0.01, 0, 0, 0}, {0, -0.01}},
 			}
 			for step, g := range grads {
-				gw.MustSetValue(tensors.FromFlatDataAndDimensions(append([]float64(nil), g[0]...), 3, 2))
-				gb.MustSetValue(tensors.FromFlatDataAndDimensions(append([]float64(nil), g[1]...), 2))
+				if err := gw.SetValue(tensors.FromFlatDataAndDimensions(append([]float64(nil), g[0]...), 3, 2)); err != nil {
+					t.Fatal(err)
+				}
+				if err := gb.SetValue(tensors.FromFlatDataAndDimensions(append([]float64(nil), g[1]...), 2)); err != nil {
+					t.Fatal(err)
+				}
 				lr := 1e-2 * float64(step+1)
 				norm, err := o.Step(lr, step+1)
 				if err != nil {

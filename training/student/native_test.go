@@ -66,7 +66,9 @@ func TestNativeCachedEqualsDirect(t *testing.T) {
 				if err := objective.InitPsi(ctx.In(gradcache.LossScope), 16, 5, 1, 0); err != nil {
 					t.Fatal(err)
 				}
-				ctx.SetRNGStateFromSeed(8)
+				if err := ctx.SetRNGStateFromSeed(8); err != nil {
+					t.Fatal(err)
+				}
 				e, err := gradcache.New(b, ctx, student.Native{Cfg: cfg}, obj, gradcache.Options{MiniBatch: 3, Train: true, TrimPadding: true, Bucket: 4})
 				if err != nil {
 					t.Fatal(err)
@@ -90,8 +92,12 @@ func TestNativeCachedEqualsDirect(t *testing.T) {
 					t.Fatal(err)
 				}
 				gc, _ := e.Gradients()
-				e.ZeroGradients()
-				rng.MustSetValue(start)
+				if err := e.ZeroGradients(); err != nil {
+					t.Fatal(err)
+				}
+				if err := rng.SetValue(start); err != nil {
+					t.Fatal(err)
+				}
 				direct, err := e.Direct(batch)
 				if err != nil {
 					t.Fatal(err)

@@ -102,7 +102,10 @@ func writeNPY(path string, m search.Matrix) error {
 	}
 	header += "\n"
 	w.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(w, binary.LittleEndian, uint16(len(header)))
+	if err := binary.Write(w, binary.LittleEndian, uint16(len(header))); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	w.WriteString(header)
 	buf := make([]byte, 4)
 	for _, x := range m.Data {
