@@ -96,6 +96,11 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	if !ok {
 		return rep, fmt.Errorf("baginit: the student is %T, not a native transformer", r.Student)
 	}
+	if mt := nat.Cfg.ModelType; mt != native.ModelXLMRoberta && mt != native.ModelBERT {
+		// The closed form relies on the post-LN layout (a zeroed attention
+		// and FFN leave a bag of embeddings behind the last LayerNorm).
+		return rep, fmt.Errorf("baginit: the warm start is for XLM-R and BERT students; this student is %s", mt)
+	}
 	// 1. The rows: (text, target English text, teacher role), deduplicated.
 	var rows []bagRow
 	seen := map[[3]string]bool{}

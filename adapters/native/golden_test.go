@@ -165,16 +165,23 @@ func TestLastHiddenStateMatchesPyTorch(t *testing.T) {
 	if len(g.LastHiddenState) == 0 {
 		t.Fatal("golden.json has no last_hidden_state")
 	}
-	exec, err := mlctx.NewExec(b, m.ctx.Reuse(), func(ctx *mlctx.Context, ids, mask *graph.Node) *graph.Node {
+	compareLastHidden(t, m, g.InputIDs, g.LastHiddenState)
+}
+
+// compareLastHidden runs each of the first len(want) id sequences alone
+// through EncodeTokens and compares every token's output with want.
+func compareLastHidden(t *testing.T, m *Model, inputIDs [][]int64, want [][][]float32) {
+	t.Helper()
+	exec, err := mlctx.NewExec(m.backend, m.ctx.Reuse(), func(ctx *mlctx.Context, ids, mask *graph.Node) *graph.Node {
 		return EncodeTokens(ctx, m.Config, ids, mask, false)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer exec.Finalize()
-	for i, want := range g.LastHiddenState {
+	for i, rows := range want {
 		t.Run(fmt.Sprint("text", i), func(t *testing.T) {
-			ids := g.InputIDs[i]
+			ids := inputIDs[i]
 			mask := make([]int64, len(ids))
 			for j := range mask {
 				mask[j] = 1
@@ -185,11 +192,11 @@ func TestLastHiddenStateMatchesPyTorch(t *testing.T) {
 			}
 			flat := tensors.MustCopyFlatData[float32](outs[0])
 			h := m.Config.HiddenSize
-			if len(want) != len(ids) || len(flat) != len(ids)*h {
-				t.Fatalf("golden has %d token rows, ids %d, output %d values", len(want), len(ids), len(flat))
+			if len(rows) != len(ids) || len(flat) != len(ids)*h {
+				t.Fatalf("golden has %d token rows, ids %d, output %d values", len(rows), len(ids), len(flat))
 			}
-			for j := range want {
-				if d := maxAbsDiff(t, flat[j*h:(j+1)*h], want[j]); d > goldenTol {
+			for j := range rows {
+				if d := maxAbsDiff(t, flat[j*h:(j+1)*h], rows[j]); d > goldenTol {
 					t.Errorf("token %d: max |diff| %.3g > %g", j, d, goldenTol)
 				}
 			}

@@ -1,6 +1,8 @@
-// Package native is the GoMLX implementation of the students' encoder: the
-// BERT / XLM-RoBERTa post-LN transformer, its Hugging Face safetensors I/O
-// and an adapters.Encoder (folder kind "native") that runs it for inference.
+// Package native is the GoMLX implementation of the students' encoders: the
+// BERT / XLM-RoBERTa post-LN transformer and ModernBERT (mmBERT's
+// architecture: pre-LN, rotary positions, GeGLU, global and sliding-window
+// layers; modernbert.go), their Hugging Face safetensors I/O and an
+// adapters.Encoder (folder kind "native") that runs them for inference.
 //
 // The mental model: every weight is a GoMLX context variable whose scope path
 // spells its Hugging Face tensor name. "embeddings.word_embeddings.weight"
@@ -58,27 +60,31 @@ type tensorSpec struct {
 	Name  string
 	Shape []int
 	Init  initKind
+	Std   float64 // of initNormal; 0 means initStd
 }
 
 // tensorSpecs lists every weight of cfg's encoder, in a fixed order.
 func tensorSpecs(cfg Config) []tensorSpec {
+	if cfg.ModelType == ModelModernBERT {
+		return modernBERTSpecs(cfg)
+	}
 	h, ff := cfg.HiddenSize, cfg.IntermediateSize
 	specs := []tensorSpec{
-		{"embeddings.word_embeddings.weight", []int{cfg.VocabSize, h}, initNormal},
-		{"embeddings.position_embeddings.weight", []int{cfg.MaxPositions, h}, initNormal},
-		{"embeddings.token_type_embeddings.weight", []int{cfg.TypeVocabSize, h}, initNormal},
-		{"embeddings.LayerNorm.weight", []int{h}, initOnes},
-		{"embeddings.LayerNorm.bias", []int{h}, initZeros},
+		{"embeddings.word_embeddings.weight", []int{cfg.VocabSize, h}, initNormal, 0},
+		{"embeddings.position_embeddings.weight", []int{cfg.MaxPositions, h}, initNormal, 0},
+		{"embeddings.token_type_embeddings.weight", []int{cfg.TypeVocabSize, h}, initNormal, 0},
+		{"embeddings.LayerNorm.weight", []int{h}, initOnes, 0},
+		{"embeddings.LayerNorm.bias", []int{h}, initZeros, 0},
 	}
 	linear := func(prefix string, out, in int) {
 		specs = append(specs,
-			tensorSpec{prefix + ".weight", []int{out, in}, initNormal},
-			tensorSpec{prefix + ".bias", []int{out}, initZeros})
+			tensorSpec{prefix + ".weight", []int{out, in}, initNormal, 0},
+			tensorSpec{prefix + ".bias", []int{out}, initZeros, 0})
 	}
 	norm := func(prefix string) {
 		specs = append(specs,
-			tensorSpec{prefix + ".weight", []int{h}, initOnes},
-			tensorSpec{prefix + ".bias", []int{h}, initZeros})
+			tensorSpec{prefix + ".weight", []int{h}, initOnes, 0},
+			tensorSpec{prefix + ".bias", []int{h}, initZeros, 0})
 	}
 	for l := range cfg.NumLayers {
 		p := "encoder.layer." + strconv.Itoa(l)
@@ -141,6 +147,42 @@ func (w weights) get(name string, dims ...int) *graph.Node {
 	return v.ValueGraph(w.g)
 }
 
+// modernBERTSpecs lists ModernBertModel's weights. Layer 0 has no attn_norm
+// (the embeddings' norm precedes it); Wqkv stacks the query, key and value
+// projections, Wi the GeGLU's input and gate halves. Output projections
+// start with transformers' smaller std, 0.02/sqrt(2 layers).
+func modernBERTSpecs(cfg Config) []tensorSpec {
+	h, ff := cfg.HiddenSize, cfg.IntermediateSize
+	outStd := initStd / math.Sqrt(2*float64(cfg.NumLayers))
+	specs := []tensorSpec{{Name: "embeddings.tok_embeddings.weight", Shape: []int{cfg.VocabSize, h}, Init: initNormal}}
+	norm := func(prefix string) {
+		specs = append(specs, tensorSpec{Name: prefix + ".weight", Shape: []int{h}, Init: initOnes})
+		if cfg.NormBias {
+			specs = append(specs, tensorSpec{Name: prefix + ".bias", Shape: []int{h}, Init: initZeros})
+		}
+	}
+	linear := func(prefix string, out, in int, bias bool, std float64) {
+		specs = append(specs, tensorSpec{Name: prefix + ".weight", Shape: []int{out, in}, Init: initNormal, Std: std})
+		if bias {
+			specs = append(specs, tensorSpec{Name: prefix + ".bias", Shape: []int{out}, Init: initZeros})
+		}
+	}
+	norm("embeddings.norm")
+	for l := range cfg.NumLayers {
+		p := "layers." + strconv.Itoa(l)
+		if l > 0 {
+			norm(p + ".attn_norm")
+		}
+		linear(p+".attn.Wqkv", 3*h, h, cfg.AttentionBias, initStd)
+		linear(p+".attn.Wo", h, h, cfg.AttentionBias, outStd)
+		norm(p + ".mlp_norm")
+		linear(p+".mlp.Wi", 2*ff, h, cfg.MLPBias, initStd)
+		linear(p+".mlp.Wo", h, ff, cfg.MLPBias, outStd)
+	}
+	norm("final_norm")
+	return specs
+}
+
 // Encode builds the encoder's graph: token ids and attention mask, both
 // [batch, seq] of an integer dtype (int32 or int64; mask 1 for real tokens,
 // 0 for padding), give pooled vectors [batch, hidden] in float32, not
@@ -150,7 +192,8 @@ func (w weights) get(name string, dims ...int) *graph.Node {
 //
 // Position ids follow Hugging Face: for XLM-R they count the non-padding
 // tokens (ids != PadTokenID) from PadTokenID+1 and padded positions get
-// PadTokenID; for BERT they are 0..seq-1. Token type ids are all 0.
+// PadTokenID; for BERT and ModernBERT they are 0..seq-1 (so inputs are
+// padded on the right). Token type ids are all 0.
 func Encode(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
 	hidden := EncodeTokens(ctx, cfg, ids, mask, train)
 	return Pool(hidden, mask, cfg.Pooling)
@@ -174,6 +217,9 @@ func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train
 	h, ff := cfg.HiddenSize, cfg.IntermediateSize
 	ids = graph.ConvertDType(ids, dtypes.Int32)
 	maskF := graph.ConvertDType(mask, dtypes.Float32)
+	if cfg.ModelType == ModelModernBERT {
+		return encodeModernBERT(ctx, w, cfg, ids, maskF, train)
+	}
 
 	// Embeddings.
 	x := embed(w.get("embeddings.word_embeddings.weight", cfg.VocabSize, h), ids)
@@ -238,23 +284,38 @@ func embed(table, idx *graph.Node) *graph.Node {
 
 // linear applies a PyTorch Linear (weight [out, in], bias [out]) to x [..., in].
 func linear(w weights, prefix string, x *graph.Node, out, in int) *graph.Node {
+	return linearBias(w, prefix, x, out, in, true)
+}
+
+// linearBias is linear for a Linear that may have no bias (bias=False).
+func linearBias(w weights, prefix string, x *graph.Node, out, in int, bias bool) *graph.Node {
 	wt := w.get(prefix+".weight", out, in)
-	b := w.get(prefix+".bias", out)
 	y := graph.DotGeneral(x, []int{x.Rank() - 1}, nil, wt, []int{1}, nil)
-	return graph.Add(y, lastAxis(b, y.Rank()))
+	if !bias {
+		return y
+	}
+	return graph.Add(y, lastAxis(w.get(prefix+".bias", out), y.Rank()))
 }
 
 // layerNorm normalises the last axis with biased variance, as torch does.
 func layerNorm(w weights, prefix string, x *graph.Node, cfg Config) *graph.Node {
+	return layerNormBias(w, prefix, x, cfg, true)
+}
+
+// layerNormBias is layerNorm for a LayerNorm that may have no bias
+// (ModernBERT's norm_bias=False).
+func layerNormBias(w weights, prefix string, x *graph.Node, cfg Config, bias bool) *graph.Node {
 	h := cfg.HiddenSize
 	gamma := w.get(prefix+".weight", h)
-	beta := w.get(prefix+".bias", h)
 	mean := graph.ReduceAndKeep(x, graph.ReduceMean, -1)
 	c := graph.Sub(x, mean)
 	variance := graph.ReduceAndKeep(graph.Square(c), graph.ReduceMean, -1)
 	// Div by Sqrt, not Mul by Rsqrt: GoMLX v0.26.0 has no gradient for Rsqrt.
-	y := graph.Div(c, graph.Sqrt(graph.AddScalar(variance, cfg.LayerNormEps)))
-	return graph.Add(graph.Mul(y, lastAxis(gamma, y.Rank())), lastAxis(beta, y.Rank()))
+	y := graph.Mul(graph.Div(c, graph.Sqrt(graph.AddScalar(variance, cfg.LayerNormEps))), lastAxis(gamma, x.Rank()))
+	if !bias {
+		return y
+	}
+	return graph.Add(y, lastAxis(w.get(prefix+".bias", h), y.Rank()))
 }
 
 // lastAxis reshapes a vector [n] to [1, ..., 1, n] of the given rank, for
@@ -318,6 +379,11 @@ func panicf(format string, args ...any) {
 // Pad, which GoMLX's pure-Go backend does not implement (v0.26.0), while a
 // gather's gradient is a scatter-add, which it does.
 func firstRow(x *graph.Node) *graph.Node {
-	idx := graph.Const(x.Graph(), []int32{0})
+	return row(x, 0)
+}
+
+// row is x[i] for x [n, ...], as a gather (see firstRow).
+func row(x *graph.Node, i int) *graph.Node {
+	idx := graph.Const(x.Graph(), []int32{int32(i)})
 	return graph.Gather(x, idx)
 }

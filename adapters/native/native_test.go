@@ -330,7 +330,7 @@ func TestReadConfigErrors(t *testing.T) {
 	cases := []struct {
 		name, json, want string
 	}{
-		{"modernbert", `{"model_type": "modernbert", ` + base + `}`, `model_type "modernbert" is not implemented`},
+		{"deberta", `{"model_type": "deberta-v2", ` + base + `}`, `model_type "deberta-v2" is not implemented`},
 		{"no type", `{` + base + `}`, `"model_type" is missing`},
 		{"gelu_new", `{"model_type": "bert", "hidden_act": "gelu_new", ` + base + `}`, `hidden_act "gelu_new"`},
 		{"relative", `{"model_type": "bert", "position_embedding_type": "relative_key", ` + base + `}`, `position_embedding_type "relative_key"`},

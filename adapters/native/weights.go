@@ -20,7 +20,8 @@ var knownPrefixes = []string{"roberta.", "bert.", "xlm_roberta.", "model."}
 // ignoredPrefixes are tensors of a checkpoint that the encoder does not use:
 // the pooler (Encode pools by mean or raw [CLS]), pre-training heads and the
 // position-id buffer older checkpoints store.
-var ignoredPrefixes = []string{"pooler.", "lm_head.", "cls.", "embeddings.position_ids", "classifier.", "qa_outputs."}
+// ModernBertForMaskedLM keeps its MLM head in "head." and "decoder.".
+var ignoredPrefixes = []string{"pooler.", "lm_head.", "cls.", "embeddings.position_ids", "classifier.", "qa_outputs.", "head.", "decoder."}
 
 // canonicalName strips a known model prefix from a checkpoint tensor name.
 func canonicalName(name string) string {
@@ -178,12 +179,16 @@ func InitRandom(ctx *context.Context, cfg Config, seed int64) error {
 		data := make([]float32, n)
 		switch s.Init {
 		case initNormal:
+			std := s.Std
+			if std == 0 {
+				std = initStd
+			}
 			for i := range data {
 				z := rng.NormFloat64()
 				for z < -2 || z > 2 {
 					z = rng.NormFloat64()
 				}
-				data[i] = float32(z * initStd)
+				data[i] = float32(z * std)
 			}
 		case initOnes:
 			for i := range data {

@@ -20,7 +20,16 @@ import (
 	"github.com/mimo-mlir/mimo/training/student"
 )
 
-func tinyConfig(dropout float64) native.Config {
+func tinyConfig(arch string, dropout float64) native.Config {
+	if arch == native.ModelModernBERT {
+		// Global attention in layer 0, a 4-token window in layer 1.
+		return native.Config{
+			ModelType: native.ModelModernBERT, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
+			IntermediateSize: 24, MaxPositions: 40, PadTokenID: 1, LayerNormEps: 1e-5,
+			LocalAttention: 4, GlobalEvery: 2, GlobalRopeTheta: 160000, LocalRopeTheta: 10000,
+			AttentionDropout: dropout, MLPDropout: dropout, EmbeddingDropout: dropout, Pooling: native.PoolingMean,
+		}
+	}
 	return native.Config{
 		ModelType: native.ModelXLMRoberta, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
 		IntermediateSize: 24, MaxPositions: 40, TypeVocabSize: 1, PadTokenID: 1, LayerNormEps: 1e-5,
@@ -43,21 +52,25 @@ func tokens(r *rand.Rand, rows, maxLen int) gradcache.Tokens {
 	return t
 }
 
-// TestNativeCachedEqualsDirect runs the transformer student (dropout on in
-// attention and hidden layers, uneven mini-batches, mean and cls pooling)
-// through the gradient cache and the direct path.
+// TestNativeCachedEqualsDirect runs the transformer students (XLM-R and
+// ModernBERT, dropout on everywhere it applies, uneven mini-batches, mean
+// and cls pooling) through the gradient cache and the direct path.
 func TestNativeCachedEqualsDirect(t *testing.T) {
 	b, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pooling := range []string{native.PoolingMean, native.PoolingCLS} {
+	for _, c := range []struct{ arch, pooling string }{
+		{native.ModelXLMRoberta, native.PoolingMean}, {native.ModelXLMRoberta, native.PoolingCLS},
+		{native.ModelModernBERT, native.PoolingMean}, {native.ModelModernBERT, native.PoolingCLS},
+	} {
+		arch, pooling := c.arch, c.pooling
 		for _, obj := range []gradcache.Objective{
 			objective.Contrastive{Scale: 20, CrossLingual: true},
 			objective.Stage2{Opts: losses.DefaultStage2()},
 		} {
-			t.Run(pooling+"/"+obj.Name(), func(t *testing.T) {
-				cfg := tinyConfig(0.1)
+			t.Run(arch+"/"+pooling+"/"+obj.Name(), func(t *testing.T) {
+				cfg := tinyConfig(arch, 0.1)
 				cfg.Pooling = pooling
 				ctx := mlctx.New()
 				if err := native.InitRandom(ctx.In(gradcache.StudentScope), cfg, 3); err != nil {
