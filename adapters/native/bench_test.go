@@ -25,7 +25,10 @@ func benchIDs(cfg Config, n, seq int) [][]int64 {
 
 // BenchmarkForward is one inference forward pass (pure-Go backend unless
 // $MIMO_NATIVE_BACKEND says otherwise) of a compiled graph: the tiny XLM-R
-// (64-d, 2 layers) and a MiniLM-sized XLM-R (384-d, 6 layers, 12 heads).
+// (64-d, 2 layers), a MiniLM-sized XLM-R (384-d, 6 layers, 12 heads) and a
+// ModernBERT of the same size (mmBERT's layout: global attention every third
+// layer, a 128-token window, no biases), for the cost of the rotary and
+// GeGLU graph against the post-LN one.
 func BenchmarkForward(b *testing.B) {
 	bcfg, err := BackendConfig("", "")
 	if err != nil {
@@ -40,6 +43,11 @@ func BenchmarkForward(b *testing.B) {
 	tiny.VocabSize, tiny.HiddenSize, tiny.NumHeads, tiny.IntermediateSize, tiny.MaxPositions = 4002, 64, 4, 128, 514
 	mini := tiny
 	mini.HiddenSize, mini.NumLayers, mini.NumHeads, mini.IntermediateSize = 384, 6, 12, 1536
+	modern := Config{
+		ModelType: ModelModernBERT, VocabSize: 4002, HiddenSize: 384, NumLayers: 6, NumHeads: 12,
+		IntermediateSize: 768, MaxPositions: 512, PadTokenID: 1, LayerNormEps: 1e-5, Pooling: PoolingMean,
+		LocalAttention: 128, GlobalEvery: 3, GlobalRopeTheta: 160000, LocalRopeTheta: 160000,
+	}
 	for _, c := range []struct {
 		name     string
 		cfg      Config
@@ -48,6 +56,9 @@ func BenchmarkForward(b *testing.B) {
 		{"tiny", tiny, 8, 64},
 		{"tiny", tiny, 32, 128},
 		{"minilm-shaped", mini, 8, 64},
+		{"minilm-shaped", mini, 8, 256},
+		{"modernbert-minilm-shaped", modern, 8, 64},
+		{"modernbert-minilm-shaped", modern, 8, 256},
 	} {
 		b.Run(fmt.Sprintf("%s/b%d-s%d", c.name, c.batch, c.n), func(b *testing.B) {
 			m := randomModel(b, backend, c.cfg, 1)
