@@ -78,8 +78,12 @@ type Config struct {
 	NoFilter    bool     `json:"no_filter,omitempty"`
 
 	// Student: a folder with config.json and model.safetensors (Hugging Face
-	// layout) or, with StudentConfig, a fresh random initialisation.
+	// layout), a Hugging Face model ("hf:jhu-clsp/mmBERT-base[@rev]" or a
+	// key of adapters/known, fetched through the hub client and its cache;
+	// Setup then sets Student to the snapshot folder and StudentFrom to the
+	// spec) or, with StudentConfig, a fresh random initialisation.
 	Student       string `json:"student,omitempty"`
+	StudentFrom   string `json:"student_from,omitempty"`
 	StudentConfig string `json:"student_config,omitempty"`
 	Tokenizer     string `json:"tokenizer,omitempty"`
 	Pooling       string `json:"pooling,omitempty"` // mean (default) or cls
@@ -179,7 +183,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	if c.Student == "" && c.StudentConfig == "" {
-		return fmt.Errorf("no student: give --student DIR (config.json + model.safetensors) or --student-config FILE")
+		return fmt.Errorf("no student: give --student DIR (config.json + model.safetensors), --student hf:ORG/NAME or --student-config FILE")
 	}
 	if c.Output == "" {
 		return fmt.Errorf("no output folder (--output)")

@@ -33,6 +33,18 @@ func Setup(ctx context.Context, c Config) (*Run, io.Closer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("training: %w", err)
 	}
+	if c.Student != "" && all.IsHubSpec(c.Student) {
+		if st, err := os.Stat(c.Student); err != nil || !st.IsDir() { // a local folder of that name wins
+			f, err := all.ResolveHubNative(ctx, c.Student)
+			if err != nil {
+				return nil, nil, fmt.Errorf("training: student: %w", err)
+			}
+			c.StudentFrom, c.Student = "hf:"+f.Name+"@"+f.Revision, f.Dir
+			if c.Pooling == "" {
+				c.Pooling = f.Pooling
+			}
+		}
+	}
 	var cl closers
 	b, err := backend.New(c.Backend)
 	if err != nil {

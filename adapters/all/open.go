@@ -72,6 +72,23 @@ func ResolveHub(ctx context.Context, spec string) (adapters.Folder, error) {
 	return known.Resolve(ctx, spec, hubDownloader{c})
 }
 
+// ResolveHubNative is ResolveHub for the native encoder's files (config.json,
+// model.safetensors, tokenizer.json) even when the repository has an ONNX
+// export: a student to train.
+func ResolveHubNative(ctx context.Context, spec string) (adapters.Folder, error) {
+	c, err := hub.New()
+	if err != nil {
+		return adapters.Folder{}, fmt.Errorf("model %q: %w", spec, err)
+	}
+	return known.ResolveNative(ctx, spec, hubDownloader{c})
+}
+
+// IsHubSpec reports whether spec names a Hugging Face model: "hf:org/name"
+// or a key of the known-model registry.
+func IsHubSpec(spec string) bool {
+	return strings.HasPrefix(spec, "hf:") || isKnown(spec)
+}
+
 func isKnown(name string) bool {
 	_, ok := known.Lookup(name)
 	return ok

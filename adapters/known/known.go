@@ -1,14 +1,17 @@
 // Package known is the registry of embedding models whose settings mimo
 // knows (pooling, normalisation, maximum length, prompts per role and task,
 // dimension, license), and the resolver of "hf:org/name[@revision]" model
-// specifications into ONNX model folders.
+// specifications into model folders (an ONNX export, else safetensors
+// weights for the native encoder).
 //
 // The mental model: a hub repository holds weights and a tokenizer but not
 // how to use them (which pooling? which prompt for queries?). That knowledge
 // lives here, as data. Resolve downloads the ONNX export and tokenizer.json
 // through a Downloader and writes a mimo-model.json next to them that
 // combines the files with the registry's settings; the result opens like any
-// other model folder (kind "onnx").
+// other model folder (kind "onnx"). A repository without an ONNX export
+// (mmBERT-base) gives a kind "native" folder of its config.json and
+// model.safetensors instead; ResolveNative always does, for training.
 //
 // For a repository the registry does not know, Resolve falls back to the
 // sentence-transformers files of the repository (1_Pooling/config.json for

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	_ "github.com/mimo-mlir/mimo/adapters/native" // kind "native"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
 )
 
@@ -174,34 +175,62 @@ func TestResolveOpens(t *testing.T) {
 	if f.Pooling != "mean" || f.Dim != 64 {
 		t.Errorf("unregistered model: pooling %q dim %d, want mean 64 (from config.json)", f.Pooling, f.Dim)
 	}
-	ctx := context.Background()
-	enc, err := adapters.OpenFolder(ctx, f, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
 	ref, err := adapters.ReadFolder(tinyDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref.Prompts, ref.MaxLength = nil, 0
-	refEnc, err := adapters.OpenFolder(ctx, ref, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
+	sameVectors(t, f, ref)
+}
+
+// sameVectors opens both folders and checks they encode three texts alike.
+func sameVectors(t *testing.T, got, want adapters.Folder) {
+	t.Helper()
+	ctx := context.Background()
+	encode := func(f adapters.Folder) [][]float32 {
+		enc, err := adapters.OpenFolder(ctx, f, adapters.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		v, err := enc.Encode(ctx, adapters.Request{Role: adapters.RoleQuery, Texts: []string{"Hello world", "你好，世界", "Привет, мир"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	defer refEnc.Close()
-	texts := []string{"Hello world", "你好，世界", "Привет, мир"}
-	got, err := enc.Encode(ctx, adapters.Request{Role: adapters.RoleQuery, Texts: texts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := refEnc.Encode(ctx, adapters.Request{Role: adapters.RoleQuery, Texts: texts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(want, got); d != "" {
+	if d := cmp.Diff(encode(want), encode(got)); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+}
+
+// TestResolveNative: a repository with safetensors weights and no ONNX
+// export (as jhu-clsp/mmBERT-base is) resolves to a native folder that
+// gives the vectors of the same files opened directly.
+func TestResolveNative(t *testing.T) {
+	src := filepath.Join("..", "native", "testdata", "tiny-modernbert")
+	repo := map[string]string{}
+	for _, f := range []string{"tokenizer.json", "config.json", "model.safetensors"} {
+		repo[f] = filepath.Join(src, f)
+	}
+	Register(Model{Key: "tiny-modernbert-test", Repo: "mimo-test/tiny-modernbert", Pooling: "cls", Normalize: true, MaxLength: 256, Dim: 64})
+	hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"mimo-test/tiny-modernbert": repo}}
+	f, err := Resolve(context.Background(), "tiny-modernbert-test", hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	want := adapters.Folder{Kind: "native", Name: "mimo-test/tiny-modernbert", Revision: "main", Pooling: "cls", Normalize: &yes,
+		MaxLength: 256, Dim: 64, Tokenizer: "tokenizer.json", Config: "config.json", Weights: "model.safetensors", Dir: f.Dir}
+	if d := cmp.Diff(want, f); d != "" {
+		t.Errorf("folder (-want +got):\n%s", d)
+	}
+	ref, err := adapters.ReadFolder(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Pooling, ref.MaxLength = "cls", 256
+	sameVectors(t, f, ref)
 }
 
 func TestResolveSentenceTransformersPooling(t *testing.T) {
@@ -232,7 +261,10 @@ func TestResolveErrors(t *testing.T) {
 		isErr error
 	}{
 		{"no tokenizer", map[string]string{"model.onnx": filepath.Join(tinyDir, "model.onnx")}, nil, "tokenizer.json", fs.ErrNotExist},
-		{"no onnx", map[string]string{"tokenizer.json": filepath.Join(tinyDir, "tokenizer.json")}, nil, "no ONNX export", nil},
+		{"no onnx, no safetensors", map[string]string{"tokenizer.json": filepath.Join(tinyDir, "tokenizer.json"), "config.json": filepath.Join(tinyDir, "config.json")},
+			nil, "no ONNX export (tried onnx/model.onnx, model.onnx) and no model.safetensors", nil},
+		{"sharded safetensors", map[string]string{"tokenizer.json": filepath.Join(tinyDir, "tokenizer.json"), "config.json": filepath.Join(tinyDir, "config.json"),
+			"model.safetensors.index.json": filepath.Join(tinyDir, "config.json")}, nil, "sharded", nil},
 		{"network error is not absence", tinyRepo("model.onnx"), map[string]error{"onnx/model.onnx": boom}, "connection reset", boom},
 		{"external data error", tinyRepo("model.onnx"), map[string]error{"model.onnx_data": boom}, "model.onnx_data", boom},
 	} {

@@ -27,13 +27,28 @@ type Downloader interface {
 // ONNX file layouts tried in order: Optimum's onnx/ folder, then the root.
 var onnxCandidates = []string{"onnx/model.onnx", "model.onnx"}
 
-// Resolve turns "hf:org/name[@revision]" (or a registry key) into an ONNX
-// model folder: it downloads tokenizer.json, the ONNX graph (and its
-// external weights, model.onnx_data, when the repository has them) and
-// writes mimo-model.json with the registry's settings into the downloaded
-// snapshot directory (atomically). Unknown repositories take their pooling
-// from 1_Pooling/config.json and their dimension from config.json.
+// Resolve turns "hf:org/name[@revision]" (or a registry key) into a model
+// folder: it downloads tokenizer.json and the ONNX graph (and its external
+// weights, model.onnx_data, when the repository has them), or, when the
+// repository has no ONNX export, config.json and model.safetensors for the
+// native GoMLX encoder (XLM-R, BERT, ModernBERT/mmBERT), and writes
+// mimo-model.json with the registry's settings into the downloaded snapshot
+// directory (atomically). Unknown repositories take their pooling from
+// 1_Pooling/config.json and their dimension from config.json.
 func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, error) {
+	return resolve(ctx, spec, dl, onnxCandidates)
+}
+
+// ResolveNative is Resolve for the native encoder only: it fetches the
+// safetensors weights even when the repository also has an ONNX export, as
+// training a student needs (mimo-train --student hf:jhu-clsp/mmBERT-base).
+func ResolveNative(ctx context.Context, spec string, dl Downloader) (adapters.Folder, error) {
+	return resolve(ctx, spec, dl, nil)
+}
+
+// resolve is Resolve trying the ONNX files onnxAt, in order, before the
+// native encoder's.
+func resolve(ctx context.Context, spec string, dl Downloader, onnxAt []string) (adapters.Folder, error) {
 	s, err := ParseSpec(spec)
 	if err != nil {
 		return adapters.Folder{}, err
@@ -64,7 +79,7 @@ func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, 
 	}
 	var onnxRel, onnxPath string
 	var tried []string
-	for _, c := range onnxCandidates {
+	for _, c := range onnxAt {
 		p, err := get(c)
 		if err == nil {
 			onnxRel, onnxPath = c, p
@@ -75,18 +90,6 @@ func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, 
 		}
 		tried = append(tried, c)
 	}
-	if onnxPath == "" {
-		return adapters.Folder{}, fmt.Errorf("%s: no ONNX export (tried %s): export one with Optimum (optimum-cli export onnx --task feature-extraction)", where, strings.Join(tried, ", "))
-	}
-	dataRel := onnxRel + "_data"
-	if dataPath, err := get(dataRel); err == nil {
-		if filepath.Dir(dataPath) != filepath.Dir(onnxPath) {
-			return adapters.Folder{}, fmt.Errorf("%s: %s and %s were downloaded to different directories; ONNX Runtime needs them side by side", where, onnxRel, dataRel)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return adapters.Folder{}, err
-	}
-
 	f := adapters.Folder{Kind: "onnx", Name: repo, Revision: rev}
 	if isKnown {
 		norm := m.Normalize
@@ -96,6 +99,18 @@ func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, 
 		if err := fromSentenceTransformers(&f, get); err != nil {
 			return adapters.Folder{}, err
 		}
+	}
+	if onnxPath == "" {
+		return resolveNative(f, tokPath, get, where, tried)
+	}
+	// ONNX from here on.
+	dataRel := onnxRel + "_data"
+	if dataPath, err := get(dataRel); err == nil {
+		if filepath.Dir(dataPath) != filepath.Dir(onnxPath) {
+			return adapters.Folder{}, fmt.Errorf("%s: %s and %s were downloaded to different directories; ONNX Runtime needs them side by side", where, onnxRel, dataRel)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return adapters.Folder{}, err
 	}
 
 	// The snapshot root: where the repository's files are mirrored.
@@ -107,6 +122,44 @@ func Resolve(ctx context.Context, spec string, dl Downloader) (adapters.Folder, 
 		f.ONNX, f.Tokenizer = onnxPath, tokPath
 		f.Dir = filepath.Dir(tokPath)
 	}
+	if err := writeFolder(f); err != nil {
+		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
+	}
+	return f, nil
+}
+
+// nativeFiles are what the native encoder reads, besides tokenizer.json.
+var nativeFiles = []string{"config.json", "model.safetensors"}
+
+// resolveNative makes f a native folder of the repository's safetensors
+// weights, for a repository without an ONNX export (tried lists where one
+// was looked for).
+func resolveNative(f adapters.Folder, tokPath string, get func(string) (string, error), where string, tried []string) (adapters.Folder, error) {
+	for _, name := range nativeFiles {
+		p, err := get(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			hint := ""
+			if name == "model.safetensors" {
+				if _, ierr := get("model.safetensors.index.json"); ierr == nil {
+					hint = "; the weights are sharded (model.safetensors.index.json), which the native encoder does not read"
+				}
+			}
+			if len(tried) == 0 {
+				return adapters.Folder{}, fmt.Errorf("%s: no %s for the native encoder%s", where, name, hint)
+			}
+			return adapters.Folder{}, fmt.Errorf("%s: no ONNX export (tried %s) and no %s for the native encoder%s: export one with Optimum (optimum-cli export onnx --task feature-extraction)",
+				where, strings.Join(tried, ", "), name, hint)
+		}
+		if err != nil {
+			return adapters.Folder{}, err
+		}
+		if filepath.Dir(p) != filepath.Dir(tokPath) {
+			return adapters.Folder{}, fmt.Errorf("%s: %s and tokenizer.json were downloaded to different directories", where, name)
+		}
+	}
+	f.Kind = "native"
+	f.Dir = filepath.Dir(tokPath)
+	f.Tokenizer, f.Config, f.Weights = "tokenizer.json", "config.json", "model.safetensors"
 	if err := writeFolder(f); err != nil {
 		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
 	}

@@ -63,7 +63,7 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.Var(commaList{&c.Langs}, "langs", "comma-separated training `languages` (default: the paper's 14, as far as the data has them)")
 	fs.Var(&repeated{dst: &c.Pairs}, "pairs", "stage-1 sentence pairs, repeatable `source`: tatoeba:DIR, jsonl:PATH, opus:LANG:PATH")
 	fs.Var(&repeated{dst: &c.Rows}, "rows", "query/passage rows, repeatable `source`: xquad:DIR (training articles), mmarco:DIR:QRELS, jsonl:PATH")
-	fs.StringVar(&c.Student, "student", c.Student, "student folder: config.json + model.safetensors (+ tokenizer.json), Hugging Face layout")
+	fs.StringVar(&c.Student, "student", c.Student, "student: a folder with config.json + model.safetensors (+ tokenizer.json), Hugging Face layout, or hf:ORG/NAME[@REV] (e.g. hf:jhu-clsp/mmBERT-base), fetched through the hub cache")
 	fs.StringVar(&c.StudentConfig, "student-config", c.StudentConfig, "config.json of a fresh, randomly initialised student (instead of --student weights)")
 	fs.StringVar(&c.Tokenizer, "tokenizer", c.Tokenizer, "tokenizer.json (default: the student folder's)")
 	fs.StringVar(&c.Pooling, "pooling", c.Pooling, "mean (default) or cls")

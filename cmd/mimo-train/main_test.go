@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/tasks/hub"
+	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
 	"github.com/mimo-mlir/mimo/training"
 )
 
@@ -75,5 +77,54 @@ func TestTrainXLCOOnXQuAD(t *testing.T) {
 	f, err := adapters.ReadFolder(out)
 	if err != nil || f.Kind != "native" || f.Dim != 64 {
 		t.Fatalf("folder %+v, %v", f, err)
+	}
+}
+
+// TestTrainFromHub trains a ModernBERT student named hf:ORG/NAME, fetched
+// from a local server in the Hub's layout into a fresh cache, and checks
+// the run records where the student came from.
+func TestTrainFromHub(t *testing.T) {
+	if _, err := os.Stat(xquadDir); err != nil {
+		t.Skipf("real data %s absent: skipping", xquadDir)
+	}
+	root := t.TempDir()
+	files := map[string]string{}
+	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json"} {
+		b, err := os.ReadFile(filepath.Join("../../adapters/native/testdata/tiny-modernbert", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f] = string(b)
+	}
+	hubtest.WriteRepo(t, root, hub.Model, "mimo-test/tiny-modernbert", files)
+	srv := hubtest.NewServer(t, root)
+	t.Setenv("HF_ENDPOINT", srv.URL)
+	t.Setenv("HF_HOME", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "0")
+	out := filepath.Join(t.TempDir(), "model")
+	args := []string{"--method", "xlco", "--student", "hf:mimo-test/tiny-modernbert", "--rows", "xquad:" + xquadDir,
+		"--langs", "de,en", "--steps", "1", "--batch", "4", "--mini-batch", "2", "--max-length", "32", "--output", out, "--quiet"}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var used training.Config
+	b, err := os.ReadFile(filepath.Join(out, "training.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &used); err != nil {
+		t.Fatal(err)
+	}
+	if want := "hf:mimo-test/tiny-modernbert@main"; used.StudentFrom != want || used.Pooling != "mean" {
+		t.Errorf("student_from %q (want %q), pooling %q", used.StudentFrom, want, used.Pooling)
+	}
+	f, err := adapters.ReadFolder(out)
+	if err != nil || f.Kind != "native" || f.Dim != 64 {
+		t.Fatalf("folder %+v, %v", f, err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(out, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"model_type": "modernbert"`) {
+		t.Fatalf("trained config: %v\n%s", err, cfg)
 	}
 }
