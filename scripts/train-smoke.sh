@@ -2,7 +2,9 @@
 # train-smoke: every training method runs a few optimiser steps on real data
 # read at run time from the shared data folder (Tatoeba sentence pairs for
 # MIMO stage 1, XQuAD training articles for the rest) with a tiny XLM-R
-# student (adapters/onnx/testdata/tiny-xlmr) and a lexical teacher, and each
+# student (adapters/onnx/testdata/tiny-xlmr; MIMO also with the tiny
+# ModernBERT of adapters/native/testdata, mmBERT's architecture) and a
+# lexical teacher, and each
 # resulting model folder is evaluated on the mini benchmark when
 # cmd/mimo-eval exists. Called by `make train-smoke`.
 #
@@ -17,6 +19,7 @@ data=${MIMO_DATA:-$root/../shared/data}
 steps=${SMOKE_STEPS:-2}
 out=${1:-$(mktemp -d /tmp/mimo-train-smoke.XXXXXX)}
 student=$root/adapters/onnx/testdata/tiny-xlmr
+modernbert=$root/adapters/native/testdata/tiny-modernbert
 
 for d in "$data/tatoeba" "$data/xquad"; do
   if [ ! -d "$d" ]; then
@@ -44,17 +47,21 @@ cat >"$out/teacher-model/mimo-model.json" <<JSON
 {"kind": "lexical", "name": "lexical-256", "dim": 256}
 JSON
 
-common=(--student "$student" --steps "$steps" --batch 8 --mini-batch 4 --max-length 32
+common=(--steps "$steps" --batch 8 --mini-batch 4 --max-length 32
   --lr 1e-4 --warmup 0 --checkpoint-every 1 --quiet
   --teacher "$out/teacher-model" --teacher-cache "$out/teacher"
   --langs ar,de,en,es,hi,ru,vi,zh)
 rows=(--rows "xquad:$data/xquad")
 pairs=(--pairs "tatoeba:$data/tatoeba")
 
+# run NAME [STUDENT] -- FLAGS...: one method, then its evaluation.
 run() {
   local name=$1; shift
+  local st=$student
+  if [ "${1:-}" != "--" ]; then st=$1; shift; fi
+  shift # --
   local t0=$SECONDS
-  "$out/bin/mimo-train" "$@" "${common[@]}" --output "$out/$name" >"$out/$name.summary.json"
+  "$out/bin/mimo-train" --student "$st" "$@" "${common[@]}" --output "$out/$name" >"$out/$name.summary.json"
   test -f "$out/$name/mimo-model.json"
   local last
   last=$(tail -n 1 "$out/$name/train-log.jsonl")
@@ -73,8 +80,9 @@ run() {
   fi
 }
 
-run infonce --method infonce "${rows[@]}"
-run xlco --method xlco "${rows[@]}"
-run lakda --method lakda "${rows[@]}"
-run mimo --method mimo "${rows[@]}" "${pairs[@]}"
+run infonce -- --method infonce "${rows[@]}"
+run xlco -- --method xlco "${rows[@]}"
+run lakda -- --method lakda "${rows[@]}"
+run mimo -- --method mimo "${rows[@]}" "${pairs[@]}"
+run mimo-modernbert "$modernbert" -- --method mimo "${rows[@]}" "${pairs[@]}"
 echo "train-smoke: ok ($out)"

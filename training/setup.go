@@ -2,15 +2,18 @@ package training
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -325,6 +328,12 @@ func (r *Run) setupTeacher(ctx context.Context, cl *closers) error {
 // folder of kind "native" that mimo-eval --model DIR loads: model.safetensors
 // (Hugging Face names), config.json, tokenizer.json and mimo-model.json, plus
 // training.json (the run's configuration). psi is not written.
+//
+// The revision is METHOD-seedSEED-HASH, HASH the first 12 hex digits of the
+// weights' SHA-256: the embedding cache and the result files are keyed by
+// name and revision, so two runs that differ in anything but method and
+// seed (steps, data, student) must not share one, and a bit-identical
+// rebuild keeps its own.
 func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir, name string, maxLen int, run Config) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -342,9 +351,13 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 	if err := atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), tb, 0o644); err != nil {
 		return err
 	}
+	sum, err := fileSHA256(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return err
+	}
 	norm := true
 	f := adapters.Folder{
-		Kind: native.Kind, Name: name, Revision: fmt.Sprintf("%s-seed%d", run.Method, run.Seed),
+		Kind: native.Kind, Name: name, Revision: fmt.Sprintf("%s-seed%d-%s", run.Method, run.Seed, sum[:12]),
 		Pooling: cfg.Pooling, Normalize: &norm, MaxLength: maxLen, Dim: cfg.HiddenSize,
 		Weights: "model.safetensors", Config: "config.json", Tokenizer: "tokenizer.json",
 		NParameters: cfg.NumParameters(),
@@ -360,6 +373,20 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, adapters.FolderFile), append(fb, '\n'), 0o644)
+}
+
+// fileSHA256 is the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func mustJSON(v any) []byte {

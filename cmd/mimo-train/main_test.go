@@ -128,3 +128,37 @@ func TestTrainFromHub(t *testing.T) {
 		t.Fatalf("trained config: %v\n%s", err, cfg)
 	}
 }
+
+// TestRevisionNamesTheWeights: the folder's revision (which keys the
+// embedding cache and the result files) is the same for a bit-identical
+// rerun and differs when the weights do, here after one more step.
+func TestRevisionNamesTheWeights(t *testing.T) {
+	if _, err := os.Stat(xquadDir); err != nil {
+		t.Skipf("real data %s absent: skipping", xquadDir)
+	}
+	train := func(steps string) adapters.Folder {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "model")
+		args := []string{"--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr", "--rows", "xquad:" + xquadDir,
+			"--langs", "de,en", "--steps", steps, "--batch", "4", "--mini-batch", "2", "--max-length", "32", "--output", out, "--quiet"}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		f, err := adapters.ReadFolder(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a, b, c := train("1"), train("1"), train("2")
+	if !strings.HasPrefix(a.Revision, "xlco-seed42-") || len(a.Revision) != len("xlco-seed42-")+12 {
+		t.Errorf("revision %q, want xlco-seed42-<12 hex digits>", a.Revision)
+	}
+	if a.Revision != b.Revision {
+		t.Errorf("identical runs: revisions %q and %q", a.Revision, b.Revision)
+	}
+	if a.Revision == c.Revision {
+		t.Errorf("1 and 2 steps share revision %q", a.Revision)
+	}
+}
