@@ -7,7 +7,7 @@ ORT_LIB := third_party/onnxruntime/libonnxruntime.so.1
 export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
-.PHONY: all build eval test test-short lint bench bench-search bench-metrics bench-encode bench-train \
+.PHONY: all build eval test test-short lint fmt bench bench-search bench-metrics bench-encode bench-train \
         train-smoke recipe-deps default-model paper-mini ort clean
 
 all: build
@@ -45,6 +45,10 @@ lint: $(GOLANGCI_LINT)
 	gofmt -l . | (! grep .)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
+
+# Rewrites the files lint's formatters flag (gofmt, import groups).
+fmt: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) fmt ./...
 
 bench: bench-search bench-metrics bench-encode bench-train
 

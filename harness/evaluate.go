@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"maps"
 	"math"
@@ -35,6 +34,7 @@ import (
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/progress"
 	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 

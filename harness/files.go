@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // ModelDir returns OUTPUT/<org>__<model>/<revision>, following MTEB's naming

@@ -13,14 +13,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
-
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
 	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"

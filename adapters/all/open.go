@@ -25,14 +25,13 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/httpenc"
 	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/lexical"
-	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-
 	// Folder kinds register themselves.
 	_ "github.com/mimo-mlir/mimo/adapters/lsa"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/hub"
 )
 
 // Open resolves spec to an Encoder. The caller closes it.

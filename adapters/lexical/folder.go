@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"math"
 	"os"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // A lexical model folder:

@@ -16,9 +16,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
-
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // An LSA model folder:

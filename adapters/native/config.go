@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"os"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // Model types this package implements. XLM-R and BERT are the same post-LN

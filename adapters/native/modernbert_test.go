@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/mimo-mlir/mimo/adapters"
-
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/adapters"
 )
 
 // The tiny ModernBERTs of tools/tinymodel/gen_modernbert.py: mmBERT's

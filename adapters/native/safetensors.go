@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/x448/float16"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // The safetensors format (https://github.com/huggingface/safetensors): an

@@ -9,8 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mimo-mlir/mimo/harness/cli"
-
 	// Encoder kinds a model folder can name (adapters/all resolves --model;
 	// these register the kinds it opens).
 	_ "github.com/mimo-mlir/mimo/adapters/httpenc"
@@ -18,7 +16,7 @@ import (
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
-
+	"github.com/mimo-mlir/mimo/harness/cli"
 	// Task builders register the paper's benchmarks; mini registers the
 	// embedded mini benchmark and heldout the held-out XQuAD split (both in
 	// group "mini", the default --tasks; the split is skipped with a note

@@ -22,12 +22,11 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mimo-mlir/mimo/training"
-
 	// Teacher kinds.
 	_ "github.com/mimo-mlir/mimo/adapters/lexical"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+	"github.com/mimo-mlir/mimo/training"
 )
 
 const usage = `mimo-train: train a multilingual retriever with the MIMO paper's methods.

@@ -25,7 +25,6 @@ import (
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/builders"
 	"github.com/mimo-mlir/mimo/tasks/local"
-
 	// The default --tasks: the embedded mini benchmark.
 	_ "github.com/mimo-mlir/mimo/tasks/mini"
 )

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mimo-mlir/mimo/internal/shareddata"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 )
 
 // squadGolden decodes the golden file, whose keys are the Go field names

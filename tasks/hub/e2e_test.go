@@ -2,12 +2,12 @@ package hub_test
 
 import (
 	"context"
-	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks/formats"
 	"github.com/mimo-mlir/mimo/tasks/hub"
 	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"

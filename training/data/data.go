@@ -22,7 +22,6 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -30,6 +29,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // Languages are the 14 mMARCO languages of the paper, in its order. mMARCO
