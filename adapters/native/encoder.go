@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -140,6 +139,8 @@ type Encoder struct {
 	id        adapters.Identity
 	maxLen    int
 	batchSize int
+	budget    int // padded ids per batch
+	batches   int // forward passes run so far (what the token budget changes)
 	normalize bool
 	owned     backends.Backend
 }
@@ -209,6 +210,13 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if bs <= 0 {
 		bs = DefaultBatchSize
 	}
+	budget, ok, err := f.IntOption("token_budget")
+	if err != nil {
+		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
+	}
+	if !ok {
+		budget = adapters.DefaultTokenBudget
+	}
 	revision := f.Revision
 	if revision == "" {
 		if fi, err := os.Stat(weights); err == nil {
@@ -217,7 +225,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 		}
 	}
 	enc = &Encoder{
-		model: model, tok: tok, maxLen: maxLen, batchSize: bs,
+		model: model, tok: tok, maxLen: maxLen, batchSize: bs, budget: budget,
 		normalize: f.NormalizeOrDefault(), owned: backend,
 		id: adapters.Identity{
 			Name: f.Name, Revision: revision, Kind: Kind, Pooling: cfg.Pooling,
@@ -238,9 +246,13 @@ func (e *Encoder) Identity() adapters.Identity { return e.id }
 func (e *Encoder) Model() *Model { return e.model }
 
 // Encode prepends the role's prompt, tokenises, sorts the texts by token
-// count, runs batches of BatchSize padded to their longest text (rounded up
-// to a multiple of 16), pools, optionally L2-normalises and returns vectors
-// in the request's order.
+// count (longest first), runs batches of at most BatchSize texts and at most
+// the token budget (folder option "token_budget", default
+// adapters.DefaultTokenBudget) of padded ids, each padded to its longest
+// text rounded up to a multiple of 16, pools, optionally L2-normalises and
+// returns vectors in the request's order. The budget keeps long-context
+// models (ModernBERT's 8192 positions) from building batches that do not
+// fit in memory.
 func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32, error) {
 	if len(req.Texts) == 0 {
 		return nil, nil
@@ -257,21 +269,20 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 	if err != nil {
 		return nil, fmt.Errorf("native %s: %w", e.id.Name, err)
 	}
-	order := make([]int, len(ids))
-	for i := range order {
-		order[i] = i
+	padded := make([]int, len(ids)) // what Forward pads each to
+	for i, s := range ids {
+		padded[i] = min((len(s)+seqBucket-1)/seqBucket*seqBucket, e.model.Config.MaxSequenceLength())
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) < len(ids[order[b]]) })
 	out := make([][]float32, len(ids))
-	for start := 0; start < len(order); start += e.batchSize {
+	for _, idx := range adapters.Batches(padded, e.batchSize, e.budget) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		idx := order[start:min(start+e.batchSize, len(order))]
 		batch := make([][]int64, len(idx))
 		for k, i := range idx {
 			batch[k] = ids[i]
 		}
+		e.batches++
 		vecs, err := e.model.Forward(batch, 0)
 		if err != nil {
 			return nil, fmt.Errorf("native %s: texts %d..: %w", e.id.Name, idx[0], err)

@@ -150,3 +150,40 @@ func TestOpenFolderErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenBudget: a budget of 16 padded ids puts every golden text in a
+// batch of its own; the vectors still match PyTorch's, and a bad budget is
+// an error naming the option.
+func TestTokenBudget(t *testing.T) {
+	g := readGolden(t)
+	f := tinyFolder(t, PoolingMean, false, nil)
+	f.Options = map[string]any{"token_budget": 16.0}
+	enc, err := adapters.OpenFolder(context.Background(), f, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	got, err := enc.Encode(context.Background(), adapters.Request{Role: adapters.RoleDocument, Texts: g.Texts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range g.Texts {
+		if d := maxAbsDiff(t, got[i], g.Mean[i]); d > goldenTol {
+			t.Errorf("text %d: max |diff| %.3g", i, d)
+		}
+	}
+	if n := enc.(*Encoder).batches; n != len(g.Texts) {
+		t.Errorf("%d forward passes for %d texts under a 16-id budget, want one each", n, len(g.Texts))
+	}
+	def := openTiny(t, PoolingMean, false, nil)
+	if _, err := def.Encode(context.Background(), adapters.Request{Role: adapters.RoleDocument, Texts: g.Texts}); err != nil {
+		t.Fatal(err)
+	}
+	if n, want := def.(*Encoder).batches, (len(g.Texts)+3)/4; n != want { // openTiny's batch size is 4
+		t.Errorf("%d forward passes for %d short texts under the default budget, want %d", n, len(g.Texts), want)
+	}
+	f.Options = map[string]any{"token_budget": "lots"}
+	if _, err := adapters.OpenFolder(context.Background(), f, adapters.Options{}); err == nil || !strings.Contains(err.Error(), "options.token_budget") {
+		t.Errorf("bad budget: err %v", err)
+	}
+}

@@ -18,10 +18,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -51,7 +49,7 @@ const (
 const (
 	DefaultBatchSize   = 32
 	DefaultMaxLength   = 512
-	DefaultTokenBudget = 32 * 512 // ids per batch, padding included
+	DefaultTokenBudget = adapters.DefaultTokenBudget // ids per batch, padding included
 )
 
 // Encoder is an ONNX Runtime session with its tokenizer and pooling.
@@ -109,12 +107,12 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if e.batchSize <= 0 {
 		e.batchSize = DefaultBatchSize
 	}
-	if v, ok, err := intOption(f, "token_budget"); err != nil {
+	if v, ok, err := f.IntOption("token_budget"); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	} else if ok {
 		e.budget = v
 	}
-	threads, _, err := intOption(f, "intra_op_threads")
+	threads, _, err := f.IntOption("intra_op_threads")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -270,18 +268,6 @@ func pickOutput(outs []ort.InputOutputInfo, named string) (ort.InputOutputInfo, 
 	return out, int(out.Dimensions[len(out.Dimensions)-1]), nil
 }
 
-func intOption(f adapters.Folder, key string) (int, bool, error) {
-	v, ok := f.Options[key]
-	if !ok {
-		return 0, false, nil
-	}
-	n, isNum := v.(float64)
-	if !isNum || n != math.Trunc(n) || n <= 0 {
-		return 0, false, fmt.Errorf("options.%s: want a positive integer, got %v", key, v)
-	}
-	return int(n), true, nil
-}
-
 func stringOption(f adapters.Folder, key string) string {
 	s, _ := f.Options[key].(string)
 	return s
@@ -321,7 +307,11 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 		encs[i] = enc
 	}
 	out := make([][]float32, len(req.Texts))
-	for _, b := range Batches(encs, e.batchSize, e.budget) {
+	lengths := make([]int, len(encs))
+	for i, enc := range encs {
+		lengths[i] = len(enc.IDs)
+	}
+	for _, b := range adapters.Batches(lengths, e.batchSize, e.budget) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -341,35 +331,6 @@ func describe(idx []int) string {
 		return fmt.Sprint(idx)
 	}
 	return fmt.Sprintf("%v… (%d texts)", idx[:8], len(idx))
-}
-
-// Batches orders the texts by length, longest first, and cuts them into
-// batches of at most batchSize texts and at most budget ids once padded to
-// the batch's longest text (a text longer than the budget goes alone). It
-// returns the indices of each batch.
-func Batches(encs []tokenize.Encoding, batchSize, budget int) [][]int {
-	order := make([]int, len(encs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return len(encs[order[a]].IDs) > len(encs[order[b]].IDs) })
-	var out [][]int
-	var cur []int
-	curMax := 0
-	for _, i := range order {
-		n := len(encs[i].IDs)
-		m := max(curMax, n)
-		if len(cur) > 0 && (len(cur) >= batchSize || m*(len(cur)+1) > budget) {
-			out = append(out, cur)
-			cur, m = nil, n
-		}
-		cur = append(cur, i)
-		curMax = m
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 // run pads one batch, runs the session and pools.
