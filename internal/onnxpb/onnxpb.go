@@ -36,11 +36,17 @@ type Attr struct {
 	String string
 }
 
-// I, F, Is and S build attributes.
-func I(name string, v int64) Attr     { return Attr{Name: name, Int: &v} }
-func F(name string, v float32) Attr   { return Attr{Name: name, Float: &v} }
+// I is an int attribute.
+func I(name string, v int64) Attr { return Attr{Name: name, Int: &v} }
+
+// F is a float attribute.
+func F(name string, v float32) Attr { return Attr{Name: name, Float: &v} }
+
+// Is is an ints attribute.
 func Is(name string, v ...int64) Attr { return Attr{Name: name, Ints: v} }
-func S(name string, v string) Attr    { return Attr{Name: name, String: v} }
+
+// S is a string attribute.
+func S(name string, v string) Attr { return Attr{Name: name, String: v} }
 
 type node struct {
 	op      string
