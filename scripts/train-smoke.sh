@@ -34,7 +34,7 @@ fi
 
 mkdir -p "$out/bin" "$out/teacher-model"
 export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
-go build -o "$out/bin/mimo-train" ./cmd/mimo-train
+go build -o "$out/bin/" ./cmd/mimo-train ./cmd/mimo-export
 have_eval=0
 if [ -f cmd/mimo-eval/main.go ]; then
   go build -o "$out/bin/mimo-eval" ./cmd/mimo-eval && have_eval=1
@@ -85,4 +85,18 @@ run xlco -- --method xlco "${rows[@]}"
 run lakda -- --method lakda "${rows[@]}"
 run mimo -- --method mimo "${rows[@]}" "${pairs[@]}"
 run mimo-modernbert "$modernbert" -- --method mimo "${rows[@]}" "${pairs[@]}"
+
+# The ModernBERT student as ONNX: the same scores through ONNX Runtime.
+if [ "$have_eval" = 1 ]; then
+  "$out/bin/mimo-export" --model "$out/mimo-modernbert" --output "$out/mimo-modernbert-onnx"
+  "$out/bin/mimo-eval" --model "$out/mimo-modernbert-onnx" --tasks mini --cache-dir "$out/cache" --output "$out/eval-mimo-modernbert" >"$out/eval-mimo-modernbert-onnx.log" 2>&1
+  native_score=$(grep -h '│     MiniMLIR' "$out/eval-mimo-modernbert.log" | tail -1)
+  onnx_score=$(grep -h '│     MiniMLIR' "$out/eval-mimo-modernbert-onnx.log" | tail -1)
+  echo "train-smoke: mimo-modernbert native: $native_score"
+  echo "train-smoke: mimo-modernbert onnx:   $onnx_score"
+  if [ "$native_score" != "$onnx_score" ]; then
+    echo "train-smoke: the ONNX export scores differently from the native model" >&2
+    exit 1
+  fi
+fi
 echo "train-smoke: ok ($out)"
