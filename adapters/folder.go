@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -142,4 +143,33 @@ func OpenFolder(ctx context.Context, f Folder, opts Options) (Encoder, error) {
 		return nil, fmt.Errorf("model folder %s: kind %q: %w (known: %s)", f.Dir, f.Kind, ErrUnknownKind, strings.Join(Kinds(), ", "))
 	}
 	return o(ctx, f, opts)
+}
+
+// IntOption reads the positive integer f.Options[key]; ok is false when the
+// key is absent.
+func (f Folder) IntOption(key string) (v int, ok bool, err error) {
+	raw, ok := f.Options[key]
+	if !ok {
+		return 0, false, nil
+	}
+	n, isNum := raw.(float64)
+	if !isNum || n != math.Trunc(n) || n <= 0 {
+		return 0, false, fmt.Errorf("options.%s: want a positive integer, got %v", key, raw)
+	}
+	return int(n), true, nil
+}
+
+// LocalRevision stands in for the revision of a model folder that names
+// none: the size and modification time of each of its weight files that
+// exists ("local-<size>-<unix nanoseconds>", joined by "+"), so replacing
+// the weights keeps the embedding cache and the result files apart. "" when
+// none exists.
+func LocalRevision(paths ...string) string {
+	var parts []string
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			parts = append(parts, fmt.Sprintf("local-%d-%d", fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return strings.Join(parts, "+")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -219,10 +218,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	}
 	revision := f.Revision
 	if revision == "" {
-		if fi, err := os.Stat(weights); err == nil {
-			// No revision given: the weights' size and time keep caches apart.
-			revision = fmt.Sprintf("local-%d-%d", fi.Size(), fi.ModTime().Unix())
-		}
+		revision = adapters.LocalRevision(weights)
 	}
 	enc = &Encoder{
 		model: model, tok: tok, maxLen: maxLen, batchSize: bs, budget: budget,

@@ -170,8 +170,12 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if err != nil {
 		return nil, fmt.Errorf("%s: session for %s: %w", where, modelPath, err)
 	}
+	revision := f.Revision
+	if revision == "" {
+		revision = adapters.LocalRevision(modelPath, modelPath+"_data")
+	}
 	e.id = adapters.Identity{
-		Name: f.Name, Revision: f.Revision, Kind: Kind, Pooling: pooling, Normalize: f.NormalizeOrDefault(),
+		Name: f.Name, Revision: revision, Kind: Kind, Pooling: pooling, Normalize: f.NormalizeOrDefault(),
 		MaxLength: maxLen, Dim: f.Dim, Dtype: "float32", Prompts: f.Prompts,
 	}
 	if e.pooled {

@@ -1,7 +1,6 @@
 package adapters
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,20 +24,5 @@ func TestBatches(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
-	}
-}
-
-func TestIntOption(t *testing.T) {
-	f := Folder{Options: map[string]any{"n": 64.0, "frac": 1.5, "neg": -2.0, "s": "8"}}
-	if v, ok, err := f.IntOption("n"); v != 64 || !ok || err != nil {
-		t.Errorf("n: %d %v %v", v, ok, err)
-	}
-	if _, ok, err := f.IntOption("absent"); ok || err != nil {
-		t.Errorf("absent: %v %v", ok, err)
-	}
-	for _, k := range []string{"frac", "neg", "s"} {
-		if _, _, err := f.IntOption(k); err == nil || !strings.Contains(err.Error(), "options."+k) {
-			t.Errorf("%s: err %v", k, err)
-		}
 	}
 }

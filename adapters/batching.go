@@ -1,8 +1,6 @@
 package adapters
 
 import (
-	"fmt"
-	"math"
 	"sort"
 )
 
@@ -38,18 +36,4 @@ func Batches(lengths []int, batchSize, budget int) [][]int {
 		out = append(out, cur)
 	}
 	return out
-}
-
-// IntOption reads the positive integer f.Options[key]; ok is false when the
-// key is absent.
-func (f Folder) IntOption(key string) (v int, ok bool, err error) {
-	raw, ok := f.Options[key]
-	if !ok {
-		return 0, false, nil
-	}
-	n, isNum := raw.(float64)
-	if !isNum || n != math.Trunc(n) || n <= 0 {
-		return 0, false, fmt.Errorf("options.%s: want a positive integer, got %v", key, raw)
-	}
-	return int(n), true, nil
 }
