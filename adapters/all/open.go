@@ -105,11 +105,20 @@ func knownNames() []string {
 // by string there, and a missing file must wrap fs.ErrNotExist.
 type hubDownloader struct{ c *hub.Client }
 
-func (h hubDownloader) Download(ctx context.Context, kind, repo, revision, path string) (string, error) {
-	k := hub.Model
+// Commit implements known.Committer.
+func (h hubDownloader) Commit(kind, repo, revision, path string) string {
+	return h.c.CachedCommit(repoKind(kind), repo, revision, path)
+}
+
+func repoKind(kind string) hub.RepoKind {
 	if kind == "dataset" {
-		k = hub.Dataset
+		return hub.Dataset
 	}
+	return hub.Model
+}
+
+func (h hubDownloader) Download(ctx context.Context, kind, repo, revision, path string) (string, error) {
+	k := repoKind(kind)
 	p, err := h.c.Download(ctx, k, repo, revision, path)
 	if err != nil && errors.Is(err, tasks.ErrNotFound) && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w (%w)", err, fs.ErrNotExist)

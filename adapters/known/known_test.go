@@ -280,3 +280,26 @@ func TestResolveErrors(t *testing.T) {
 		})
 	}
 }
+
+// committingHub is a fakeHub that reports a commit for every branch file.
+type committingHub struct{ *fakeHub }
+
+func (h committingHub) Commit(kind, repo, rev, path string) string {
+	return "c0ffee" + strings.Repeat("0", 34)
+}
+
+// TestResolveRecordsCommit: with a Downloader that knows commits, the
+// folder's revision is the commit, not the branch name.
+func TestResolveRecordsCommit(t *testing.T) {
+	hub := committingHub{&fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"x/y": tinyRepo("model.onnx")}}}
+	f, err := Resolve(context.Background(), "hf:x/y", hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "c0ffee" + strings.Repeat("0", 34); f.Revision != want {
+		t.Errorf("revision %q, want %q", f.Revision, want)
+	}
+	if !strings.Contains(strings.Join(hub.calls, "\n"), "x/y@main tokenizer.json") {
+		t.Errorf("downloads %q: the branch is what is fetched", hub.calls)
+	}
+}

@@ -24,6 +24,14 @@ type Downloader interface {
 	Download(ctx context.Context, kind, repo, revision, path string) (string, error)
 }
 
+// Committer is a Downloader that can say which commit a downloaded file of
+// a branch was last seen at (the hub client's CachedCommit). Resolve then
+// records that commit as the folder's revision, so results and cached
+// vectors name the model's exact version, not a branch that moves.
+type Committer interface {
+	Commit(kind, repo, revision, path string) string
+}
+
 // ONNX file layouts tried in order: Optimum's onnx/ folder, then the root.
 var onnxCandidates = []string{"onnx/model.onnx", "model.onnx"}
 
@@ -91,6 +99,11 @@ func resolve(ctx context.Context, spec string, dl Downloader, onnxAt []string) (
 		tried = append(tried, c)
 	}
 	f := adapters.Folder{Kind: "onnx", Name: repo, Revision: rev}
+	if c, ok := dl.(Committer); ok {
+		if commit := c.Commit("model", repo, rev, "tokenizer.json"); commit != "" {
+			f.Revision = commit
+		}
+	}
 	if isKnown {
 		norm := m.Normalize
 		f.Pooling, f.Normalize, f.MaxLength, f.Dim = m.Pooling, &norm, m.MaxLength, m.Dim

@@ -116,7 +116,7 @@ func TestTrainFromHub(t *testing.T) {
 	if err := json.Unmarshal(b, &used); err != nil {
 		t.Fatal(err)
 	}
-	if want := "hf:mimo-test/tiny-modernbert@main"; used.StudentFrom != want || used.Pooling != "mean" {
+	if want := "hf:mimo-test/tiny-modernbert@" + hubtest.Commit("mimo-test/tiny-modernbert"); used.StudentFrom != want || used.Pooling != "mean" {
 		t.Errorf("student_from %q (want %q), pooling %q", used.StudentFrom, want, used.Pooling)
 	}
 	f, err := adapters.ReadFolder(out)

@@ -87,6 +87,14 @@ func (c *Client) Download(ctx context.Context, kind RepoKind, repo, revision, pa
 	if exists(dst) {
 		var old fileMeta
 		if readJSON(c.metaPath(r), &old) == nil && old.ETag != "" && old.ETag == rem.etag {
+			if rem.commit != "" && old.Commit != rem.commit {
+				// Unchanged file, newer branch head: remember the commit
+				// it was last seen at (CachedCommit reports it).
+				old.Commit = rem.commit
+				if err := writeJSONAtomic(c.metaPath(r), old); err != nil {
+					return "", fmt.Errorf("hub: %s: recording cache metadata: %w", r, err)
+				}
+			}
 			return dst, nil
 		}
 	}
@@ -413,4 +421,20 @@ func (c *Client) bar(r ref, total, start int64) *progressbar.ProgressBar {
 		_ = b.Set64(start)
 	}
 	return b
+}
+
+// CachedCommit is the commit the cached copy of a file was last seen at
+// (the Hub's X-Repo-Commit when it was downloaded or revalidated), or ""
+// when the cache has no record of it. For a revision that is a branch, it
+// is what makes a result reproducible: the branch moves, the commit does
+// not.
+func (c *Client) CachedCommit(kind RepoKind, repo, revision, path string) string {
+	if pinned(revision) {
+		return revision
+	}
+	var m fileMeta
+	if readJSON(c.metaPath(ref{kind, repo, revision, path}), &m) != nil {
+		return ""
+	}
+	return m.Commit
 }

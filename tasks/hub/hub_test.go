@@ -697,3 +697,45 @@ func TestNewOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestCachedCommit: a branch download records the commit the Hub served it
+// at, a revalidation that finds the file unchanged records the branch's
+// new head, and a pinned revision is its own commit.
+func TestCachedCommit(t *testing.T) {
+	root, _ := fixture(t)
+	srv := hubtest.NewServer(t, root)
+	c := hubtest.NewClient(t, srv)
+	ctx := context.Background()
+	repo, file := "org/tiny-model", "config.json"
+	if got := c.CachedCommit(hub.Model, repo, "main", file); got != "" {
+		t.Errorf("before any download: %q", got)
+	}
+	if _, err := c.Download(ctx, hub.Model, repo, "main", file); err != nil {
+		t.Fatal(err)
+	}
+	want := hubtest.Commit(repo)
+	if got := c.CachedCommit(hub.Model, repo, "main", file); got != want {
+		t.Errorf("after download: %q, want %q", got, want)
+	}
+	// Pretend the file was fetched at an older head of the branch.
+	meta := filepath.Join(c.CacheDir(), "models", "org--tiny-model", "meta", "main", file+".json")
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatalf("cache layout changed? %v", err)
+	}
+	if err := os.WriteFile(meta, []byte(strings.Replace(string(b), want, strings.Repeat("0", 40), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CachedCommit(hub.Model, repo, "main", file); got != strings.Repeat("0", 40) {
+		t.Fatalf("edited meta not read: %q", got)
+	}
+	if _, err := c.Download(ctx, hub.Model, repo, "main", file); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CachedCommit(hub.Model, repo, "main", file); got != want {
+		t.Errorf("after revalidation: %q, want the branch head %q", got, want)
+	}
+	if got := c.CachedCommit(hub.Model, repo, want, file); got != want {
+		t.Errorf("pinned: %q", got)
+	}
+}
