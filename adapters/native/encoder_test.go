@@ -187,3 +187,23 @@ func TestTokenBudget(t *testing.T) {
 		t.Errorf("bad budget: err %v", err)
 	}
 }
+
+// TestExportHint: a large model on the pure-Go backend gets the advice to
+// export it; the tiny one does not.
+func TestExportHint(t *testing.T) {
+	enc := openTiny(t, PoolingMean, true, nil).(*Encoder)
+	if h := enc.ExportHint("dir"); h != "" {
+		t.Errorf("tiny model: hint %q", h)
+	}
+	big := *enc
+	m := *enc.model
+	m.Config.VocabSize, m.Config.HiddenSize = 250_000, 512 // 128M embedding weights, 131M in all
+	big.model = &m
+	if name, _, _ := strings.Cut(big.engine, ":"); name == "go" {
+		if h := big.ExportHint("out/big"); !strings.Contains(h, "mimo-export --model out/big") || !strings.Contains(h, "131M parameters") {
+			t.Errorf("large model on %s: hint %q", big.engine, h)
+		}
+	} else if h := big.ExportHint("out/big"); h != "" {
+		t.Errorf("backend %s: hint %q", big.engine, h)
+	}
+}

@@ -192,6 +192,11 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
 	}
+	if h, ok := enc.(interface{ ExportHint(dir string) string }); ok {
+		if hint := h.ExportHint(f.model); hint != "" {
+			fmt.Fprintf(stderr, "mimo-eval: note: %s\n", hint)
+		}
+	}
 	outs, err := harness.Evaluate(ctx, enc, ts, opts)
 	if cerr := enc.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
