@@ -177,7 +177,7 @@ func ReadConfig(path string) (Config, error) {
 	case "":
 		return Config{}, fmt.Errorf("native config %s: field \"model_type\" is missing", path)
 	default:
-		return Config{}, fmt.Errorf("native config %s: model_type %q is not implemented (only xlm-roberta, roberta, bert and modernbert)", path, h.ModelType)
+		return Config{}, fmt.Errorf("native config %s: model_type %q is not implemented (only xlm-roberta, roberta, bert and modernbert); run it as an ONNX export instead (optimum-cli export onnx --task feature-extraction, then a model folder of kind onnx)", path, h.ModelType)
 	}
 	if h.TypeVocabSize != nil {
 		c.TypeVocabSize = *h.TypeVocabSize
