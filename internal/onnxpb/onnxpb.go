@@ -13,9 +13,12 @@ package onnxpb
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
@@ -146,7 +149,15 @@ func (g *Graph) fresh(prefix string) string {
 // data), each atomically; constants (Int64s, Scalar) stay in the graph,
 // where ONNX Runtime's shape inference can read them. opset is the default
 // domain's version.
+//
+// The graph file names byte ranges of the data file, so the two must never
+// mix versions: an existing path is removed first, and the graph is only
+// written once the data is in place. An interrupted write leaves no graph
+// (a clear "no model.onnx"), never a graph over another graph's data.
 func WriteModel(path string, g *Graph, opset int64, producer string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("onnx %s: %w", path, err)
+	}
 	dataName := filepath.Base(path) + "_data"
 	var offsets []int64
 	err := atomicfile.Write(path+"_data", 0o644, func(w io.Writer) error {
