@@ -7,7 +7,7 @@ ORT_LIB := third_party/onnxruntime/libonnxruntime.so.1
 export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
-.PHONY: all build eval test test-short lint fmt bench bench-search bench-metrics bench-encode bench-train \
+.PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train \
         train-smoke recipe-deps default-model paper-mini ort clean
 
 all: build
@@ -30,6 +30,10 @@ test: ort
 
 test-short:
 	$(GO) test -short ./...
+
+# Every test under the race detector (slower; not part of CI's run).
+test-race: ort
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # golangci-lint, pinned, built from the Go module proxy into bin/tools
 # (.golangci.yml says what it checks and why each exclusion is there).
