@@ -43,28 +43,7 @@ func TestNativeEqualsONNXRuntime(t *testing.T) {
 			ort.Close()
 			t.Fatal(err)
 		}
-		for _, role := range []adapters.Role{adapters.RoleQuery, adapters.RoleDocument} {
-			t.Run(pooling+"/"+string(role), func(t *testing.T) {
-				req := adapters.Request{Role: role, Texts: texts}
-				a, err := ort.Encode(ctx, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := nat.Encode(ctx, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i := range texts {
-					var d float64
-					for k := range a[i] {
-						d = max(d, math.Abs(float64(a[i][k])-float64(b[i][k])))
-					}
-					if d > 1e-5 {
-						t.Errorf("text %d: ONNX Runtime vs native max |diff| %.3g (normalised vectors)", i, d)
-					}
-				}
-			})
-		}
+		t.Run(pooling, func(t *testing.T) { sameVectors(t, ort, nat, texts, 1e-5) })
 		if got, want := nat.Identity().Dim, ort.Identity().Dim; got != want {
 			t.Errorf("dim: native %d, onnx %d", got, want)
 		}
@@ -108,5 +87,32 @@ func BenchmarkTinyONNXvsNative(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
 		})
+	}
+}
+
+// sameVectors encodes texts in both roles with a and b and requires every
+// vector to agree within tol (max |diff|).
+func sameVectors(t *testing.T, a, b adapters.Encoder, texts []string, tol float64) {
+	t.Helper()
+	ctx := context.Background()
+	for _, role := range []adapters.Role{adapters.RoleQuery, adapters.RoleDocument} {
+		req := adapters.Request{Role: role, Texts: texts}
+		va, err := a.Encode(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, err := b.Encode(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range texts {
+			var d float64
+			for k := range va[i] {
+				d = max(d, math.Abs(float64(va[i][k])-float64(vb[i][k])))
+			}
+			if d > tol {
+				t.Errorf("%s text %d: %s vs %s max |diff| %.3g > %g", role, i, a.Identity().Kind, b.Identity().Kind, d, tol)
+			}
+		}
 	}
 }

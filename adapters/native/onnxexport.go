@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
@@ -34,21 +33,13 @@ func ExportONNX(ctx *mlctx.Context, cfg Config, path string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("export %s: %w", path, err)
 	}
-	weights := map[string][]float32{}
-	for _, s := range tensorSpecs(cfg) {
-		v := lookupVariable(ctx, s.Name)
-		if v == nil {
-			return fmt.Errorf("export %s: no variable for tensor %q under scope %q", path, s.Name, ctx.Scope())
-		}
-		t, err := v.Value()
-		if err != nil {
-			return fmt.Errorf("export %s: tensor %q: %w", path, s.Name, err)
-		}
-		data, err := tensors.CopyFlatData[float32](t)
-		if err != nil {
-			return fmt.Errorf("export %s: tensor %q: %w", path, s.Name, err)
-		}
-		weights[s.Name] = data
+	vars, err := readVariables(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", path, err)
+	}
+	weights := make(map[string][]float32, len(vars))
+	for _, v := range vars {
+		weights[v.Name] = v.Data
 	}
 	x := &onnxBuilder{g: &onnxpb.Graph{Name: "mimo-" + cfg.ModelType}, cfg: cfg, w: weights}
 	x.build()

@@ -2,7 +2,6 @@ package native_test
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,26 +102,7 @@ func TestExportONNX(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, role := range []adapters.Role{adapters.RoleQuery, adapters.RoleDocument} {
-					req := adapters.Request{Role: role, Texts: exportTexts}
-					a, err := ort.Encode(ctx, req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					b, err := nat.Encode(ctx, req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i := range exportTexts {
-						var d float64
-						for k := range a[i] {
-							d = max(d, math.Abs(float64(a[i][k])-float64(b[i][k])))
-						}
-						if d > 1e-5 {
-							t.Errorf("%s/%s text %d: ONNX Runtime vs native max |diff| %.3g", pooling, role, i, d)
-						}
-					}
-				}
+				sameVectors(t, ort, nat, exportTexts, 1e-5)
 				if ort.Identity().Dim != nat.Identity().Dim {
 					t.Errorf("dim: onnx %d, native %d", ort.Identity().Dim, nat.Identity().Dim)
 				}

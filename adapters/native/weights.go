@@ -135,27 +135,37 @@ func SaveSafetensors(ctx *context.Context, cfg Config, path string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
+	out, err := readVariables(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return writeSafetensors(path, out, map[string]string{"format": "pt"})
+}
+
+// readVariables copies every tensor of cfg's encoder out of ctx, in
+// tensorSpecs order, checking dtype and shape.
+func readVariables(ctx *context.Context, cfg Config) ([]stTensor, error) {
 	specs := tensorSpecs(cfg)
 	out := make([]stTensor, 0, len(specs))
 	for _, s := range specs {
 		v := lookupVariable(ctx, s.Name)
 		if v == nil {
-			return fmt.Errorf("save %s: no variable for tensor %q under scope %q", path, s.Name, ctx.Scope())
+			return nil, fmt.Errorf("no variable for tensor %q under scope %q", s.Name, ctx.Scope())
 		}
 		t, err := v.Value()
 		if err != nil {
-			return fmt.Errorf("save %s: tensor %q: %w", path, s.Name, err)
+			return nil, fmt.Errorf("tensor %q: %w", s.Name, err)
 		}
 		if t.DType() != dtypes.Float32 || !slices.Equal(t.Shape().Dimensions, s.Shape) {
-			return fmt.Errorf("save %s: tensor %q is %s, want float32%v", path, s.Name, t.Shape(), s.Shape)
+			return nil, fmt.Errorf("tensor %q is %s, want float32%v", s.Name, t.Shape(), s.Shape)
 		}
 		data, err := tensors.CopyFlatData[float32](t)
 		if err != nil {
-			return fmt.Errorf("save %s: tensor %q: %w", path, s.Name, err)
+			return nil, fmt.Errorf("tensor %q: %w", s.Name, err)
 		}
 		out = append(out, stTensor{Name: s.Name, Shape: s.Shape, Data: data})
 	}
-	return writeSafetensors(path, out, map[string]string{"format": "pt"})
+	return out, nil
 }
 
 // InitRandom creates (or overwrites) the encoder's variables under ctx with
