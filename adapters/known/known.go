@@ -15,7 +15,8 @@
 //
 // For a repository the registry does not know, Resolve falls back to the
 // sentence-transformers files of the repository (1_Pooling/config.json for
-// the pooling, config.json for the dimension), else mean pooling.
+// the pooling, config.json for the dimension, config_sentence_transformers.json
+// for the query and document prompts), else mean pooling and no prompts.
 package known
 
 import (

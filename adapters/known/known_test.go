@@ -239,8 +239,13 @@ func TestResolveSentenceTransformersPooling(t *testing.T) {
 	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stConfig := filepath.Join(dir, "st.json")
+	if err := os.WriteFile(stConfig, []byte(`{"prompts": {"query": "Instruct: find\nQuery:", "passage": "passage: ", "classification": "x"}, "default_prompt_name": null}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	repo := tinyRepo("model.onnx")
 	repo["1_Pooling/config.json"] = pool
+	repo["config_sentence_transformers.json"] = stConfig
 	hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"someone/model": repo}}
 	f, err := Resolve(context.Background(), "hf:someone/model", hub)
 	if err != nil {
@@ -248,6 +253,9 @@ func TestResolveSentenceTransformersPooling(t *testing.T) {
 	}
 	if f.Pooling != "cls" || f.Dim != 64 || f.Revision != "main" {
 		t.Errorf("pooling %q dim %d revision %q", f.Pooling, f.Dim, f.Revision)
+	}
+	if d := cmp.Diff(map[string]string{"query": "Instruct: find\nQuery:", "document": "passage: "}, f.Prompts); d != "" {
+		t.Errorf("prompts from config_sentence_transformers.json (-want +got):\n%s", d)
 	}
 }
 

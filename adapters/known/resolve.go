@@ -179,8 +179,34 @@ func resolveNative(f adapters.Folder, tokPath string, get func(string) (string, 
 	return f, nil
 }
 
-// fromSentenceTransformers fills pooling and dimension of an unknown model.
+// stPromptRoles maps sentence-transformers prompt names to our roles.
+var stPromptRoles = map[string]adapters.Role{
+	"query": adapters.RoleQuery, "document": adapters.RoleDocument, "passage": adapters.RoleDocument,
+}
+
+// fromSentenceTransformers fills pooling, dimension and prompts of an
+// unknown model from its sentence-transformers files: 1_Pooling/config.json
+// (else mean pooling), config.json's hidden_size, and the "query" and
+// "document" (or "passage") prompts of config_sentence_transformers.json.
 func fromSentenceTransformers(f *adapters.Folder, get func(string) (string, error)) error {
+	if p, err := get("config_sentence_transformers.json"); err == nil {
+		var st struct {
+			Prompts map[string]string `json:"prompts"`
+		}
+		if err := readJSON(p, &st); err != nil {
+			return err
+		}
+		for name, prompt := range st.Prompts {
+			if role, ok := stPromptRoles[name]; ok && prompt != "" {
+				if f.Prompts == nil {
+					f.Prompts = map[string]string{}
+				}
+				f.Prompts[string(role)] = prompt
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	f.Pooling = "mean"
 	if p, err := get("1_Pooling/config.json"); err == nil {
 		var pc struct {
