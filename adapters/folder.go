@@ -67,6 +67,15 @@ func (f Folder) Path(rel string) string {
 	return filepath.Join(f.Dir, rel)
 }
 
+// PathOr resolves rel, or def when rel is empty: a file the folder may
+// name and otherwise keeps under its conventional name.
+func (f Folder) PathOr(rel, def string) string {
+	if rel == "" {
+		return f.Path(def)
+	}
+	return f.Path(rel)
+}
+
 // ReadFolder reads dir/mimo-model.json.
 func ReadFolder(dir string) (Folder, error) {
 	p := filepath.Join(dir, FolderFile)

@@ -153,13 +153,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	orDefault := func(p, def string) string {
-		if p == "" {
-			return f.Path(def)
-		}
-		return f.Path(p)
-	}
-	cfg, err := ReadConfig(orDefault(f.Config, "config.json"))
+	cfg, err := ReadConfig(f.PathOr(f.Config, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
@@ -181,7 +175,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if loadTokenizer == nil {
 		return nil, fmt.Errorf("model folder %s: this build has no tokenizer support", f.Dir)
 	}
-	tok, err := loadTokenizer(orDefault(f.Tokenizer, "tokenizer.json"))
+	tok, err := loadTokenizer(f.PathOr(f.Tokenizer, "tokenizer.json"))
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
@@ -199,7 +193,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 		}
 	}()
 	gctx := mlctx.New()
-	weights := orDefault(f.Weights, "model.safetensors")
+	weights := f.PathOr(f.Weights, "model.safetensors")
 	if err := LoadSafetensors(gctx, cfg, weights); err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}

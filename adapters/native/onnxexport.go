@@ -256,18 +256,12 @@ func (b *onnxBuilder) attend(q, k, v, bias string) string {
 // so their results and cache entries are kept apart. The pooling comes from
 // src (else the config's); the onnx kind pools the same way.
 func ExportFolder(src adapters.Folder, out string) (adapters.Folder, error) {
-	orDefault := func(p, def string) string {
-		if p == "" {
-			return src.Path(def)
-		}
-		return src.Path(p)
-	}
-	cfg, err := ReadConfig(orDefault(src.Config, "config.json"))
+	cfg, err := ReadConfig(src.PathOr(src.Config, "config.json"))
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}
 	ctx := mlctx.New()
-	if err := LoadSafetensors(ctx, cfg, orDefault(src.Weights, "model.safetensors")); err != nil {
+	if err := LoadSafetensors(ctx, cfg, src.PathOr(src.Weights, "model.safetensors")); err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}
 	defer ctx.Finalize()
@@ -277,7 +271,7 @@ func ExportFolder(src adapters.Folder, out string) (adapters.Folder, error) {
 	if err := ExportONNX(ctx, cfg, filepath.Join(out, "model.onnx")); err != nil {
 		return adapters.Folder{}, err
 	}
-	tok, err := os.ReadFile(orDefault(src.Tokenizer, "tokenizer.json"))
+	tok, err := os.ReadFile(src.PathOr(src.Tokenizer, "tokenizer.json"))
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}
