@@ -387,3 +387,52 @@ func TestTruncateLog(t *testing.T) {
 		t.Fatalf("no log: %q, %v", note, err)
 	}
 }
+
+// TestDiffConfig: a Hub student is compared by the repo@commit it came
+// from, not by the snapshot folder; every key outside ResumeMayChange is
+// refused, and a new Config field is strict without being listed.
+func TestDiffConfig(t *testing.T) {
+	base := testConfig(MethodMIMO, "out")
+	base.Student, base.StudentFrom = "/cache/a/snapshots/c1", "hf:org/m@c1"
+	mut := func(f func(*Config)) Config { c := base; f(&c); return c }
+	cases := []struct {
+		name             string
+		cur              Config
+		refused, allowed []string
+	}{
+		{"same", base, nil, nil},
+		{"snapshot-moved", mut(func(c *Config) { c.Student = "/other/cache/snapshots/c1" }), nil, nil},
+		{"other-commit", mut(func(c *Config) { c.Student, c.StudentFrom = "/cache/a/snapshots/c2", "hf:org/m@c2" }), []string{`student_from "hf:org/m@c1" -> "hf:org/m@c2"`}, nil},
+		{"local-student", mut(func(c *Config) { c.StudentFrom = "" }), []string{`student_from "hf:org/m@c1" -> (unset)`}, nil},
+		{"other-local-student", mut(func(c *Config) { c.StudentFrom, c.Student = "", "/my/student" }), []string{`student "/cache/a/snapshots/c1" -> "/my/student"`, "student_from"}, nil},
+		{"output-and-quiet", mut(func(c *Config) { c.Output, c.Quiet = "moved", false }), nil, []string{`output "out" -> "moved"`, "quiet true -> (unset)"}},
+		{"teacher-prompt", mut(func(c *Config) { c.TeacherPrompt = "q: " }), []string{`teacher_prompt (unset) -> "q: "`}, nil},
+		{"stage", mut(func(c *Config) { c.Stage = 2 }), []string{"stage 0 -> 2"}, nil},
+		{"bracket", mut(func(c *Config) { c.Bracket = "sum" }), []string{`bracket "half" -> "sum"`}, nil},
+	}
+	str := func(fs []FieldChange) string {
+		var s []string
+		for _, f := range fs {
+			s = append(s, f.String())
+		}
+		return strings.Join(s, "; ")
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			refused, allowed := diffConfig(base, c.cur)
+			if len(refused) != len(c.refused) || len(allowed) != len(c.allowed) {
+				t.Fatalf("refused %q, allowed %q; want %q and %q", str(refused), str(allowed), c.refused, c.allowed)
+			}
+			for _, w := range c.refused {
+				if !strings.Contains(str(refused), w) {
+					t.Errorf("refused %q lacks %q", str(refused), w)
+				}
+			}
+			for _, w := range c.allowed {
+				if !strings.Contains(str(allowed), w) {
+					t.Errorf("allowed %q lacks %q", str(allowed), w)
+				}
+			}
+		})
+	}
+}

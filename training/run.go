@@ -133,7 +133,7 @@ func (r *Run) save(st State) error {
 	return checkpoint.Save(r.CheckpointPath(), r.Ctx, st)
 }
 
-// note writes a line for the user (nothing if msg is empty).
+// note writes a line for the user (nothing if format is empty).
 func (r *Run) note(format string, args ...any) {
 	if format == "" {
 		return

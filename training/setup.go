@@ -60,6 +60,9 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		return nil, nil, err
 	}
 	cl = append(cl, lock)
+	// The effective backend, so that the checkpoint records (and a resume
+	// notes) a change of $MIMO_TRAIN_BACKEND too.
+	c.Backend = backend.Config(c.Backend)
 	b, err := backend.New(c.Backend)
 	if err != nil {
 		return nil, nil, err

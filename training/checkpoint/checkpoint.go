@@ -173,6 +173,9 @@ func Save(path string, ctx *context.Context, state any) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fail(err)
+	}
 	digest := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(tmp, digest), 1<<20)
 	var pre [magicLen + 8]byte
