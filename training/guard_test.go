@@ -235,8 +235,10 @@ func TestOverwriteKeepsInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An earlier run's folder (it has a log), used as the student of a new
+	// run into the same folder.
 	dir := t.TempDir()
-	for _, f := range []string{"model.safetensors", "config.json", "tokenizer.json"} {
+	for _, f := range []string{"model.safetensors", "config.json", "tokenizer.json", LogFile} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -250,6 +252,35 @@ func TestOverwriteKeepsInputs(t *testing.T) {
 	for _, f := range []string{"model.safetensors", "config.json", "tokenizer.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("student file %s: %v", f, err)
+		}
+	}
+}
+
+// TestForeignModelFolder: a folder that holds model files mimo-train did
+// not write (no checkpoint, no log) is refused, with --overwrite too, and
+// nothing in it is removed.
+func TestForeignModelFolder(t *testing.T) {
+	b, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, overwrite := range []bool{false, true} {
+		dir := t.TempDir()
+		for _, f := range []string{"model.safetensors", "config.json"} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg := testConfig(MethodXLCO, dir)
+		cfg.Overwrite = overwrite
+		_, err = newTestRun(t, b, cfg, 1, nil).Train(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "mimo-train did not write them") || !strings.Contains(err.Error(), "config.json") {
+			t.Fatalf("overwrite %v: want a refusal naming config.json, got %v", overwrite, err)
+		}
+		for _, f := range []string{"model.safetensors", "config.json"} {
+			if b, err := os.ReadFile(filepath.Join(dir, f)); err != nil || string(b) != f {
+				t.Errorf("overwrite %v: %s changed: %q, %v", overwrite, f, b, err)
+			}
 		}
 	}
 }

@@ -92,6 +92,12 @@ func (r *Run) prepareOutput() error {
 			others = append(others, n)
 		}
 	}
+	// The model folder's names are common ones: they are mimo-train's only
+	// in a folder where it has trained (it holds its checkpoint or log).
+	if !slices.ContainsFunc(ours, func(n string) bool { return !slices.Contains(modelFiles, n) }) && len(ours) > 0 {
+		return fmt.Errorf("training: output folder %s holds %s but no %s or %s, so mimo-train did not write them; the run would replace them: "+
+			"move them away or choose another --output", c.Output, listNames(ours), CheckpointFile, LogFile)
+	}
 	if !c.Resume && !c.Overwrite && len(ours)+len(temps)+len(others) > 0 {
 		return fmt.Errorf("training: output folder %s is not empty (it holds %s): continue the run there with --resume, "+
 			"start it afresh with --overwrite (which removes only mimo-train's own files: %s), or choose another --output",

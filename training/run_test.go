@@ -83,7 +83,7 @@ func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, l
 	}
 	return &Run{
 		Cfg: cfg, Backend: b, Ctx: ctx, Student: bagStudent{st}, Tok: HashTokenizer{Vocab: 97},
-		Teacher: tv, Pairs: pairs, Rows: rows, Langs: testLangs, Log: log,
+		Teacher: tv, Pairs: pairs, Rows: rows, Langs: testLangs, Log: log, Notes: io.Discard,
 	}
 }
 
