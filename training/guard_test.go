@@ -1,7 +1,6 @@
 package training
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,21 +21,12 @@ import (
 // readLogFile reads OUTPUT/train-log.jsonl with the wall-clock field zeroed.
 func readLogFile(t *testing.T, dir string) []StepLog {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, LogFile))
+	f, err := os.Open(filepath.Join(dir, LogFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []StepLog
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		var l StepLog
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", sc.Text(), err)
-		}
-		l.Seconds = 0
-		out = append(out, l)
-	}
-	return out
+	defer f.Close()
+	return wallClockFree(t, f)
 }
 
 // TestResumedLogEqualsUninterrupted: a run stopped some steps after its
@@ -84,7 +74,9 @@ func TestResumedLogEqualsUninterrupted(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.WriteString(`{"phase":"baseline","step":`)
+				if _, err := f.WriteString(`{"phase":"baseline","step":`); err != nil {
+					t.Fatal(err)
+				}
 				f.Close()
 			}
 			cfg.Resume = true

@@ -1,10 +1,12 @@
 package training
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -186,7 +188,7 @@ func truncateLog(path string, phases []phase, st State) (string, error) {
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&l); err != nil {
-			return "", fmt.Errorf("training: log %s:%d: not a log line (%v): move the file away to resume without it, or restart with --overwrite", path, n, err)
+			return "", fmt.Errorf("training: log %s:%d: not a log line (%w): move the file away to resume without it, or restart with --overwrite", path, n, err)
 		}
 		pi := slices.Index(phases, phase(l.Phase))
 		if pi < 0 {
@@ -222,6 +224,22 @@ func truncateLog(path string, phases []phase, st State) (string, error) {
 		note = append(note, fmt.Sprintf("%s does not hold every step before the checkpoint (%s): the log of the resumed run will not match an uninterrupted one's", filepath.Base(path), gap))
 	}
 	return strings.Join(note, "; "), nil
+}
+
+// ReadLog parses a training log (train-log.jsonl: one StepLog per line);
+// an error names the line.
+func ReadLog(r io.Reader) ([]StepLog, error) {
+	var out []StepLog
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var l StepLog
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return out, fmt.Errorf("training log line %d: %w", n, err)
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
 }
 
 func phaseName(phases []phase, i int) string {

@@ -1,10 +1,8 @@
 package training
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -108,15 +106,18 @@ func testConfig(method string, out string) Config {
 
 func readLog(t *testing.T, b *bytes.Buffer) []StepLog {
 	t.Helper()
-	var out []StepLog
-	sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
-	for sc.Scan() {
-		var l StepLog
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
-		l.Seconds = 0
-		out = append(out, l)
+	return wallClockFree(t, bytes.NewReader(b.Bytes()))
+}
+
+// wallClockFree is the log r holds with the wall-clock field zeroed.
+func wallClockFree(t *testing.T, r io.Reader) []StepLog {
+	t.Helper()
+	out, err := ReadLog(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		out[i].Seconds = 0
 	}
 	return out
 }

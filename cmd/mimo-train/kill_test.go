@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -39,19 +38,17 @@ func TestMain(m *testing.M) {
 // logLines reads a train-log.jsonl with the wall-clock field zeroed.
 func logLines(t *testing.T, dir string) []training.StepLog {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, training.LogFile))
+	f, err := os.Open(filepath.Join(dir, training.LogFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []training.StepLog
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		var l training.StepLog
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", sc.Text(), err)
-		}
-		l.Seconds = 0
-		out = append(out, l)
+	defer f.Close()
+	out, err := training.ReadLog(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		out[i].Seconds = 0
 	}
 	return out
 }
