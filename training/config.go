@@ -98,9 +98,12 @@ type Config struct {
 	Output          string `json:"output"`
 	CheckpointEvery int    `json:"checkpoint_every"`
 	Resume          bool   `json:"resume,omitempty"`
-	Name            string `json:"name,omitempty"`
-	Quiet           bool   `json:"quiet,omitempty"`
-	Backend         string `json:"backend,omitempty"`
+	// Overwrite starts afresh in an output folder that holds an earlier
+	// run, removing mimo-train's own files there (see Run.Train).
+	Overwrite bool   `json:"overwrite,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Quiet     bool   `json:"quiet,omitempty"`
+	Backend   string `json:"backend,omitempty"`
 }
 
 // Default is the paper's setting (Table 6 and Section 4): stage 1 lr 1e-4,
@@ -187,6 +190,9 @@ func (c Config) Validate() error {
 	}
 	if c.Output == "" {
 		return fmt.Errorf("no output folder (--output)")
+	}
+	if c.Resume && c.Overwrite {
+		return fmt.Errorf("--resume and --overwrite exclude each other: --resume continues the run in %s, --overwrite starts it afresh", c.Output)
 	}
 	return nil
 }

@@ -74,7 +74,19 @@ type Run struct {
 	// StopAfter, when > 0, ends Train after that many optimiser steps of the
 	// whole run (tests interrupt a run with it; the checkpoint stays behind).
 	StopAfter int
+	// outLock is the output folder's lock, when Setup took it.
+	outLock io.Closer
+	// Notes receives what a user should know that is not an error (nil:
+	// os.Stderr).
+	Notes io.Writer
 }
+
+// Files a run writes in its output folder.
+const (
+	CheckpointFile = "checkpoint.mimo"
+	LogFile        = "train-log.jsonl"
+	LockFile       = "mimo-train.lock"
+)
 
 // State is what a checkpoint records besides the variables.
 type State struct {
@@ -83,6 +95,9 @@ type State struct {
 	Phase  int    `json:"phase"` // index into the run's phases
 	Step   int    `json:"step"`  // optimiser steps completed in that phase
 	Done   bool   `json:"done"`
+	// Config is the run's configuration when the checkpoint was written;
+	// a resume compares it with its own (see ResumeMayChange).
+	Config *Config `json:"config,omitempty"`
 }
 
 // StepLog is one line of the JSONL training log.
@@ -109,7 +124,98 @@ type Summary struct {
 }
 
 // CheckpointPath is where a run keeps its checkpoint.
-func (r *Run) CheckpointPath() string { return filepath.Join(r.Cfg.Output, "checkpoint.mimo") }
+func (r *Run) CheckpointPath() string { return filepath.Join(r.Cfg.Output, CheckpointFile) }
+
+// save checkpoints st with the run's configuration.
+func (r *Run) save(st State) error {
+	cfg := r.Cfg
+	st.Config = &cfg
+	return checkpoint.Save(r.CheckpointPath(), r.Ctx, st)
+}
+
+// note writes a line for the user (nothing if format is empty).
+func (r *Run) note(format string, args ...any) {
+	if format == "" {
+		return
+	}
+	w := r.Notes
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintf(w, "mimo-train: "+format+"\n", args...)
+}
+
+// resume loads the checkpoint into r.Ctx and returns its state; ok is false
+// when there is none (the run then starts from the beginning). A damaged
+// checkpoint, one of another format, or one written with a configuration
+// that differs in a key outside ResumeMayChange is an error saying what to
+// do.
+func (r *Run) resume() (st State, ok bool, err error) {
+	path := r.CheckpointPath()
+	prev := path + checkpoint.PrevSuffix
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, perr := os.Stat(prev); perr == nil {
+			return st, false, fmt.Errorf("training: resume: %s is missing but %s is there: to resume from it, mv %s %s and run again with --resume; or restart with --overwrite",
+				path, prev, prev, path)
+		}
+		r.note("resume: no %s in %s: starting from the beginning", CheckpointFile, r.Cfg.Output)
+		return st, false, nil
+	} else if err != nil {
+		return st, false, fmt.Errorf("training: resume: %w", err)
+	}
+	if err := checkpoint.Load(path, r.Ctx, &st); err != nil {
+		return st, false, fmt.Errorf("training: resume: %w; %s", err, previousAdvice(path, prev))
+	}
+	if st.Config == nil {
+		return st, false, fmt.Errorf("training: resume: checkpoint %s records no configuration: restart with --overwrite", path)
+	}
+	refused, allowed := diffConfig(*st.Config, r.Cfg)
+	if len(refused) > 0 {
+		return st, false, fmt.Errorf("training: %w", &ConfigChangedError{Checkpoint: path, Changes: refused})
+	}
+	for _, a := range allowed {
+		if why := ResumeMayChange[a.Key]; why == "numerics" {
+			r.note("resume: %s (allowed: it changes how batches are computed, not what is trained; the result is not bit-identical to an uninterrupted run)", a)
+		}
+	}
+	r.note("resume: from %s, %s", path, st.position(r.Cfg.phases()))
+	return st, true, nil
+}
+
+// position says where a state is, for people.
+func (s State) position(phases []phase) string {
+	switch {
+	case s.Done:
+		return "the run is finished"
+	case s.Phase < len(phases) && s.Step == 0:
+		return fmt.Sprintf("the start of %s", phases[s.Phase])
+	case s.Phase < len(phases):
+		return fmt.Sprintf("%s step %d", phases[s.Phase], s.Step)
+	}
+	return fmt.Sprintf("phase %d step %d", s.Phase, s.Step)
+}
+
+// previousAdvice says what to do when the checkpoint at path cannot be
+// used: resume from the previous one if it is intact, else restart.
+func previousAdvice(path, prev string) string {
+	info, err := checkpoint.Verify(prev)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "there is no previous checkpoint: restart with --overwrite"
+	}
+	if err != nil {
+		return fmt.Sprintf("the previous checkpoint is not usable either (%v): restart with --overwrite", err)
+	}
+	var st State
+	where := "its step unknown"
+	if json.Unmarshal(info.State, &st) == nil {
+		where = fmt.Sprintf("phase %d step %d", st.Phase, st.Step)
+		if st.Config != nil {
+			where = st.position(st.Config.phases())
+		}
+	}
+	return fmt.Sprintf("the previous checkpoint %s (%s) is intact: to resume from it, mv %s %s and run again with --resume; or restart with --overwrite",
+		prev, where, prev, path)
+}
 
 // example is one row of a phase: the texts of each student stream and the
 // English texts whose teacher vectors are its targets.
@@ -266,11 +372,32 @@ func (r *Run) batch(pl phasePlan, idx []int) (gradcache.Batch, error) {
 }
 
 // Train runs (or resumes) every phase, then writes the model folder.
+//
+// It holds the output folder's lock for the whole run (Setup takes it
+// earlier, when the Run comes from Setup). Without Cfg.Resume the folder
+// must hold no earlier run (Cfg.Overwrite removes one: see prepareOutput).
+// With Cfg.Resume it continues from OUTPUT/checkpoint.mimo, refusing a
+// damaged checkpoint or a changed configuration (see ResumeMayChange), and
+// cuts OUTPUT/train-log.jsonl back to the checkpoint's step, so that the
+// finished log equals an uninterrupted run's.
 func (r *Run) Train(ctx context.Context) (Summary, error) {
 	c := r.Cfg
 	sum := Summary{Last: map[string]StepLog{}}
-	if err := os.MkdirAll(c.Output, 0o755); err != nil {
-		return sum, fmt.Errorf("training: %w", err)
+	if c.Output == "" {
+		return sum, fmt.Errorf("training: no output folder")
+	}
+	if c.Resume && c.Overwrite {
+		return sum, fmt.Errorf("training: --resume and --overwrite exclude each other")
+	}
+	if r.outLock == nil {
+		l, err := lockOutput(c.Output)
+		if err != nil {
+			return sum, err
+		}
+		defer l.Close()
+	}
+	if err := r.prepareOutput(); err != nil {
+		return sum, err
 	}
 	if r.DType == dtypes.InvalidDType {
 		r.DType = dtypes.Float32
@@ -280,23 +407,28 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		return sum, fmt.Errorf("training: %w", err)
 	}
 	if c.Resume {
-		if _, err := os.Stat(r.CheckpointPath()); err == nil {
-			var saved State
-			if err := checkpoint.Load(r.CheckpointPath(), r.Ctx, &saved); err != nil {
-				return sum, fmt.Errorf("training: resume: %w", err)
-			}
-			if saved.Method != c.Method || saved.Seed != c.Seed {
-				return sum, fmt.Errorf("training: resume: checkpoint %s is method %s seed %d, run is %s seed %d",
-					r.CheckpointPath(), saved.Method, saved.Seed, c.Method, c.Seed)
-			}
+		saved, ok, err := r.resume()
+		if err != nil {
+			return sum, err
+		}
+		if ok {
 			st, sum.Resumed = saved, true
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return sum, fmt.Errorf("training: resume: %w", err)
+		}
+		if r.Log == nil {
+			note, err := truncateLog(filepath.Join(c.Output, LogFile), c.phases(), st)
+			if err != nil {
+				return sum, err
+			}
+			r.note(note)
 		}
 	}
 	logw := r.Log
 	if logw == nil {
-		f, err := os.OpenFile(filepath.Join(c.Output, "train-log.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		mode := os.O_CREATE | os.O_APPEND | os.O_WRONLY
+		if !c.Resume {
+			mode |= os.O_TRUNC
+		}
+		f, err := os.OpenFile(filepath.Join(c.Output, LogFile), mode, 0o644)
 		if err != nil {
 			return sum, fmt.Errorf("training: log: %w", err)
 		}
@@ -351,7 +483,7 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		for st.Step < total {
 			if err := ctx.Err(); err != nil {
 				// Interrupted: keep what was done, so --resume continues from here.
-				if serr := checkpoint.Save(r.CheckpointPath(), r.Ctx, st); serr != nil {
+				if serr := r.save(st); serr != nil {
 					return sum, errors.Join(err, serr)
 				}
 				return sum, err
@@ -391,7 +523,7 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 			sum.Last[string(pl.name)] = line
 			_ = bar.Add(1)
 			if c.CheckpointEvery > 0 && st.Step%c.CheckpointEvery == 0 && st.Step < total {
-				if err := checkpoint.Save(r.CheckpointPath(), r.Ctx, st); err != nil {
+				if err := r.save(st); err != nil {
 					return sum, err
 				}
 			}
@@ -399,7 +531,7 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		_ = bar.Finish()
 		// Phase boundary: the next phase starts from step 0.
 		next := State{Method: st.Method, Seed: st.Seed, Phase: pi + 1, Done: pi+1 == len(phases)}
-		if err := checkpoint.Save(r.CheckpointPath(), r.Ctx, next); err != nil {
+		if err := r.save(next); err != nil {
 			return sum, err
 		}
 		st = next

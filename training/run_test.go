@@ -1,10 +1,8 @@
 package training
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -83,7 +81,7 @@ func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, l
 	}
 	return &Run{
 		Cfg: cfg, Backend: b, Ctx: ctx, Student: bagStudent{st}, Tok: HashTokenizer{Vocab: 97},
-		Teacher: tv, Pairs: pairs, Rows: rows, Langs: testLangs, Log: log,
+		Teacher: tv, Pairs: pairs, Rows: rows, Langs: testLangs, Log: log, Notes: io.Discard,
 	}
 }
 
@@ -108,15 +106,18 @@ func testConfig(method string, out string) Config {
 
 func readLog(t *testing.T, b *bytes.Buffer) []StepLog {
 	t.Helper()
-	var out []StepLog
-	sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
-	for sc.Scan() {
-		var l StepLog
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
-		l.Seconds = 0
-		out = append(out, l)
+	return wallClockFree(t, bytes.NewReader(b.Bytes()))
+}
+
+// wallClockFree is the log r holds with the wall-clock field zeroed.
+func wallClockFree(t *testing.T, r io.Reader) []StepLog {
+	t.Helper()
+	out, err := ReadLog(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		out[i].Seconds = 0
 	}
 	return out
 }

@@ -30,11 +30,19 @@ import (
 // Setup builds a Run from a validated Config: the pure-Go (or configured)
 // backend, the native student and its tokenizer, the data, and the teacher
 // vectors (computed once into the cache folder when a teacher model is
-// given). Close the returned closer when done.
-func Setup(ctx context.Context, c Config) (*Run, io.Closer, error) {
+// given). It takes the output folder's lock first (one trainer per folder;
+// the teacher cache is written under it), held until the returned closer
+// is closed.
+func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("training: %w", err)
 	}
+	var cl closers
+	defer func() {
+		if err != nil {
+			cl.Close()
+		}
+	}()
 	if c.Student != "" && all.IsHubSpec(c.Student) {
 		if st, err := os.Stat(c.Student); err != nil || !st.IsDir() { // a local folder of that name wins
 			f, err := all.ResolveHubNative(ctx, c.Student)
@@ -47,13 +55,20 @@ func Setup(ctx context.Context, c Config) (*Run, io.Closer, error) {
 			}
 		}
 	}
-	var cl closers
+	lock, err := lockOutput(c.Output)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl = append(cl, lock)
+	// The effective backend, so that the checkpoint records (and a resume
+	// notes) a change of $MIMO_TRAIN_BACKEND too.
+	c.Backend = backend.Config(c.Backend)
 	b, err := backend.New(c.Backend)
 	if err != nil {
 		return nil, nil, err
 	}
 	gctx := mlctx.New()
-	r := &Run{Cfg: c, Backend: b, Ctx: gctx}
+	r := &Run{Cfg: c, Backend: b, Ctx: gctx, outLock: lock}
 
 	// Student.
 	cfgPath, weights := c.StudentConfig, ""
@@ -117,7 +132,6 @@ func Setup(ctx context.Context, c Config) (*Run, io.Closer, error) {
 
 	// Teacher.
 	if err := r.setupTeacher(ctx, &cl); err != nil {
-		cl.Close()
 		return nil, nil, err
 	}
 	return r, cl, nil

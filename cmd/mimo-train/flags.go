@@ -70,7 +70,7 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Teacher, "teacher", c.Teacher, "teacher model spec (model folder, ...); its English-side vectors are cached once")
 	fs.StringVar(&c.TeacherCache, "teacher-cache", c.TeacherCache, "folder of teacher cache files (default OUTPUT/teacher)")
 	fs.StringVar(&c.TeacherPrompt, "teacher-prompt", c.TeacherPrompt, "query prompt for a teacher without its own (Qwen3-Embedding: see training/teacher.Qwen3QueryPrompt)")
-	fs.StringVar(&c.Output, "output", c.Output, "output model folder (also holds checkpoint.mimo and train-log.jsonl)")
+	fs.StringVar(&c.Output, "output", c.Output, "output model folder (also holds checkpoint.mimo, checkpoint.mimo.prev, train-log.jsonl and mimo-train.lock, which keeps a second trainer out)")
 
 	// These set the same field of every phase.
 	phases := []*training.Hyper{&c.Stage1, &c.Stage2}
@@ -92,7 +92,13 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.PerLanguage, "per-language", c.PerLanguage, "stage 1: cap of sentence pairs per language")
 	fs.BoolVar(&c.NoFilter, "no-filter", c.NoFilter, "stage 1: skip the length/ratio/de-dup filters")
 	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "checkpoint every N optimiser steps")
-	fs.BoolVar(&c.Resume, "resume", c.Resume, "resume from OUTPUT/checkpoint.mimo if present")
+	fs.BoolVar(&c.Resume, "resume", c.Resume, "continue the run in OUTPUT from its checkpoint.mimo (from the start if there is none) with the same configuration: "+
+		"any other change is refused, naming the keys, except --quiet, --checkpoint-every, --name, --backend, --mini-batch and where --output is; "+
+		"train-log.jsonl is cut back to the checkpoint's step")
+	fs.BoolVar(&c.Overwrite, "overwrite", c.Overwrite, "start afresh in an OUTPUT that holds an earlier run: removes only the files mimo-train writes there "+
+		"(checkpoint.mimo, checkpoint.mimo.prev, train-log.jsonl, model.safetensors, config.json, tokenizer.json, mimo-model.json, training.json "+
+		"and their temporary files), never a file it does not know nor one this run reads, and keeps OUTPUT/teacher (the teacher cache, "+
+		"checked against the teacher's identity). Without --resume or --overwrite, an OUTPUT holding files is refused")
 	fs.StringVar(&c.Name, "name", c.Name, "model name in mimo-model.json")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no progress bar")
 	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $MIMO_TRAIN_BACKEND, else the pure-Go \"go\")")

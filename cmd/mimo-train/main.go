@@ -40,9 +40,12 @@ English teacher through psi; stage 2: lambda*XLCO + (1-lambda)*distillation).
 --method mimo without --stage runs stage 1 then stage 2. Defaults are the
 paper's Table 6; a --config JSON file sets training.Config keys and flags
 override it. Every full batch goes through the gradient cache. The output
-folder gets checkpoint.mimo (atomic; --resume continues exactly),
-train-log.jsonl (every loss term per step) and a model folder (kind
-"native", psi dropped) that mimo-eval --model loads.
+folder gets checkpoint.mimo (atomic and checksummed, the one before it
+kept as checkpoint.mimo.prev; --resume continues exactly, and refuses a
+damaged checkpoint or a changed configuration), train-log.jsonl (every loss
+term per step) and a model folder (kind "native", psi dropped) that
+mimo-eval --model loads. One trainer per output folder (mimo-train.lock);
+a folder holding an earlier run needs --resume or --overwrite.
 
 Examples:
   mimo-train --method mimo --student xlmr-folder --teacher teacher-folder \
@@ -77,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closer.Close()
+	r.Notes = stderr
 	if x.initBag != "" {
 		rep, err := r.InitBag(ctx, x.initBag, training.BagInitOptions{Ridge: x.bagRidge, NoPrior: x.bagNoPrior})
 		return report(stdout, stderr, rep, err)

@@ -29,6 +29,8 @@ func TestBadInvocations(t *testing.T) {
 		{"stage-for-baseline", []string{"--method", "xlco", "--stage", "1", "--rows", "jsonl:x", "--student-config", "x", "--output", "o"}, 1, "--stage is for mimo only"},
 		{"no-teacher", []string{"--method", "mimo", "--pairs", "jsonl:x", "--rows", "jsonl:x", "--student-config", "x", "--output", "o"}, 1, "needs a teacher"},
 		{"bad-config-key", []string{"--config", "testdata/bad.json"}, 2, "unknown field"},
+		{"resume-and-overwrite", []string{"--method", "xlco", "--rows", "jsonl:x", "--student-config", "x", "--output", "o", "--resume", "--overwrite"}, 1, "--resume and --overwrite exclude each other"},
+		{"help-says-overwrite", []string{"--help"}, 0, "removes only the files mimo-train writes there"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
