@@ -112,6 +112,7 @@ func (a *Args) set(c byte, val string) error {
 		a.Options.RelevanceLevel = cAtol([]byte(val))
 	case 'M':
 		a.Options.MaxDocs = cAtol([]byte(val))
+		return checkMaxDocs(a.Options.MaxDocs)
 	case 'm':
 		a.Measures = append(a.Measures, val)
 	default:
