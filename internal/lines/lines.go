@@ -184,7 +184,7 @@ func ParseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil || n <= 0 || n > int(^uint(0)>>1)/mult {
-		return 0, fmt.Errorf("want a positive byte count such as 268435456 or 256MiB, got %q", s)
+		return 0, errors.New("want a positive byte count such as 268435456 or 256MiB")
 	}
 	return n * mult, nil
 }
