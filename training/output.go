@@ -1,7 +1,6 @@
 package training
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/internal/filelock"
+	textlines "github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 )
 
@@ -230,16 +230,15 @@ func truncateLog(path string, phases []phase, st State) (string, error) {
 // an error names the line.
 func ReadLog(r io.Reader) ([]StepLog, error) {
 	var out []StepLog
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	lr := textlines.NewReader(r, "training log", 1<<20) // a StepLog line is ~200 bytes
+	for lr.Scan() {
 		var l StepLog
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return out, fmt.Errorf("training log line %d: %w", n, err)
+		if err := json.Unmarshal(lr.Bytes(), &l); err != nil {
+			return out, fmt.Errorf("training log line %d: %w", lr.Line(), err)
 		}
 		out = append(out, l)
 	}
-	return out, sc.Err()
+	return out, lr.Err()
 }
 
 func phaseName(phases []phase, i int) string {

@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -26,6 +25,7 @@ import (
 	"time"
 
 	"github.com/mimo-mlir/mimo/adapters/lsa"
+	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
 func main() {
@@ -116,12 +116,11 @@ func readTexts(path string) ([]string, error) {
 		}
 		r = zr
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	lr := lines.NewReader(r, path, lines.DefaultLimit) // MIMO_MAX_LINE raises it
 	jsonl := strings.Contains(path, ".jsonl")
 	var out []string
-	for line := 1; sc.Scan(); line++ {
-		s := sc.Text()
+	for lr.Scan() {
+		line, s := lr.Line(), lr.Text()
 		if line == 1 && strings.HasPrefix(strings.TrimSpace(s), "{") {
 			jsonl = true
 		}
@@ -144,8 +143,8 @@ func readTexts(path string) ([]string, error) {
 			out = append(out, s)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := lr.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

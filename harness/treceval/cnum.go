@@ -85,6 +85,13 @@ func expLen(s []byte, lo, hi byte) int {
 // cAtol parses like C's atol (strtol base 10): optional sign and leading
 // digits; no digits gives 0; overflow saturates.
 func cAtol(s []byte) int64 {
+	v, _ := cStrtol(s)
+	return v
+}
+
+// cStrtol is cAtol that also reports whether the value fit a C long
+// (glibc's strtol saturates and sets ERANGE where it did not).
+func cStrtol(s []byte) (v int64, ok bool) {
 	i := 0
 	for i < len(s) && cIsSpace(s[i]) {
 		i++
@@ -94,24 +101,24 @@ func cAtol(s []byte) int64 {
 		neg = s[i] == '-'
 		i++
 	}
-	var v uint64
+	var u uint64
 	for ; i < len(s) && isDigit(s[i]); i++ {
-		if v > (math.MaxInt64+1)/10 {
-			v = math.MaxInt64 + 1
+		if u > (math.MaxInt64+1)/10 {
+			u = math.MaxInt64 + 2 // beyond both limits; stays there
 			continue
 		}
-		v = v*10 + uint64(s[i]-'0')
+		u = u*10 + uint64(s[i]-'0')
 	}
 	if neg {
-		if v > math.MaxInt64 {
-			return math.MinInt64
+		if u > math.MaxInt64+1 {
+			return math.MinInt64, false
 		}
-		return -int64(v)
+		return -int64(u), true // -(2^63) wraps to MinInt64, which is right
 	}
-	if v > math.MaxInt64 {
-		return math.MaxInt64
+	if u > math.MaxInt64 {
+		return math.MaxInt64, false
 	}
-	return int64(v)
+	return int64(u), true
 }
 
 func sign(neg bool) float64 {

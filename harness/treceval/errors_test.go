@@ -70,6 +70,9 @@ func TestMainErrors(t *testing.T) {
 		{"NaN score", []string{qrels, write("nan", "1 Q0 a 1 nan r\n")}, 2, "nan:1: score \"nan\" is NaN"},
 		{"duplicate retrieved", []string{qrels, write("dup", "1 Q0 a 1 0.5 r\n1 Q0 b 2 0.4 r\n1 Q0 a 3 0.1 r\n")}, 2, "dup:3: query 1: document a retrieved twice (also line 1)"},
 		{"duplicate judged", []string{write("qdup", "1 0 a 1\n1 0 a 0\n"), run}, 2, "qdup:2: query 1: document a judged twice (also line 1)"},
+		{"relevance overflowing a C long", []string{write("qbig", "1 0 a 1\n1 0 b 99999999999999999999\n"), run}, 2, "qbig:2: relevance \"99999999999999999999\" overflows a C long"},
+		{"relevance above 2^31-1", []string{write("qhuge", "1 0 a 2147483648\n"), run}, 2, "qhuge:1: relevance \"2147483648\" is above 2147483647"},
+		{"negative -M", []string{"-M", "-1", qrels, run}, 1, "-M -1: the number of documents evaluated per query must be 0 or more"},
 		{"no common query", []string{qrels, write("other", "2 Q0 a 1 0.5 r\n")}, 7, "no queries with both results and relevance info"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -20,11 +21,23 @@ type Options struct {
 	NoSummary      bool  // -n: do not print the "all" lines
 	JudgedOnly     bool  // -J: drop retrieved docs absent from the qrels (or judged negative)
 	RelevanceLevel int64 // -l: minimum relevance counted as relevant (trec_eval default 1)
-	MaxDocs        int64 // -M: evaluate only the first MaxDocs ranked docs per query (0: no limit)
+	// MaxDocs (-M) is how many of each query's ranked documents are
+	// evaluated: trec_eval's default is 2147483647 (its MAXLONG), 0
+	// evaluates none (every query then retrieves nothing), and a negative
+	// value is an error (trec_eval 9.0.8 crashes on one).
+	MaxDocs int64
 }
 
 // DefaultOptions are trec_eval's defaults.
-func DefaultOptions() Options { return Options{RelevanceLevel: 1} }
+func DefaultOptions() Options { return Options{RelevanceLevel: 1, MaxDocs: maxDocsLimit} }
+
+// checkMaxDocs refuses a negative -M.
+func checkMaxDocs(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("treceval: -M %d: the number of documents evaluated per query must be 0 or more (trec_eval 9.0.8 crashes on a negative one)", n)
+	}
+	return nil
+}
 
 // ErrNoQueries is returned when no run query has qrels (trec_eval exit 7).
 var ErrNoQueries = errors.New("treceval: no queries with both results and relevance info")
@@ -48,6 +61,9 @@ type Report struct {
 // Compute scores run against qrels with the measures from ParseMeasures.
 // It returns ErrNoQueries when no run query has qrels.
 func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, error) {
+	if err := checkMaxDocs(opts.MaxDocs); err != nil {
+		return nil, err
+	}
 	rep := &Report{measures: ms, runID: run.RunID}
 	for _, m := range ms {
 		rep.Names = append(rep.Names, m.names...)
@@ -236,6 +252,8 @@ func cFloat(v float64) string {
 type evaluator struct {
 	ranked []Result
 	rr     resRels
+	dense  [denseLevels]int64 // per-level counts when every level is small
+	vals   []int64            // judged values to sort when one is not
 }
 
 // resRels ranks one query's results and maps them to relevance values,
@@ -249,12 +267,8 @@ func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgmen
 		}
 		return x.Doc > y.Doc
 	})
-	maxDocs := int64(maxDocsLimit)
-	if opts.MaxDocs > 0 {
-		maxDocs = opts.MaxDocs
-	}
-	if int64(len(e.ranked)) > maxDocs {
-		e.ranked = e.ranked[:maxDocs]
+	if int64(len(e.ranked)) > opts.MaxDocs {
+		e.ranked = e.ranked[:opts.MaxDocs]
 	}
 	// Duplicate documents among the kept results, and in the qrels.
 	seen := make(map[string]int, len(e.ranked))
@@ -264,7 +278,7 @@ func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgmen
 		}
 		seen[r.Doc] = r.Line
 	}
-	maxRel := int64(0)
+	maxRel := int64(-1)
 	for i, j := range judged {
 		if i > 0 && judged[i-1].Doc == j.Doc {
 			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrels.File, j.Line, qid, j.Doc, judged[i-1].Line)
@@ -272,13 +286,10 @@ func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgmen
 		maxRel = max(maxRel, j.Rel)
 	}
 	rr := &e.rr
-	rr.relLevels = append(rr.relLevels[:0], make([]int64, maxRel+1)...)
+	e.countLevels(judged, maxRel)
 	rel := make(map[string]int64, len(judged))
 	for _, j := range judged {
 		rel[j.Doc] = j.Rel
-		if j.Rel >= 0 {
-			rr.relLevels[j.Rel]++
-		}
 	}
 	rr.rels = rr.rels[:0]
 	rr.numRelRet = 0
@@ -301,13 +312,68 @@ func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgmen
 	rr.numRet = int64(len(rr.rels))
 	rr.numRel = 0
 	rr.numRelLevels = 0
-	for lvl, c := range rr.relLevels {
-		if c > 0 {
-			rr.numRelLevels = lvl + 1
-			if int64(lvl) >= opts.RelevanceLevel {
-				rr.numRel += c
-			}
+	for _, l := range rr.levels {
+		if l.rel >= opts.RelevanceLevel {
+			rr.numRel += l.n
 		}
 	}
+	if len(rr.levels) > 0 {
+		rr.numRelLevels = rr.levels[len(rr.levels)-1].rel + 1
+	}
 	return rr, nil
+}
+
+// denseLevels bounds the relevance values counted in a per-level array;
+// queries with larger values (rare: qrels use 0-4 almost everywhere) sort
+// their values instead, so memory never depends on how large they are.
+const denseLevels = 1024
+
+// countLevels sets e.rr.levels to the judged levels >= 0 of the query and
+// their counts, ascending: what trec_eval's rel_levels array holds, without
+// its zero entries. maxRel is the largest judgment (-1 or less: none).
+func (e *evaluator) countLevels(judged []Judgment, maxRel int64) {
+	rr := &e.rr
+	rr.levels = rr.levels[:0]
+	if maxRel < 0 {
+		return
+	}
+	if maxRel >= denseLevels {
+		e.sortLevels(judged)
+		return
+	}
+	counts := e.dense[:maxRel+1]
+	clear(counts)
+	for _, j := range judged {
+		if j.Rel >= 0 {
+			counts[j.Rel]++
+		}
+	}
+	for lvl, n := range counts {
+		if n > 0 {
+			rr.levels = append(rr.levels, relLevel{rel: int64(lvl), n: n})
+		}
+	}
+}
+
+// sortLevels is countLevels for any relevance values: it sorts them and
+// counts the runs, O(n log n) for n judgments whatever their size.
+func (e *evaluator) sortLevels(judged []Judgment) {
+	rr := &e.rr
+	rr.levels = rr.levels[:0]
+	vals := e.vals[:0]
+	for _, j := range judged {
+		if j.Rel >= 0 {
+			vals = append(vals, j.Rel)
+		}
+	}
+	slices.Sort(vals)
+	for i := 0; i < len(vals); {
+		k := i + 1
+		for k < len(vals) && vals[k] == vals[i] {
+			k++
+		}
+		rr.levels = append(rr.levels, relLevel{rel: vals[i], n: int64(k - i)})
+		i = k
+	}
+	e.vals = vals
 }

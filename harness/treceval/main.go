@@ -14,7 +14,8 @@ const Usage = `usage: score [-q] [-c] [-n] [-J] [-l level] [-M max] [-m measure[
   -n  no summary ("all") lines
   -J  evaluate judged documents only
   -l  relevance level: judgments >= level are relevant (default 1)
-  -M  evaluate at most this many documents per query
+  -M  evaluate at most this many documents per query (default 2147483647;
+      0 evaluates none)
   -m  measure, as trec_eval spells it: map, ndcg, recip_rank, num_q, num_ret,
       num_rel, num_rel_ret, gm_map, Rprec, bpref, runid, P.k1,k2,
       recall.k, ndcg_cut.k, map_cut.k, success.k, iprec_at_recall.r, official
@@ -112,6 +113,7 @@ func (a *Args) set(c byte, val string) error {
 		a.Options.RelevanceLevel = cAtol([]byte(val))
 	case 'M':
 		a.Options.MaxDocs = cAtol([]byte(val))
+		return checkMaxDocs(a.Options.MaxDocs)
 	case 'm':
 		a.Measures = append(a.Measures, val)
 	default:

@@ -24,9 +24,12 @@ type resRels struct {
 	numRet       int64
 	numRel       int64 // judged >= relevance level
 	numRelRet    int64
-	relLevels    []int64 // number of judgments per level >= 0
-	numRelLevels int
+	levels       []relLevel // judged levels >= 0 with their counts, ascending
+	numRelLevels int64      // largest judged level + 1 (0: none judged >= 0)
 }
+
+// relLevel is a relevance level >= 0 judged n > 0 times in a query.
+type relLevel struct{ rel, n int64 }
 
 type valueKind int
 
@@ -274,8 +277,11 @@ func calcRprec(rr *resRels, level int64, _ *Measure, v []float64) {
 
 func calcBpref(rr *resRels, level int64, _ *Measure, v []float64) {
 	var numNonrel int64
-	for j := int64(0); j < level && j < int64(len(rr.relLevels)); j++ {
-		numNonrel += rr.relLevels[j]
+	for _, l := range rr.levels {
+		if l.rel >= level {
+			break
+		}
+		numNonrel += l.n
 	}
 	var nonrelSoFar, relSoFar int64
 	var bpref float64
@@ -431,18 +437,19 @@ func calcNDCGCut(rr *resRels, _ int64, m *Measure, v []float64) {
 			}
 		},
 		func(ci int) { v[ci] = sum })
-	// Ideal DCG, walking the judged levels from the highest down.
+	// Ideal DCG, walking the judged levels from the highest down (trec_eval
+	// walks every level, but one judged zero times is passed at once).
 	ci := 0
-	curLvl := rr.numRelLevels - 1
+	cur := len(rr.levels) - 1
 	var lvlCount int64
 	var ideal float64
 	for i := 0; ; i++ {
 		lvlCount++
-		for curLvl > 0 && lvlCount > rr.relLevels[curLvl] {
-			curLvl--
+		for cur >= 0 && rr.levels[cur].rel > 0 && lvlCount > rr.levels[cur].n {
+			cur--
 			lvlCount = 1
 		}
-		if curLvl <= 0 {
+		if cur < 0 || rr.levels[cur].rel <= 0 {
 			break
 		}
 		if int64(i) == m.cuts[ci] {
@@ -453,7 +460,7 @@ func calcNDCGCut(rr *resRels, _ int64, m *Measure, v []float64) {
 				break
 			}
 		}
-		ideal += float64(curLvl) / metrics.Log2(i+2)
+		ideal += float64(rr.levels[cur].rel) / metrics.Log2(i+2)
 	}
 	for ; ci < len(m.cuts); ci++ {
 		if ideal > 0 {
@@ -464,30 +471,30 @@ func calcNDCGCut(rr *resRels, _ int64, m *Measure, v []float64) {
 
 // calcNDCG is trec_eval's ndcg with default gains (gain = relevance level).
 func calcNDCG(rr *resRels, _ int64, _ *Measure, v []float64) {
-	// Gains sorted increasing are the levels 0..numRelLevels-1 themselves.
+	// Gains sorted increasing are the levels 0..numRelLevels-1 themselves;
+	// the ideal ranking walks the judged ones from the highest down.
 	gainOf := func(rel int64) float64 {
-		if rel >= 0 && rel < int64(rr.numRelLevels) {
+		if rel >= 0 && rel < rr.numRelLevels {
 			return float64(rel)
 		}
 		return 0
 	}
-	cur := rr.numRelLevels - 1
-	idealGain := 0.0
-	if cur >= 0 {
-		idealGain = float64(cur)
+	cur := len(rr.levels) - 1
+	gainAt := func(cur int) float64 {
+		if cur >= 0 {
+			return float64(rr.levels[cur].rel)
+		}
+		return 0
 	}
+	idealGain := gainAt(cur)
 	var dcg, ideal float64
 	var numAtLevel int64
 	advance := func() {
 		numAtLevel++
-		for cur >= 0 && numAtLevel > rr.relLevels[cur] {
+		for cur >= 0 && numAtLevel > rr.levels[cur].n {
 			numAtLevel = 1
 			cur--
-			if cur >= 0 {
-				idealGain = float64(cur)
-			} else {
-				idealGain = 0
-			}
+			idealGain = gainAt(cur)
 		}
 	}
 	i := 0

@@ -18,8 +18,12 @@ package treceval
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"sort"
+
+	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
 // Judgment is one qrels line.
@@ -76,39 +80,72 @@ func fields(dst [][]byte, line []byte) [][]byte {
 	return dst
 }
 
-func readAll(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+// LineLimit is the longest qrels or run line read (lines.DefaultLimit,
+// which MIMO_MAX_LINE replaces). trec_eval itself has none; a TREC line
+// holds four or six short fields, so only a broken file comes near it.
+const LineLimit = lines.DefaultLimit
+
+// MaxRelevance is the largest relevance value accepted in qrels: 2^31-1.
+// trec_eval 9.0.8 keeps one counter per level from 0 to the largest
+// relevance of a query, and its ndcg sorts the gains with a comparator
+// that returns their difference as a C int, which overflows beyond it.
+// mimo counts levels sparsely, so values up to this cost nothing extra;
+// larger ones, and values that overflow the C long atol reads into, are an
+// error naming the line. Negative values of any size mean "judged but not
+// in the pool" (trec_eval's RELVALUE_UNJUDGED), as in trec_eval.
+const MaxRelevance = math.MaxInt32
+
+// readFile opens path and calls parse on it; an empty file is an error, as
+// trec_eval refuses one.
+func readFile[T any](path string, parse func(string, io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("treceval: %w", err)
+		return zero, fmt.Errorf("treceval: %w", err)
 	}
-	if len(data) == 0 {
-		return nil, fmt.Errorf("treceval: %s: empty file", path)
-	}
-	return data, nil
+	defer f.Close()
+	return parse(path, f)
 }
 
 // ReadQrels reads a qrels file: lines "qid iter docno rel", exactly four
 // whitespace-separated fields (trec_eval rejects blank lines and extra
-// fields in qrels). rel is read like C's atol.
+// fields in qrels). rel is read like C's atol and must be at most
+// MaxRelevance.
 func ReadQrels(path string) (*Qrels, error) {
-	data, err := readAll(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseQrels(path, data)
+	return readFile(path, ReadQrelsFrom)
 }
 
 // ParseQrels parses qrels text; name is used in error messages.
 func ParseQrels(name string, data []byte) (*Qrels, error) {
+	return ReadQrelsFrom(name, bytes.NewReader(data))
+}
+
+// ReadQrelsFrom reads qrels from r; name is used in error messages.
+func ReadQrelsFrom(name string, r io.Reader) (*Qrels, error) {
 	q := &Qrels{File: name, Queries: map[string][]Judgment{}}
 	var f [][]byte
-	for n, line := range splitLines(data) {
-		f = fields(f, line)
+	lr := lines.NewReader(r, name, LineLimit)
+	for lr.Scan() {
+		n := lr.Line()
+		f = fields(f, lr.Bytes())
 		if len(f) != 4 {
-			return nil, fmt.Errorf("treceval: %s:%d: malformed qrels line (want 4 fields \"qid iter docno rel\", got %d)", name, n+1, len(f))
+			return nil, fmt.Errorf("treceval: %s:%d: malformed qrels line (want 4 fields \"qid iter docno rel\", got %d)", name, n, len(f))
+		}
+		rel, ok := cStrtol(f[3])
+		if !ok {
+			return nil, fmt.Errorf("treceval: %s:%d: relevance %q overflows a C long (trec_eval reads it with atol)", name, n, f[3])
+		}
+		if rel > MaxRelevance {
+			return nil, fmt.Errorf("treceval: %s:%d: relevance %q is above %d, the largest trec_eval 9.0.8 can score", name, n, f[3], MaxRelevance)
 		}
 		qid := string(f[0])
-		q.Queries[qid] = append(q.Queries[qid], Judgment{Doc: string(f[2]), Rel: cAtol(f[3]), Line: n + 1})
+		q.Queries[qid] = append(q.Queries[qid], Judgment{Doc: string(f[2]), Rel: rel, Line: n})
+	}
+	if err := lr.Err(); err != nil {
+		return nil, fmt.Errorf("treceval: %w", err)
+	}
+	if lr.Line() == 0 {
+		return nil, fmt.Errorf("treceval: %s: empty file", name)
 	}
 	for _, js := range q.Queries {
 		sort.SliceStable(js, func(a, b int) bool { return js[a].Doc < js[b].Doc })
@@ -122,30 +159,33 @@ func ParseQrels(name string, data []byte) (*Qrels, error) {
 // atof and narrowed to float32, as trec_eval stores it. A NaN score is an
 // error (trec_eval's order is undefined for it).
 func ReadRun(path string) (*Run, error) {
-	data, err := readAll(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRun(path, data)
+	return readFile(path, ReadRunFrom)
 }
 
 // ParseRun parses run text; name is used in error messages.
 func ParseRun(name string, data []byte) (*Run, error) {
+	return ReadRunFrom(name, bytes.NewReader(data))
+}
+
+// ReadRunFrom reads a run from r; name is used in error messages.
+func ReadRunFrom(name string, rd io.Reader) (*Run, error) {
 	r := &Run{File: name, Queries: map[string][]Result{}}
 	var f [][]byte
-	for n, line := range splitLines(data) {
-		f = fields(f, line)
+	lr := lines.NewReader(rd, name, LineLimit)
+	for lr.Scan() {
+		n := lr.Line()
+		f = fields(f, lr.Bytes())
 		if len(f) == 0 {
 			continue
 		}
 		if len(f) < 6 {
-			return nil, fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, n+1, len(f))
+			return nil, fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, n, len(f))
 		}
 		sim := float32(cAtof(f[4]))
 		if sim != sim {
-			return nil, fmt.Errorf("treceval: %s:%d: score %q is NaN", name, n+1, f[4])
+			return nil, fmt.Errorf("treceval: %s:%d: score %q is NaN", name, n, f[4])
 		}
-		res := Result{Doc: string(f[2]), Sim: sim, Line: n + 1}
+		res := Result{Doc: string(f[2]), Sim: sim, Line: n}
 		if prev, ok := r.Queries[string(f[0])]; ok { // no allocation for a known qid
 			r.Queries[string(f[0])] = append(prev, res)
 		} else {
@@ -155,18 +195,14 @@ func ParseRun(name string, data []byte) (*Run, error) {
 			r.RunID = string(f[5])
 		}
 	}
+	if err := lr.Err(); err != nil {
+		return nil, fmt.Errorf("treceval: %w", err)
+	}
+	if lr.Line() == 0 {
+		return nil, fmt.Errorf("treceval: %s: empty file", name)
+	}
 	if len(r.Queries) == 0 {
 		return nil, fmt.Errorf("treceval: %s: no run lines", name)
 	}
 	return r, nil
-}
-
-// splitLines splits on '\n'; a missing final newline is tolerated and a
-// final empty piece is not a line.
-func splitLines(data []byte) [][]byte {
-	lines := bytes.Split(data, []byte{'\n'})
-	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -103,6 +104,7 @@ func TestBadInputs(t *testing.T) {
 		opts  tasks.LoadOptions
 		want  []string // substrings of the error
 		is    error
+		env   string // MIMO_MAX_LINE for the case
 	}{
 		{
 			name: "belebele field missing", task: "BelebeleRetrieval", repo: "facebook/belebele",
@@ -174,6 +176,26 @@ func TestBadInputs(t *testing.T) {
 			want:  []string{NeuCLIR2022Ref.String() + ": zho-corpus/test-00000-of-00001.parquet", `"text"`}, is: errColumn,
 		},
 		{
+			name: "neuclir queries line too long", task: "NeuCLIR2023Retrieval", repo: "neuclir/bench",
+			files: map[string][]byte{"data/news.eng.tsv": []byte("1\tq\n2\t" + strings.Repeat("q", 16<<20) + "\n")},
+			want:  []string{"neuclir/bench@main: data/news.eng.tsv:2: line too long: longer than the limit of 16MiB"}, is: lines.ErrLineTooLong,
+		},
+		{
+			name: "neuclir qrels line too long", task: "NeuCLIR2022Retrieval", repo: "neuclir/bench", env: "1KiB",
+			files: map[string][]byte{"data/qrels.zho.gains.txt": []byte("1 0 z1 1\r\n1 0 " + strings.Repeat("z", 1024) + " 1\r\n")},
+			want:  []string{"neuclir/bench@main: data/qrels.zho.gains.txt:2: line too long: longer than the limit of 1KiB"}, is: lines.ErrLineTooLong,
+		},
+		{
+			name: "belebele line too long", task: "BelebeleRetrieval", repo: "facebook/belebele", env: "1KiB",
+			files: map[string][]byte{"data/deu_Latn.jsonl": append(append([]byte{}, bele...), []byte(`{"link": "`+strings.Repeat("l", 1024)+`"}`+"\n")...)},
+			want:  []string{fmt.Sprintf("facebook/belebele@%s: data/deu_Latn.jsonl:%d: line too long: longer than the limit of 1KiB", BelebeleRef.Revision, bytes.Count(bele, []byte("\n"))+1)}, is: lines.ErrLineTooLong,
+		},
+		{
+			name: "multieup line too long", task: "MultiEuPRetrieval", repo: "unimelb-nlp/MultiEup-v2", env: "1KiB",
+			files: map[string][]byte{MultiEuPFile: append(append([]byte{}, mep...), []byte("d9,"+strings.Repeat("m", 1024)+"\n")...)},
+			want:  []string{fmt.Sprintf("%s:%d: line too long: longer than the limit of 1KiB", MultiEuPFile, bytes.Count(mep, []byte("\n"))+1)}, is: lines.ErrLineTooLong,
+		},
+		{
 			name: "neuclir queries file missing", task: "NeuCLIR2023Retrieval", repo: "neuclir/bench",
 			files: map[string][]byte{"data/news.eng.tsv": nil},
 			want:  []string{"neuclir/bench@main", "data/news.eng.tsv"}, is: tasks.ErrNotFound,
@@ -195,6 +217,9 @@ func TestBadInputs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.env != "" {
+				t.Setenv(lines.EnvLimit, c.env)
+			}
 			src := overlay{base: tasks.DirSource{Root: fixtures}, repo: c.repo, files: c.files}
 			task, err := New(c.task, src)
 			if err != nil {

@@ -1,12 +1,12 @@
 package builders
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -163,6 +163,10 @@ func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref
 	return []tasks.Dataset{ds}, nil
 }
 
+// neuclirMaxLine bounds a line of NeuCLIR's queries TSV and qrels (both
+// hold short rows); MIMO_MAX_LINE replaces it (internal/lines).
+const neuclirMaxLine = 16 << 20
+
 // readLines streams the non-empty lines of a text file.
 func readLines(ctx context.Context, in input, name string, fn func(line int, s string) error) error {
 	rc, err := in.open(ctx, name)
@@ -170,23 +174,20 @@ func readLines(ctx context.Context, in input, name string, fn func(line int, s s
 		return err
 	}
 	defer rc.Close()
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	line := 0
+	lr := lines.NewReader(rc, in.where(name), neuclirMaxLine)
 	n := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimRight(sc.Text(), "\r")
+	for lr.Scan() {
+		s := strings.TrimRight(lr.Text(), "\r")
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
 		n++
-		if err := fn(line, s); err != nil {
-			return fmt.Errorf("%s:%d: %w", in.where(name), line, err)
+		if err := fn(lr.Line(), s); err != nil {
+			return fmt.Errorf("%s:%d: %w", in.where(name), lr.Line(), err)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %w", in.where(name), line+1, err)
+	if err := lr.Err(); err != nil {
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: empty file: %w", in.where(name), errColumn)

@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
 // ReadCSV streams an RFC 4180 CSV file whose first record is the header:
 // fn gets each following record as a map from column name to field, and
 // the 1-based line on which the record starts (a quoted field may span
 // several lines). Fields are never converted: mixed-type columns arrive as
-// the strings the file holds, and fields of any size are accepted. gzip
-// input is detected by its magic bytes and a leading UTF-8 BOM is dropped.
+// the strings the file holds. A physical line longer than MaxLine is an
+// error (lines.ErrLineTooLong); a quoted field may hold many lines, so a
+// record is bounded only by the file. gzip input is detected by its magic
+// bytes and a leading UTF-8 BOM is dropped.
 //
 // Every record must have as many fields as the header; duplicate header
 // names are an error (the map could not hold both). rec is fresh for each
@@ -27,7 +31,7 @@ func ReadCSV(r io.Reader, name string, fn func(line int, rec map[string]string) 
 	if err := skipBOM(br); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(lines.Bound(br, name, MaxLine))
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -66,6 +70,10 @@ func ReadCSV(r io.Reader, name string, fn func(line int, rec map[string]string) 
 // csvErr puts encoding/csv's position into the "file:line: " form used by
 // the rest of the package; the *csv.ParseError stays reachable.
 func csvErr(name, what string, err error) error {
+	var tl *lines.TooLongError
+	if errors.As(err, &tl) {
+		return err // names the file and line already
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
 type csvRow struct {
@@ -146,5 +148,36 @@ func BenchmarkReadCSV(b *testing.B) {
 		if err := ReadCSV(bytes.NewReader(data), "bench.csv", func(int, map[string]string) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadCSVLineTooLong: a physical line longer than the limit, in the
+// header, a record or inside a quoted multi-line field, is an error naming
+// the file, that line and the limit (lowered with MIMO_MAX_LINE here).
+func TestReadCSVLineTooLong(t *testing.T) {
+	t.Setenv(lines.EnvLimit, "100")
+	long := strings.Repeat("w", 101)
+	for _, tc := range []struct {
+		name, in string
+		line     int
+	}{
+		{"header", "a," + long + "\n1,2\n", 1},
+		{"record", "a,b\n1,2\r\n3," + long + "\r\n", 3},
+		{"inside a quoted field", "a,b\n1,\"x\n" + long + "\ny\"\n", 3},
+		{"gzip, last line without newline", gz(t, "a,b\n1,2\n3,"+long), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := collectCSV(tc.in, "x.csv")
+			want := fmt.Sprintf("x.csv:%d: line too long: longer than the limit of 100;", tc.line)
+			if !errors.Is(err, lines.ErrLineTooLong) || !strings.HasPrefix(fmt.Sprint(err), want) {
+				t.Fatalf("err = %v, want %q...", err, want)
+			}
+		})
+	}
+	// Lines of exactly the limit, LF or CRLF, are read.
+	ok := strings.Repeat("w", 98)
+	got, err := collectCSV("a,b\n1,"+ok+"\r\n2,"+ok+"\n", "x.csv")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("lines at the limit: %d records, err %v", len(got), err)
 	}
 }

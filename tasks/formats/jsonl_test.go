@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
 type jsonlLine struct {
@@ -182,6 +185,23 @@ func BenchmarkReadJSONLGzip(b *testing.B) {
 	for b.Loop() {
 		if err := ReadJSONL(bytes.NewReader(data), "bench", func(int, json.RawMessage) error { return nil }); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestReadJSONLLineTooLong: an over-long line, plain or gzip, is an error
+// naming the file, the line and the limit (lowered with MIMO_MAX_LINE).
+func TestReadJSONLLineTooLong(t *testing.T) {
+	t.Setenv(lines.EnvLimit, "1KiB")
+	long := `{"text":"` + strings.Repeat("é", 600) + `"}`
+	for _, in := range []string{"{}\n\n" + long + "\n{}\n", gz(t, "{}\r\n\r\n"+long)} {
+		got, err := collectJSONL(strings.NewReader(in))
+		want := "f.jsonl:3: line too long: longer than the limit of 1KiB;"
+		if !errors.Is(err, lines.ErrLineTooLong) || !strings.HasPrefix(fmt.Sprint(err), want) {
+			t.Fatalf("err = %v, want %q...", err, want)
+		}
+		if len(got) != 1 {
+			t.Errorf("%d lines before the error, want 1", len(got))
 		}
 	}
 }

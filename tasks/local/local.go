@@ -46,6 +46,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -65,8 +66,10 @@ const SkipNoRelevant = "query without relevant documents"
 // filtered out their query or document.
 const SkipFilteredLang = "qrels entries outside the selected languages"
 
-// maxLine bounds one JSON line (a long passage is far below this).
-const maxLine = 64 << 20
+// maxLine bounds one line of queries.jsonl, corpus.jsonl or the qrels
+// (a long passage is far below it); MIMO_MAX_LINE raises it for a corpus
+// of longer documents (internal/lines).
+const maxLine = lines.DefaultLimit
 
 // Meta is the optional meta.json of a local task folder. Every field is
 // optional.
@@ -639,12 +642,10 @@ func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) 
 		return err
 	}
 	defer rc.Close()
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Bytes()
+	lr := lines.NewReader(rc, shown, maxLine)
+	for lr.Scan() {
+		n := lr.Line()
+		line := lr.Bytes()
 		if n == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 BOM
 		}
@@ -655,10 +656,7 @@ func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) 
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %w", shown, n+1, err)
-	}
-	return nil
+	return lr.Err()
 }
 
 // IsTaskDir reports whether dir holds a local task (a queries file, plain or

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -340,5 +341,81 @@ func BenchmarkRead(b *testing.B) {
 		if _, err := Read(fsys, "."); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLineTooLong: an over-long line in any of the three files is an error
+// naming the file as read (plain or .gz), the line and the limit, and
+// MIMO_MAX_LINE raises the limit (it lowers it here, to keep the test
+// small). Before internal/lines this was "bufio.Scanner: token too long".
+func TestLineTooLong(t *testing.T) {
+	long := []byte(`{"_id": "x", "text": "` + strings.Repeat("z", 5000) + `"}` + "\n")
+	for _, name := range []string{QueriesFile, CorpusFile, QrelsFile} {
+		for _, gz := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s gz=%v", name, gz), func(t *testing.T) {
+				t.Setenv(lines.EnvLimit, "4KiB")
+				fsys := dirFS(t, "testdata/valid")
+				data := append(append([]byte(nil), fsys[name].Data...), long...)
+				n := bytes.Count(data, []byte("\n"))
+				shown := name
+				if gz {
+					var buf bytes.Buffer
+					zw := gzip.NewWriter(&buf)
+					if _, err := zw.Write(data); err != nil {
+						t.Fatal(err)
+					}
+					if err := zw.Close(); err != nil {
+						t.Fatal(err)
+					}
+					delete(fsys, name)
+					shown = name + ".gz"
+					data = buf.Bytes()
+				}
+				fsys[shown] = &fstest.MapFile{Data: data}
+				_, err := Read(fsys, ".")
+				want := fmt.Sprintf("%s:%d: line too long: longer than the limit of 4KiB; set %s", shown, n, lines.EnvLimit)
+				if !errors.Is(err, lines.ErrLineTooLong) || !strings.Contains(err.Error(), want) {
+					t.Fatalf("err = %v, want one containing %q", err, want)
+				}
+				t.Setenv(lines.EnvLimit, "8KiB")
+				if _, err := Read(fsys, "."); errors.Is(err, lines.ErrLineTooLong) {
+					t.Errorf("with %s=8KiB: %v", lines.EnvLimit, err)
+				}
+			})
+		}
+	}
+}
+
+// TestLineEndings: CRLF files, a last line without a newline and a BOM
+// read exactly like the LF originals.
+func TestLineEndings(t *testing.T) {
+	want, err := Read(dirFS(t, "testdata/valid"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		edit func([]byte) []byte
+	}{
+		{"CRLF", func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }},
+		{"no final newline", func(b []byte) []byte { return bytes.TrimRight(b, "\n") }},
+		{"CRLF, no final newline", func(b []byte) []byte {
+			return bytes.TrimRight(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), "\r\n")
+		}},
+		{"BOM", func(b []byte) []byte { return append([]byte("\xef\xbb\xbf"), b...) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := dirFS(t, "testdata/valid")
+			for _, name := range []string{QueriesFile, CorpusFile, QrelsFile} {
+				fsys[name] = &fstest.MapFile{Data: tt.edit(fsys[name].Data)}
+			}
+			got, err := Read(fsys, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("differs from the LF files (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

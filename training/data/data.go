@@ -18,7 +18,6 @@
 package data
 
 import (
-	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	textlines "github.com/mimo-mlir/mimo/internal/lines"
 )
 
 // Languages are the 14 mMARCO languages of the paper, in its order. mMARCO
@@ -111,19 +111,13 @@ func lines(path string, fn func(n int, line string) error) error {
 		return err
 	}
 	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		if err := fn(n, sc.Text()); err != nil {
+	lr := textlines.NewReader(r, path, textlines.DefaultLimit) // MIMO_MAX_LINE raises it
+	for lr.Scan() {
+		if err := fn(lr.Line(), lr.Text()); err != nil {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: line %d: %w", path, n+1, err)
-	}
-	return nil
+	return lr.Err()
 }
 
 // ReadOPUSTSV reads an OPUS-style parallel TSV (optionally .gz) whose first

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
+	textlines "github.com/mimo-mlir/mimo/internal/lines"
 )
 
 func main() {
@@ -137,13 +137,16 @@ func benchTexts(dir string, n, length int, enc *onnx.Encoder) ([]string, error) 
 			if err != nil {
 				return nil, fmt.Errorf("bench texts: %w", err)
 			}
-			sc := bufio.NewScanner(file)
-			for sc.Scan() {
-				if s := strings.TrimSpace(sc.Text()); s != "" {
+			lr := textlines.NewReader(file, p, textlines.DefaultLimit)
+			for lr.Scan() {
+				if s := strings.TrimSpace(lr.Text()); s != "" {
 					lines = append(lines, s)
 				}
 			}
 			file.Close()
+			if err := lr.Err(); err != nil {
+				return nil, fmt.Errorf("bench texts: %w", err)
+			}
 		}
 	}
 	out := make([]string, 0, n)
