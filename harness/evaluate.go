@@ -86,7 +86,10 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 		}()
 		ev.cache = c
 	}
-	dir := ModelDir(opts.OutputDir, id)
+	dir, err := ModelDir(opts.OutputDir, id)
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
 	var outs []Outcome
 	wroteMeta := false
 	for _, t := range ts {
@@ -128,8 +131,14 @@ func (ev *evaluator) logf(format string, args ...any) {
 
 func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcome, error) {
 	meta := t.Metadata()
-	path := ResultPath(dir, meta.Name)
-	xpath := ExtrasPath(dir, meta.Name)
+	path, err := ResultPath(dir, meta.Name)
+	if err != nil {
+		return Outcome{}, err
+	}
+	xpath, err := ExtrasPath(dir, meta.Name)
+	if err != nil {
+		return Outcome{}, err
+	}
 	if !ev.opts.Overwrite {
 		ok, err := exists(path)
 		if err != nil {
@@ -610,7 +619,10 @@ func scored(hs []search.Hit, dids []string) []metrics.Scored {
 }
 
 func (ev *evaluator) writeRun(task, split, subset string, qids, dids []string, hits [][]search.Hit) error {
-	path := runPath(ev.opts.RunFile, task, split, subset)
+	path, err := runPath(ev.opts.RunFile, task, split, subset)
+	if err != nil {
+		return err
+	}
 	who := task + "/" + split + "/" + subset
 	if prev, ok := ev.runPaths[path]; ok {
 		return fmt.Errorf("run file %s would hold both %s and %s: put {task}, {split} or {subset} in the run file name", path, prev, who)
