@@ -11,7 +11,9 @@
 package pathsafe
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -78,16 +80,23 @@ func IsCommit(s string) bool {
 // listing ("onnx/model.onnx"). Empty components ("a//b"), a leading '/' and
 // backslashes are refused.
 func RelPath(field, p string) error {
-	if p == "" {
+	switch {
+	case p == "":
 		return &Error{Field: field, Value: p, Reason: "empty"}
+	case p[0] == '/':
+		return &Error{Field: field, Value: p, Reason: "absolute (want a path relative to the folder)"}
+	case strings.Contains(p, "//") || strings.HasSuffix(p, "/"):
+		return &Error{Field: field, Value: p, Reason: "has an empty component (want a clean path)"}
 	}
 	start := 0
 	for i := 0; i <= len(p); i++ {
 		if i == len(p) || p[i] == '/' {
 			if err := Component(field, p[start:i]); err != nil {
-				e := err.(*Error)
-				e.Value = p
-				return e
+				var e *Error
+				if errors.As(err, &e) {
+					e.Value = p
+				}
+				return err
 			}
 			start = i + 1
 		}
