@@ -348,6 +348,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
+	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks); err != nil {
+		return nil, sx, err
+	}
 	// The fairness measures read only the first few ranks of each list.
 	topN := slices.Max(append(slices.Clone(MRCKs), PreferenceKs...))
 	run := make(metrics.Run, len(hits))
@@ -457,7 +460,15 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if len(parallel) > 0 {
 		sx.Alignment = finite(metrics.Alignment(parallel))
 	}
-	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, 1))
+	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, uniformitySeed))
+	if sx.Uniformity != nil {
+		all := int64(len(rows)) * int64(len(rows)-1) / 2
+		if all <= int64(ev.opts.UniformityPairs) {
+			sx.UniformitySample = &SampleInfo{Exact: true, Pairs: all}
+		} else {
+			sx.UniformitySample = &SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
+		}
+	}
 
 	// Language preference.
 	qlang, dlang := map[string]string{}, map[string]string{}
@@ -477,6 +488,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	}
 	return scores, sx, nil
 }
+
+// uniformitySeed seeds the pair sample of uniformity on large corpora.
+const uniformitySeed = 1
 
 // DefaultMainScore is the main score of a task whose metadata names none
 // (MTEB's retrieval default).
