@@ -351,6 +351,7 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks); err != nil {
 		return nil, sx, err
 	}
+	sx.Contamination = contamination(ev.opts.TrainingTexts, ds)
 	// The fairness measures read only the first few ranks of each list.
 	topN := slices.Max(append(slices.Clone(MRCKs), PreferenceKs...))
 	run := make(metrics.Run, len(hits))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -116,6 +117,26 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, h
 		sx.RelevantFound[fmt.Sprintf("at_%d", k)] = metrics.LangMatrix(qrels, run, qlang, dlang, k)
 	}
 	return nil
+}
+
+// contamination counts the queries and documents of ds found in the
+// model's training texts.
+func contamination(set *textset.Set, ds tasks.Dataset) *Contamination {
+	if set == nil {
+		return nil
+	}
+	c := &Contamination{Queries: len(ds.Queries), Docs: len(ds.Corpus)}
+	for _, q := range ds.Queries {
+		if set.Contains(q.Text) {
+			c.QueriesSeen++
+		}
+	}
+	for _, d := range ds.Corpus {
+		if set.Contains(d.Text) {
+			c.DocsSeen++
+		}
+	}
+	return c
 }
 
 func maxOf(ks []int) int {

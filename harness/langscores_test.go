@@ -3,8 +3,10 @@ package harness
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -114,5 +116,31 @@ func TestUniformitySampleRecorded(t *testing.T) {
 		if got := outs[0].Extras.Subsets[0].UniformitySample; got == nil || *got != tc.want {
 			t.Errorf("pairs %d: sample %+v, want %+v", tc.pairs, got, tc.want)
 		}
+	}
+}
+
+// TestContamination: with the model's training texts given, the extras count
+// the queries and documents it has seen (whatever their case or spacing),
+// and the table says so.
+func TestContamination(t *testing.T) {
+	task, enc := handTask()
+	var b textset.Builder
+	b.Add("WHICH  one?", "eins", "never evaluated")
+	opts := testOptions(t)
+	opts.TrainingTexts = b.Set()
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Contamination{QueriesSeen: 1, Queries: 2, DocsSeen: 1, Docs: 3}
+	if got := outs[0].Extras.Subsets[0].Contamination; got == nil || *got != want {
+		t.Errorf("contamination %+v, want %+v", got, want)
+	}
+	var buf strings.Builder
+	if err := WriteTable(&buf, outs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "seen in training") || !strings.Contains(buf.String(), "q 50% d 33%") {
+		t.Errorf("table lacks the contamination column:\n%s", buf.String())
 	}
 }

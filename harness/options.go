@@ -11,6 +11,7 @@ import (
 	"github.com/mimo-mlir/mimo/harness/cache"
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/internal/textset"
 )
 
 // Version is written into results as mimo_version.
@@ -56,6 +57,10 @@ type Options struct {
 	// UniformityPairs caps the document pairs uniformity is computed over;
 	// larger corpora are sampled (default 1,000,000).
 	UniformityPairs int
+	// TrainingTexts, when set, is what the model was trained on (the
+	// training-texts.mimoset of its folder): each subset's extras then say
+	// how many of its queries and documents the model has seen.
+	TrainingTexts *textset.Set
 }
 
 // Validate fills defaults and checks the options; nTasks is how many tasks

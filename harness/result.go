@@ -99,4 +99,29 @@ type SubsetExtras struct {
 	// RelevantFound: "at_20" -> query language -> doc language -> share of
 	// the relevant documents in that language found in the top k.
 	RelevantFound map[string]map[string]map[string]float64 `json:"relevant_found,omitempty"`
+
+	// Contamination: how many of the queries and documents were in the
+	// model's training texts (absent when the model folder has no record).
+	Contamination *Contamination `json:"contamination,omitempty"`
+}
+
+// Contamination counts the evaluated texts found in the model's training
+// texts (internal/textset: normalised, fingerprinted).
+type Contamination struct {
+	QueriesSeen int `json:"queries_seen"`
+	Queries     int `json:"queries"`
+	DocsSeen    int `json:"documents_seen"`
+	Docs        int `json:"documents"`
+}
+
+// Share is the larger of the two shares seen, the figure the table shows.
+func (c *Contamination) Share() float64 {
+	q, d := 0.0, 0.0
+	if c.Queries > 0 {
+		q = float64(c.QueriesSeen) / float64(c.Queries)
+	}
+	if c.Docs > 0 {
+		d = float64(c.DocsSeen) / float64(c.Docs)
+	}
+	return max(q, d)
 }

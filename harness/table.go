@@ -19,7 +19,9 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 		task, metric string
 		all          float64
 		byLang       map[string]float64
+		seen         string // contamination: share of queries / documents seen in training
 	}
+	anySeen := false
 	rows := make([]row, 0, len(outs))
 	// perLang averages scores[main] of each language over the subsets.
 	perLang := func(main string, each func(sx SubsetExtras) map[string]map[string]float64, subsets []SubsetExtras) map[string]float64 {
@@ -47,6 +49,21 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 			continue
 		}
 		r.byLang = perLang(main, func(sx SubsetExtras) map[string]map[string]float64 { return sx.ByQueryLang }, o.Extras.Subsets)
+		var seen Contamination
+		has := false
+		for _, sx := range o.Extras.Subsets {
+			if c := sx.Contamination; c != nil {
+				has = true
+				seen.QueriesSeen += c.QueriesSeen
+				seen.Queries += c.Queries
+				seen.DocsSeen += c.DocsSeen
+				seen.Docs += c.Docs
+			}
+		}
+		if has {
+			anySeen = true
+			r.seen = fmt.Sprintf("q %s d %s", share(seen.QueriesSeen, seen.Queries), share(seen.DocsSeen, seen.Docs))
+		}
 		rows = append(rows, r)
 		// The cross- and same-language pair of a mixed-language corpus:
 		// each query's gold restricted to other languages / its own.
@@ -89,6 +106,9 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 		tablewriter.WithRowAlignment(tw.AlignRight),
 	)
 	header := append([]any{"task", "metric", "all"}, toAny(langs)...)
+	if anySeen {
+		header = append(header, "seen in training")
+	}
 	t.Header(header...)
 	for _, r := range rows {
 		cells := []any{r.task, r.metric, pct(r.all)}
@@ -98,6 +118,9 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 			} else {
 				cells = append(cells, "-")
 			}
+		}
+		if anySeen {
+			cells = append(cells, r.seen)
 		}
 		if err := t.Append(cells...); err != nil {
 			return fmt.Errorf("table: %w", err)
@@ -119,6 +142,14 @@ func hasCross(subsets []SubsetExtras) bool {
 		}
 	}
 	return false
+}
+
+// share formats n of total as a whole percentage ("-" with no total).
+func share(n, total int) string {
+	if total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
 }
 
 func pct(v float64) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
@@ -103,7 +104,11 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		return nil, nil, fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
 	}
 	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
-		return WriteNativeFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c)
+		if err := WriteNativeFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
+			return err
+		}
+		// What the model saw, for the evaluation's contamination check.
+		return r.TrainingTexts().Write(filepath.Join(dir, textset.FileName))
 	}
 
 	// Data.
@@ -254,6 +259,25 @@ func readRows(srcs []string, langs []string) ([]data.ParallelRow, error) {
 		return nil, fmt.Errorf("training: no rows in %v", srcs)
 	}
 	return rows, nil
+}
+
+// TrainingTexts is the set of every text the run trains on: both sides of
+// the stage-1 pairs and every language version of the stage-2 rows (the
+// fingerprints mimo-eval compares a task's queries and documents with).
+func (r *Run) TrainingTexts() *textset.Set {
+	var b textset.Builder
+	for _, p := range r.Pairs {
+		b.Add(p.En, p.Text)
+	}
+	for _, row := range r.Rows {
+		for _, t := range row.Query {
+			b.Add(t)
+		}
+		for _, t := range row.Positive {
+			b.Add(t)
+		}
+	}
+	return b.Set()
 }
 
 // teacherTexts lists, per role, the English texts whose vectors the run needs.
