@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mimo-mlir/mimo/adapters/digest"
 )
 
 // FolderFile is the name of the JSON file that makes a folder a model folder.
@@ -110,6 +112,18 @@ type Options struct {
 	// ORTLibrary is the path of libonnxruntime.so (else $ONNXRUNTIME_LIB, else the
 	// project's default location).
 	ORTLibrary string
+	// CacheDir is the embedding cache folder, where the memo of model file
+	// digests (digest.MemoFile) is kept so that a model's files are read
+	// to be hashed only when they change. "" keeps the memo in memory, for
+	// this process only.
+	CacheDir string
+}
+
+// ContentDigest is Identity.Content for a model made of parts: the SHA-256
+// of their bytes (adapters/digest), remembered in the memo of
+// opts.CacheDir.
+func ContentDigest(opts Options, parts ...digest.Part) (string, error) {
+	return digest.Shared(opts.CacheDir).Sum(parts...)
 }
 
 var (
