@@ -69,7 +69,7 @@ func TestParseFolderStrict(t *testing.T) {
 		{"string-dim", `{"kind": "native", "dim": "256"}`, []string{`"dim"`, "want int", "string"}},
 		{"trailing-object", `{"kind": "lexical"} {"kind": "onnx"}`, []string{"trailing data", "line 1, column 21"}},
 		{"trailing-garbage", "{\"kind\": \"lexical\"}\nxyz", []string{"trailing data", "line 2, column 1"}},
-		{"unknown-field", "{\"kind\": \"onnx\",\n \"max_lenght\": 512}", []string{`unknown field "max_lenght"`, "line 2, column 2", "max_length"}},
+		{"unknown-field", "{\"kind\": \"onnx\",\n \"max_lengh\": 512}", []string{`unknown field "max_lengh"`, "line 2, column 2", "max_length"}},
 		{"wrong-case", `{"kind": "onnx", "Max_Length": 512}`, []string{`unknown field "Max_Length"`}},
 		{"duplicate", `{"kind": "onnx", "dim": 8, "dim": 16}`, []string{`field "dim" given twice`}},
 		{"no-kind", `{"name": "x"}`, []string{`"kind" is missing`}},

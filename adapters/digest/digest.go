@@ -43,8 +43,9 @@ var maxEntries = 4096
 // maxMemoBytes is the largest memo file read; a bigger one is ignored.
 const maxMemoBytes = 16 << 20
 
-// RacyWindow: a file whose modification or change time is less than this
-// before the moment it was hashed is not remembered.
+// RacyWindow is how old a file's stamp must be to be trusted: a file whose
+// modification or change time is less than this before the moment it was
+// hashed is not remembered.
 var RacyWindow = 2 * time.Second
 
 // onRead, when set (by tests), is called with the path of every file whose

@@ -11,7 +11,7 @@ import (
 // back) to st.
 func sysStamp(fi os.FileInfo, st *stamp) {
 	if s, ok := fi.Sys().(*syscall.Stat_t); ok {
-		st.Inode, st.Dev = s.Ino, uint64(s.Dev)
+		st.Inode, st.Dev = s.Ino, uint64(s.Dev) //nolint:unconvert // Dev is uint32 on some GOARCHes (mips)
 		st.CtimeNS = s.Ctim.Nano()
 	}
 }
