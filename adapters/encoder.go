@@ -49,6 +49,12 @@ type Identity struct {
 	Prompts map[string]string `json:"prompts,omitempty"`
 	// Extra holds kind-specific settings that change vectors (e.g. server URL model name).
 	Extra map[string]string `json:"extra,omitempty"`
+	// Content is the hex SHA-256 of the bytes of every file the vectors
+	// come from (weights, tokenizer, config, ONNX external data; see
+	// ContentDigest), "" for encoders without files. Through Key it keeps
+	// the embedding cache and the result files of an edited model apart
+	// from the original's, whatever revision the folder declares.
+	Content string `json:"content,omitempty"`
 }
 
 // Key is a stable hash of the identity, for cache keys.

@@ -1,16 +1,21 @@
 package adapters
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mimo-mlir/mimo/adapters/digest"
 )
 
 // FolderFile is the name of the JSON file that makes a folder a model folder.
@@ -76,24 +81,162 @@ func (f Folder) PathOr(rel, def string) string {
 	return f.Path(rel)
 }
 
-// ReadFolder reads dir/mimo-model.json.
+// MaxFolderFileBytes bounds mimo-model.json (it holds settings, never
+// weights; the largest in the repository is under 1 kB).
+const MaxFolderFileBytes = 1 << 20
+
+// MaxLength and dimension ceilings of a folder: far above any model's
+// (the longest context here is 8,192 tokens, the widest vector 4,096),
+// low enough to refuse a typo before it sizes a buffer.
+const (
+	MaxFolderMaxLength = 1 << 20
+	MaxFolderDim       = 1 << 20
+)
+
+// ReadFolder reads dir/mimo-model.json strictly (see ParseFolder).
 func ReadFolder(dir string) (Folder, error) {
 	p := filepath.Join(dir, FolderFile)
-	b, err := os.ReadFile(p)
+	fh, err := os.Open(p)
 	if err != nil {
 		return Folder{}, fmt.Errorf("model folder %s: %w", dir, err)
 	}
-	var f Folder
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, MaxFolderFileBytes+1))
+	if err != nil {
 		return Folder{}, fmt.Errorf("model folder %s: %w", p, err)
 	}
-	if f.Kind == "" {
-		return Folder{}, fmt.Errorf("model folder %s: field \"kind\" is missing", p)
+	if len(b) > MaxFolderFileBytes {
+		return Folder{}, fmt.Errorf("model folder %s: larger than %d bytes", p, MaxFolderFileBytes)
+	}
+	f, err := ParseFolder(b)
+	if err != nil {
+		return Folder{}, fmt.Errorf("model folder %s: %w", p, err)
 	}
 	f.Dir = dir
 	return f, nil
+}
+
+// folderFields are the JSON names of Folder's fields.
+var folderFields = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeFor[Folder]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	return m
+}()
+
+// ParseFolder parses the content of a mimo-model.json strictly: one JSON
+// object and nothing after it, every field one of Folder's, spelled
+// exactly (encoding/json alone would accept "Max_Length") and given once,
+// "kind" present, and numbers in range (max_length and dim in [0, 2^20],
+// n_parameters not negative). Errors name the field, or the line and
+// column of a syntax error.
+func ParseFolder(b []byte) (Folder, error) {
+	if err := checkFolderKeys(b); err != nil {
+		return Folder{}, err
+	}
+	var f Folder
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return Folder{}, fmt.Errorf("field %q: want %s, got a JSON %s (%s)", te.Field, te.Type, te.Value, where(b, te.Offset))
+		}
+		return Folder{}, jsonErr(b, err)
+	}
+	if f.Kind == "" {
+		return Folder{}, errors.New("field \"kind\" is missing")
+	}
+	for _, c := range []struct {
+		field string
+		v     int64
+		max   int64
+	}{
+		{"max_length", int64(f.MaxLength), MaxFolderMaxLength},
+		{"dim", int64(f.Dim), MaxFolderDim},
+		{"n_parameters", f.NParameters, math.MaxInt64},
+	} {
+		if c.v < 0 || c.v > c.max {
+			if c.max == math.MaxInt64 {
+				return Folder{}, fmt.Errorf("field %q: %d is negative", c.field, c.v)
+			}
+			return Folder{}, fmt.Errorf("field %q: %d is out of range [0, %d]", c.field, c.v, c.max)
+		}
+	}
+	return f, nil
+}
+
+// checkFolderKeys walks the top-level object: exact field names, each once,
+// and nothing after the object.
+func checkFolderKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonErr(b, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("want a JSON object, got %v", tok)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		off := dec.InputOffset()
+		off += int64(len(b[off:]) - len(bytes.TrimLeft(b[off:], " \t\r\n,")))
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonErr(b, err)
+		}
+		key, _ := tok.(string)
+		if !folderFields[key] {
+			known := make([]string, 0, len(folderFields))
+			for k := range folderFields {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			return fmt.Errorf("unknown field %q (%s; known: %s)", key, where(b, off), strings.Join(known, ", "))
+		}
+		if seen[key] {
+			return fmt.Errorf("field %q given twice (%s)", key, where(b, off))
+		}
+		seen[key] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return jsonErr(b, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return jsonErr(b, err)
+	}
+	off := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		off += int64(len(b[off:]) - len(bytes.TrimLeft(b[off:], " \t\r\n")))
+		return fmt.Errorf("trailing data after the JSON object (%s)", where(b, off))
+	}
+	return nil
+}
+
+// jsonErr adds the line and column to a syntax error.
+func jsonErr(b []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", where(b, se.Offset), err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: unexpected end of JSON", where(b, int64(len(b))))
+	}
+	return err
+}
+
+// where is "line L, column C" of byte offset off of b (both from 1).
+func where(b []byte, off int64) string {
+	off = min(max(off, 0), int64(len(b)))
+	line := 1 + bytes.Count(b[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(b[:off], '\n'))
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 // Opener builds an Encoder from a model folder of its kind.
@@ -110,6 +253,18 @@ type Options struct {
 	// ORTLibrary is the path of libonnxruntime.so (else $ONNXRUNTIME_LIB, else the
 	// project's default location).
 	ORTLibrary string
+	// CacheDir is the embedding cache folder, where the memo of model file
+	// digests (digest.MemoFile) is kept so that a model's files are read
+	// to be hashed only when they change. "" keeps the memo in memory, for
+	// this process only.
+	CacheDir string
+}
+
+// ContentDigest is Identity.Content for a model made of parts: the SHA-256
+// of their bytes (adapters/digest), remembered in the memo of
+// opts.CacheDir.
+func ContentDigest(opts Options, parts ...digest.Part) (string, error) {
+	return digest.Shared(opts.CacheDir).Sum(parts...)
 }
 
 var (

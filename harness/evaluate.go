@@ -11,9 +11,11 @@
 //	search.Search (depth 1000) -> metrics.Evaluate -> TaskResult + Extras
 //
 // A task whose result file exists is read back, not recomputed, unless
-// Options.Overwrite; the embedding cache makes a recomputation (or a run
-// interrupted half-way through a corpus) cost only the texts not yet
-// encoded.
+// Options.Overwrite (which recomputes the vectors too); a result computed
+// with other settings or other model files (Identity.Content) is
+// ErrStaleResult. The embedding cache, keyed on the encoder's identity and
+// the content of its files, makes a run interrupted half-way through a
+// corpus cost only the texts not yet encoded.
 package harness
 
 import (
@@ -73,7 +75,9 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 	}
 	ev := &evaluator{enc: enc, id: id, dim: enc.Dim(), opts: opts, runPaths: map[string]string{}}
 	if !opts.NoCache {
-		c, oerr := cache.Open(opts.CacheDir) // not err: the deferred Close sets the result's
+		// Overwrite recomputes the vectors too: the cache serves none it
+		// held before this run.
+		c, oerr := cache.OpenWith(opts.CacheDir, cache.Options{Refresh: opts.Overwrite, Warnings: opts.Progress}) // not err: the deferred Close sets the result's
 		if oerr != nil {
 			return nil, fmt.Errorf("harness: %w", oerr)
 		}
@@ -229,12 +233,25 @@ func settingsDiff(stored, now RunSettings) string {
 	if !maps.Equal(stored.Prompts, now.Prompts) {
 		d = append(d, "prompts")
 	}
-	a, _ := json.Marshal(stored.Encoder)
-	b, _ := json.Marshal(now.Encoder)
+	se, ne := maps.Clone(stored.Encoder), maps.Clone(now.Encoder)
+	if sc, nc := se["content"], ne["content"]; sc != nc {
+		d = append(d, fmt.Sprintf("model files (content sha256 %v, now %v)", orNone(sc), orNone(nc)))
+	}
+	delete(se, "content")
+	delete(ne, "content")
+	a, _ := json.Marshal(se)
+	b, _ := json.Marshal(ne)
 	if string(a) != string(b) {
 		d = append(d, "encoder identity")
 	}
 	return strings.Join(d, "; ")
+}
+
+func orNone(v any) any {
+	if v == nil {
+		return "none recorded"
+	}
+	return v
 }
 
 func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {

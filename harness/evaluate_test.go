@@ -364,7 +364,7 @@ func TestReuseOverwriteAndCache(t *testing.T) {
 			t.Fatalf("batch size change: reused=%v, err=%v; want reused", len(again) > 0 && again[0].Reused, err)
 		}
 	})
-	t.Run("overwrite-from-cache", func(t *testing.T) {
+	t.Run("overwrite-recomputes-vectors", func(t *testing.T) {
 		enc.texts, enc.calls = 0, 0
 		o := opts
 		o.Overwrite = true
@@ -372,12 +372,52 @@ func TestReuseOverwriteAndCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again[0].Reused || enc.calls != 0 {
-			t.Errorf("reused=%v, %d encode calls: want recomputed from the cache", again[0].Reused, enc.calls)
+		if again[0].Reused || enc.texts != 47 {
+			t.Errorf("reused=%v, %d texts encoded: want all 47 recomputed, none from the cache", again[0].Reused, enc.texts)
 		}
 		ignoreTime := cmpopts.IgnoreFields(TaskResult{}, "EvaluationTime")
 		if diff := cmp.Diff(first[0].Result, again[0].Result, ignoreTime); diff != "" {
 			t.Errorf("recomputed result differs (-first +again):\n%s", diff)
+		}
+		// Without --overwrite, a new output folder is served from the cache.
+		enc.texts, enc.calls = 0, 0
+		o = opts
+		o.OutputDir = t.TempDir()
+		if _, err := Evaluate(ctx, enc, []tasks.Task{task}, o); err != nil {
+			t.Fatal(err)
+		}
+		if enc.calls != 0 {
+			t.Errorf("%d encode calls: want everything from the cache", enc.calls)
+		}
+	})
+	t.Run("overwrite-replaces-cached-vectors", func(t *testing.T) {
+		// A model whose vectors changed behind the same identity (a server
+		// serving another model under the old name): --overwrite scores the
+		// new vectors and leaves them in the cache.
+		changed := &fakeEncoder{dim: 8, table: map[string][]float32{}}
+		for _, q := range task.ds[0].Queries {
+			changed.table[q.Text] = []float32{1, 0, 0, 0, 0, 0, 0, 0}
+		}
+		o := opts
+		o.Overwrite = true
+		got, err := Evaluate(ctx, changed, []tasks.Task{task}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(first[0].Result.Scores, got[0].Result.Scores); diff == "" {
+			t.Fatal("--overwrite with other vectors gave the first run's scores")
+		}
+		o.Overwrite, o.OutputDir = false, t.TempDir()
+		enc.calls = 0
+		cached, err := Evaluate(ctx, enc, []tasks.Task{task}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enc.calls != 0 {
+			t.Errorf("%d encode calls, want the refreshed cache to serve everything", enc.calls)
+		}
+		if diff := cmp.Diff(got[0].Result.Scores, cached[0].Result.Scores); diff != "" {
+			t.Errorf("cache does not serve the refreshed vectors (-overwrite +cached):\n%s", diff)
 		}
 	})
 	t.Run("no-cache", func(t *testing.T) {

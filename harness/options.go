@@ -33,7 +33,9 @@ type Options struct {
 	OutputDir string
 	// BatchSize is the number of texts per Encode call (default 32).
 	BatchSize int
-	// Overwrite recomputes tasks whose result file exists (default: reuse).
+	// Overwrite recomputes tasks whose result file exists (default: reuse),
+	// and their vectors: the embedding cache serves none that it held
+	// before this run, and the new vectors replace them.
 	Overwrite bool
 	// Langs keeps only queries and documents in these languages (nil: all).
 	Langs []string

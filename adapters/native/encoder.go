@@ -12,6 +12,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/digest"
 )
 
 // Kind is the model-folder kind this package registers.
@@ -216,13 +217,20 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if revision == "" {
 		revision = adapters.LocalRevision(weights)
 	}
+	content, err := adapters.ContentDigest(opts,
+		digest.Part{Name: "config", Path: f.PathOr(f.Config, "config.json")},
+		digest.Part{Name: "weights", Path: weights},
+		digest.Part{Name: "tokenizer", Path: f.PathOr(f.Tokenizer, "tokenizer.json")})
+	if err != nil {
+		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
+	}
 	enc = &Encoder{
 		model: model, tok: tok, maxLen: maxLen, batchSize: bs, budget: budget,
 		normalize: f.NormalizeOrDefault(), owned: backend, engine: bcfg,
 		id: adapters.Identity{
 			Name: f.Name, Revision: revision, Kind: Kind, Pooling: cfg.Pooling,
 			Normalize: f.NormalizeOrDefault(), MaxLength: maxLen, Dim: cfg.HiddenSize,
-			Dtype: "float32", Prompts: f.Prompts,
+			Dtype: "float32", Prompts: f.Prompts, Content: content,
 		},
 	}
 	return enc, nil

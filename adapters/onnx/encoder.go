@@ -174,9 +174,14 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if revision == "" {
 		revision = adapters.LocalRevision(modelPath, modelPath+"_data")
 	}
+	content, err := contentDigest(opts, modelPath, tokPath)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
 	e.id = adapters.Identity{
 		Name: f.Name, Revision: revision, Kind: Kind, Pooling: pooling, Normalize: f.NormalizeOrDefault(),
-		MaxLength: maxLen, Dim: f.Dim, Dtype: "float32", Prompts: f.Prompts,
+		MaxLength: maxLen, Dim: f.Dim, Dtype: "float32", Prompts: f.Prompts, Content: content,
 	}
 	if e.pooled {
 		e.id.Pooling = ""

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/digest"
 )
 
 // A precomputed model folder:
@@ -17,7 +18,7 @@ import (
 
 func init() { adapters.RegisterKind("precomputed", openFolder) }
 
-func openFolder(_ context.Context, f adapters.Folder, _ adapters.Options) (adapters.Encoder, error) {
+func openFolder(_ context.Context, f adapters.Folder, opts adapters.Options) (adapters.Encoder, error) {
 	if f.Vectors == "" {
 		return nil, fmt.Errorf("model folder %s: kind precomputed needs field \"vectors\"", f.Dir)
 	}
@@ -36,6 +37,17 @@ func openFolder(_ context.Context, f adapters.Folder, _ adapters.Options) (adapt
 	if f.Prompts != nil {
 		e.ident.Prompts = f.Prompts
 	}
+	// The vectors are the file's: key the harness's cache on its bytes (the
+	// producing model's digest, from the header, stays in Extra).
+	content, err := adapters.ContentDigest(opts, digest.Part{Name: "vectors", Path: f.Path(f.Vectors)})
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
+	}
+	if e.ident.Content != "" {
+		e.ident.Extra["source_content"] = e.ident.Content
+	}
+	e.ident.Content = content
 	return e, nil
 }
 

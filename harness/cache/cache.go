@@ -4,11 +4,21 @@
 // prompt), under Dir/<identity key>/<role>-<prompt hash>.vec. Each record is
 // the sha256 of a text, its float32 vector and a CRC-32C of both. Opening a
 // log scans it once, checks every record's CRC and keeps an index from text
-// hash to file offset; the first record that is short or fails its CRC marks
-// a torn tail (a crash mid-write) and the file is truncated there, so nothing
-// half-written is ever read and an interrupted run resumes with what was
-// completely written. The header (identity, role, prompt, dimension) is
-// written to a temporary file and renamed into place, so it is never torn.
+// hash to file offset. Records have a fixed length, so one that fails its
+// CRC does not hide the ones after it: a bad record followed by a good one
+// was damaged in place and is skipped, with a warning naming the file and
+// the record, and overwritten with a hole so its text is encoded again;
+// only what follows the last good record (a short record, or records a
+// crash left half-written) is a torn tail, and the file is truncated there,
+// so nothing half-written is ever read and an interrupted run resumes with
+// what was completely written. The header (identity, role, prompt,
+// dimension) is written to a temporary file and renamed into place, so it is
+// never torn; a damaged one is a *DamagedError naming the file to delete.
+//
+// The identity key (adapters.Identity.Key) includes the digest of the
+// model's files (Identity.Content), so an edited tokenizer or replaced
+// weights get logs of their own. Options.Refresh (mimo-eval --overwrite)
+// serves nothing stored before and replaces it.
 //
 // Keying by role and prompt as well as the model keeps query and document
 // embeddings of prompted models apart (MTEB issue 5383).
@@ -84,21 +94,63 @@ func (k Key) fileName() string {
 
 // Cache holds open logs under one directory.
 type Cache struct {
-	dir string
+	dir  string
+	opts Options
 
 	mu   sync.Mutex
 	logs map[Key]*log
 }
 
+// Options configure a Cache; the zero value is the default.
+type Options struct {
+	// Refresh serves no vector that was in a log before this Cache opened
+	// it: every text is a miss until it is Put again, and the new vector
+	// replaces the old one (for mimo-eval --overwrite). Vectors Put since
+	// are served.
+	Refresh bool
+	// Warnings receives one line per damaged record skipped (default
+	// os.Stderr).
+	Warnings io.Writer
+}
+
 // Open returns a cache rooted at dir, creating it if needed.
-func Open(dir string) (*Cache, error) {
+func Open(dir string) (*Cache, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(dir string, opts Options) (*Cache, error) {
 	if dir == "" {
 		return nil, errors.New("cache: empty directory")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	return &Cache{dir: dir, logs: map[Key]*log{}}, nil
+	if opts.Warnings == nil {
+		opts.Warnings = os.Stderr
+	}
+	return &Cache{dir: dir, opts: opts, logs: map[Key]*log{}}, nil
+}
+
+// ErrDamaged is what the error of a log whose header is damaged matches
+// (errors.Is); the error is a *DamagedError naming the file to delete.
+var ErrDamaged = errors.New("embedding cache file is damaged")
+
+// DamagedError is a log whose header cannot be trusted: nothing in it can
+// be read. Deleting the file loses only its vectors (they are encoded
+// again).
+type DamagedError struct {
+	Path   string
+	Reason string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("cache: %s: %s (%s); delete this file and its vectors will be encoded again", e.Path, ErrDamaged, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrDamaged) true.
+func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
+
+func damaged(path, format string, args ...any) error {
+	return &DamagedError{Path: path, Reason: fmt.Sprintf(format, args...)}
 }
 
 // Dir is the cache's root directory.
@@ -231,10 +283,11 @@ func (c *Cache) log(k Key, dim int) (*log, error) {
 			return nil, err
 		}
 	}
-	l, err := openLog(path, k)
+	l, err := openLog(path, k, c.opts.Warnings)
 	if err != nil {
 		return nil, err
 	}
+	l.refresh = c.opts.Refresh
 	if dim > 0 && dim != l.dim {
 		l.f.Close()
 		return nil, fmt.Errorf("cache: %s holds dimension %d, got %d", path, l.dim, dim)
@@ -260,6 +313,12 @@ type log struct {
 
 	// readOnly: another open file holds the lock; put does nothing.
 	readOnly bool
+	// refresh: records before start (the size at open) are not served, and
+	// put replaces them (Options.Refresh).
+	refresh bool
+	start   int64
+
+	first int64 // offset of record 1 (the header's length)
 
 	mu    sync.RWMutex
 	f     *os.File
@@ -307,7 +366,7 @@ func createLog(path string, k Key, dim int) error {
 
 // openLog reads the header, verifies that it belongs to k, scans the records
 // and truncates a torn tail.
-func openLog(path string, k Key) (*log, error) {
+func openLog(path string, k Key, warn io.Writer) (*log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -317,45 +376,55 @@ func openLog(path string, k Key) (*log, error) {
 		f.Close()
 		return nil, fmt.Errorf("cache: lock %s: %w", path, err)
 	}
-	l, err := scan(f, path, k, owner)
+	l, err := scan(f, path, k, owner, warn)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	l.readOnly = !owner
+	l.start = l.size
 	return l, nil
 }
 
-// scan indexes the records of f. The lock owner truncates a torn tail; a
-// reader without the lock just stops there (the owner may be writing it).
-func scan(f *os.File, path string, k Key, owner bool) (*log, error) {
+// scan indexes the records of f (numbered from 1 in messages).
+//
+// A record that fails its checksum followed by a good one is damaged in
+// place (a flipped bit, a bad sector): it is skipped with a warning on warn,
+// and the lock owner overwrites it with a hole (a valid record of the zero
+// hash, which no text has, skipped silently from then on), so the text is
+// encoded again and the warning is not repeated. Only the records after
+// the last good one, a short record included, form a torn tail (a crash
+// mid-append): the owner truncates the file there; a reader without the
+// lock just stops there (the owner may be writing it). A header that cannot
+// be trusted is a *DamagedError.
+func scan(f *os.File, path string, k Key, owner bool, warn io.Writer) (*log, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	head := make([]byte, len(magic)+8)
 	if _, err := io.ReadFull(r, head); err != nil {
-		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+		return nil, damaged(path, "header: %v", err)
 	}
 	if string(head[:len(magic)]) != magic {
-		return nil, fmt.Errorf("cache: %s: not an embedding log (bad magic)", path)
+		return nil, damaged(path, "not an embedding log: bad magic")
 	}
 	dim := int(binary.LittleEndian.Uint32(head[len(magic):]))
 	n := int(binary.LittleEndian.Uint32(head[len(magic)+4:]))
 	if dim <= 0 || dim > 1<<20 || n > 1<<20 {
-		return nil, fmt.Errorf("cache: %s: implausible header (dim %d, metadata %d bytes)", path, dim, n)
+		return nil, damaged(path, "implausible header: dim %d, metadata %d bytes", dim, n)
 	}
 	meta := make([]byte, n+4)
 	if _, err := io.ReadFull(r, meta); err != nil {
-		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+		return nil, damaged(path, "header: %v", err)
 	}
 	body := append(append([]byte(nil), head[len(magic):]...), meta[:n]...)
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(meta[n:]) {
-		return nil, fmt.Errorf("cache: %s: header checksum mismatch", path)
+		return nil, damaged(path, "header checksum mismatch")
 	}
 	var got Key
 	if err := json.Unmarshal(meta[:n], &got); err != nil {
-		return nil, fmt.Errorf("cache: %s: header: %w", path, err)
+		return nil, damaged(path, "header: %v", err)
 	}
 	if got != k {
-		return nil, fmt.Errorf("cache: %s: belongs to %+v, not %+v", path, got, k)
+		return nil, damaged(path, "header belongs to %+v, not %+v", got, k)
 	}
 	l := &log{
 		path:   path,
@@ -365,31 +434,73 @@ func scan(f *os.File, path string, k Key, owner bool) (*log, error) {
 		size:   int64(len(magic) + 8 + n + 4),
 		index:  map[Hash]int64{},
 	}
+	l.first = l.size
 	rec := make([]byte, l.recLen)
+	off := l.size       // offset of the record being read
+	var suspect []int64 // offsets of bad records since the last good one
 	for {
 		_, err := io.ReadFull(r, rec)
-		if err == io.EOF {
-			break
-		}
-		if err == io.ErrUnexpectedEOF || err == nil && !recordOK(rec) {
-			// Torn or corrupt tail: drop it and everything after it.
-			if !owner {
-				break
-			}
-			if err := f.Truncate(l.size); err != nil {
-				return nil, fmt.Errorf("cache: %s: truncating torn tail at %d: %w", path, l.size, err)
-			}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cache: %s: record at %d: %w", path, l.size, err)
+			return nil, fmt.Errorf("cache: %s: record %d at byte %d: %w", path, l.recNo(off), off, err)
 		}
+		if !recordOK(rec) {
+			suspect = append(suspect, off)
+			off += l.recLen
+			continue
+		}
+		// A good record: the bad ones before it were damaged in place.
+		for _, bad := range suspect {
+			if err := l.skipDamaged(bad, owner, warn); err != nil {
+				return nil, err
+			}
+		}
+		suspect = suspect[:0]
 		var h Hash
 		copy(h[:], rec)
-		l.index[h] = l.size
-		l.size += l.recLen
+		if h != (Hash{}) { // a hole
+			l.index[h] = off
+		}
+		off += l.recLen
+		l.size = off
+	}
+	if !owner {
+		return l, nil
+	}
+	// Torn tail: everything after the last good record.
+	if fi, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("cache: %s: %w", path, err)
+	} else if fi.Size() > l.size {
+		if len(suspect) > 0 {
+			fmt.Fprintf(warn, "cache: %s: dropping %d unreadable record(s) at the end (%d-%d, an interrupted write); their texts will be encoded again\n",
+				path, len(suspect), l.recNo(suspect[0]), l.recNo(suspect[len(suspect)-1]))
+		}
+		if err := f.Truncate(l.size); err != nil {
+			return nil, fmt.Errorf("cache: %s: truncating torn tail at %d: %w", path, l.size, err)
+		}
 	}
 	return l, nil
+}
+
+// recNo is the number (from 1) of the record at byte off.
+func (l *log) recNo(off int64) int64 { return (off-l.first)/l.recLen + 1 }
+
+// skipDamaged reports the damaged record at off and, as the lock owner,
+// overwrites it with a hole.
+func (l *log) skipDamaged(off int64, owner bool, warn io.Writer) error {
+	fmt.Fprintf(warn, "cache: %s: record %d (byte %d) is damaged (checksum mismatch); skipped, its text will be encoded again\n",
+		l.path, l.recNo(off), off)
+	if !owner {
+		return nil
+	}
+	hole := make([]byte, l.recLen-4)
+	hole = binary.LittleEndian.AppendUint32(hole, crc32.Checksum(hole, castagnoli))
+	if _, err := l.f.WriteAt(hole, off); err != nil {
+		return fmt.Errorf("cache: %s: record %d: overwriting a damaged record: %w", l.path, l.recNo(off), err)
+	}
+	return nil
 }
 
 func recordOK(rec []byte) bool {
@@ -401,7 +512,7 @@ func (l *log) get(h Hash) ([]float32, error) {
 	l.mu.RLock()
 	off, ok := l.index[h]
 	l.mu.RUnlock()
-	if !ok {
+	if !ok || l.refresh && off < l.start {
 		return nil, nil
 	}
 	rec := make([]byte, l.recLen)
@@ -434,7 +545,7 @@ func (l *log) put(hs []Hash, vs [][]float32) error {
 	fresh := map[Hash]int64{}
 	for i, v := range vs {
 		h := hs[i]
-		if _, dup := l.index[h]; dup {
+		if off, dup := l.index[h]; dup && (!l.refresh || off >= l.start) {
 			continue
 		}
 		if _, dup := fresh[h]; dup {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -327,5 +328,281 @@ func TestSecondWriterReadsOnly(t *testing.T) {
 	c := mustOpen(t, dir)
 	if n, _ := c.Len(key); n != 2 {
 		t.Errorf("after both closed: %d records, want 2", n)
+	}
+}
+
+// fill writes n records (texts "t0".."t{n-1}", vectors vec(i, dim)) to a
+// fresh cache in dir and returns the log's path and record length.
+func fill(t *testing.T, dir string, n, dim int) (string, int64) {
+	t.Helper()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, vecs := make([]string, n), make([][]float32, n)
+	for i := range texts {
+		texts[i], vecs[i] = fmt.Sprintf("t%d", i), vec(i, dim)
+	}
+	if err := c.Put(key, texts, vecs); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, key.fileName()), int64(32 + 4*dim + 4)
+}
+
+func texts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("t%d", i)
+	}
+	return out
+}
+
+// flipBit flips one bit of the record numbered rec (from 1).
+func flipBit(t *testing.T, path string, rec int, recLen int64, dim int) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := (st.Size() - headerLen(t, path)) / recLen
+	first := st.Size() - n*recLen
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	off := first + int64(rec-1)*recLen + 32 + 5 // a bit inside the vector
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x10
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func headerLen(t *testing.T, path string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(b[len(magic)+4]) | int64(b[len(magic)+5])<<8
+	return int64(len(magic)+8+4) + n
+}
+
+// TestDamagedRecordInTheMiddle: one flipped bit in record 100 of 500 costs
+// that record only (issue 12 item 5), with a warning naming the file and
+// the record; the record is re-encoded and the warning not repeated.
+func TestDamagedRecordInTheMiddle(t *testing.T) {
+	const n, dim = 500, 8
+	dir := t.TempDir()
+	path, recLen := fill(t, dir, n, dim)
+	st0, _ := os.Stat(path)
+	flipBit(t, path, 100, recLen, dim)
+
+	var warn strings.Builder
+	c, err := OpenWith(dir, Options{Warnings: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, miss, err := c.Get(key, texts(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{99}, miss); d != "" {
+		t.Fatalf("misses (-want +got):\n%s", d)
+	}
+	for i, v := range got {
+		if i != 99 {
+			if d := cmp.Diff(vec(i, dim), v); d != "" {
+				t.Fatalf("record %d (-want +got):\n%s", i+1, d)
+			}
+		}
+	}
+	if w := warn.String(); !strings.Contains(w, path) || !strings.Contains(w, "record 100 ") || strings.Count(w, "\n") != 1 {
+		t.Errorf("warning %q: want one line naming %s and record 100", w, path)
+	}
+	if st, _ := os.Stat(path); st.Size() != st0.Size() {
+		t.Errorf("file size %d, want %d (nothing truncated)", st.Size(), st0.Size())
+	}
+	// Re-encode the missing one.
+	if err := c.Put(key, []string{"t99"}, [][]float32{vec(99, dim)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	warn.Reset()
+	c2, err := OpenWith(dir, Options{Warnings: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	got, miss, err = c2.Get(key, texts(n))
+	if err != nil || len(miss) != 0 {
+		t.Fatalf("after re-encoding: miss %v, err %v", miss, err)
+	}
+	if d := cmp.Diff(vec(99, dim), got[99]); d != "" {
+		t.Errorf("re-encoded record (-want +got):\n%s", d)
+	}
+	if warn.Len() != 0 {
+		t.Errorf("warning repeated after the record was replaced: %q", warn.String())
+	}
+}
+
+// TestDamagedRecordReader: a process without the lock skips the damaged
+// record too, and leaves the file alone.
+func TestDamagedRecordReader(t *testing.T) {
+	const n, dim = 20, 4
+	dir := t.TempDir()
+	path, recLen := fill(t, dir, n, dim)
+	flipBit(t, path, 5, recLen, dim)
+	before, _ := os.ReadFile(path)
+
+	// The first cache takes the lock (and repairs record 5); a second one,
+	// a reader, finds record 7 damaged since.
+	var w1, w2 strings.Builder
+	c1, err := OpenWith(dir, Options{Warnings: &w1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	if _, _, err := c1.Get(key, texts(n)); err != nil {
+		t.Fatal(err)
+	}
+	flipBit(t, path, 7, recLen, dim)
+	c2, err := OpenWith(dir, Options{Warnings: &w2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	_, miss, err := c2.Get(key, texts(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c2.ReadOnly(key) {
+		t.Fatal("second cache is not read-only")
+	}
+	if d := cmp.Diff([]int{4, 6}, miss); d != "" {
+		t.Errorf("reader's misses (-want +got):\n%s", d)
+	}
+	if !strings.Contains(w2.String(), "record 7 ") {
+		t.Errorf("reader's warning %q does not name record 7", w2.String())
+	}
+	after, _ := os.ReadFile(path)
+	if len(after) != len(before) {
+		t.Errorf("reader changed the file's size: %d, was %d", len(after), len(before))
+	}
+}
+
+func TestDamagedTail(t *testing.T) {
+	const n, dim = 10, 4
+	dir := t.TempDir()
+	path, recLen := fill(t, dir, n, dim)
+	flipBit(t, path, 9, recLen, dim)
+	flipBit(t, path, 10, recLen, dim)
+	var warn strings.Builder
+	c, err := OpenWith(dir, Options{Warnings: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, miss, err := c.Get(key, texts(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{8, 9}, miss); d != "" {
+		t.Errorf("misses (-want +got):\n%s", d)
+	}
+	if w := warn.String(); !strings.Contains(w, "dropping 2 ") || !strings.Contains(w, "9-10") {
+		t.Errorf("warning %q: want the 2 dropped records 9-10", w)
+	}
+	if st, _ := os.Stat(path); st.Size() != headerLen(t, path)+8*recLen {
+		t.Errorf("size %d, want the header and 8 records", st.Size())
+	}
+}
+
+func TestDamagedHeader(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(b []byte) []byte
+		reason string
+	}{
+		{"bad-magic", func(b []byte) []byte { b[0] ^= 1; return b }, "bad magic"},
+		{"header-checksum", func(b []byte) []byte { b[len(magic)+8+2] ^= 1; return b }, "checksum"},
+		{"short", func(b []byte) []byte { return b[:len(magic)+3] }, "header"},
+		{"implausible", func(b []byte) []byte { b[len(magic)+3] = 0x7f; return b }, "implausible"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path, _ := fill(t, dir, 3, 4)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, tc.damage(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := mustOpen(t, dir)
+			_, _, err = c.Get(key, texts(3))
+			var de *DamagedError
+			if !errors.Is(err, ErrDamaged) || !errors.As(err, &de) || de.Path != path {
+				t.Fatalf("err = %v, want a DamagedError for %s", err, path)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "delete this file") || !strings.Contains(msg, path) || !strings.Contains(msg, tc.reason) {
+				t.Errorf("message %q: want the path, %q and what to do", msg, tc.reason)
+			}
+		})
+	}
+}
+
+// TestRefresh: with Options.Refresh nothing stored before is served, new
+// vectors replace old ones, and a later normal open serves the new ones.
+func TestRefresh(t *testing.T) {
+	const dim = 3
+	dir := t.TempDir()
+	fill(t, dir, 4, dim) // t0..t3 -> vec(0..3)
+	c, err := OpenWith(dir, Options{Refresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, miss, err := c.Get(key, texts(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{0, 1, 2, 3}, miss); d != "" {
+		t.Fatalf("refresh: misses (-want +got):\n%s", d)
+	}
+	if err := c.Put(key, []string{"t1", "t2"}, [][]float32{vec(11, dim), vec(12, dim)}); err != nil {
+		t.Fatal(err)
+	}
+	// Put twice in one refresh: the second is a duplicate, not appended.
+	if err := c.Put(key, []string{"t1"}, [][]float32{vec(99, dim)}); err != nil {
+		t.Fatal(err)
+	}
+	got, miss, err := c.Get(key, texts(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{0, 3}, miss); d != "" {
+		t.Errorf("after Put: misses (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]float32{nil, vec(11, dim), vec(12, dim), nil}, got); d != "" {
+		t.Errorf("after Put (-want +got):\n%s", d)
+	}
+	c.Close()
+	c2 := mustOpen(t, dir)
+	got, miss, err = c2.Get(key, texts(4))
+	if err != nil || len(miss) != 0 {
+		t.Fatalf("reopen: miss %v, err %v", miss, err)
+	}
+	if d := cmp.Diff([][]float32{vec(0, dim), vec(11, dim), vec(12, dim), vec(3, dim)}, got); d != "" {
+		t.Errorf("reopen (-want +got):\n%s", d)
 	}
 }

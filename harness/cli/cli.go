@@ -53,9 +53,11 @@ Usage:
 
 Evaluate writes MTEB-compatible results to OUTPUT/<org>__<model>/<revision>/<Task>.json
 (plus model_meta.json and our extras under .../mimo/<Task>.json). A task whose result
-file already exists is read back, not recomputed, unless --overwrite. Embeddings are
-cached on disk (default $MIMO_CACHE or ~/.cache/mimo/embeddings), so a re-run or an
-interrupted run only encodes what is missing.
+file already exists is read back, not recomputed, unless --overwrite (which encodes
+everything again too). Embeddings are cached on disk (default $MIMO_CACHE or
+~/.cache/mimo/embeddings), keyed on the SHA-256 of the model's files (weights,
+tokenizer, config), so a re-run or an interrupted run only encodes what is missing,
+and an edited model never gets the old model's vectors or results.
 
 Examples:
   mimo-eval                                   # default model on the embedded mini benchmark
@@ -125,7 +127,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.output, "output", "results", "results folder")
 	fs.IntVar(&f.batchSize, "batch-size", 32, "texts per encoder call")
 	fs.StringVar(&f.dataDir, "data-dir", "", "comma-separated local task folders in the BEIR-like layout (queries.jsonl, corpus.jsonl, qrels.jsonl); replaces --tasks unless --tasks is also given")
-	fs.BoolVar(&f.overwrite, "overwrite", false, "recompute tasks whose result file exists")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "recompute tasks whose result file exists, embeddings included: the embedding cache serves none of the vectors it held before this run, and the new ones replace them")
 	fs.IntVar(&f.depth, "depth", 1000, "documents retrieved per query")
 	fs.StringVar(&f.runFile, "run-file", "", "write the TREC run here; {task}, {split} and {subset} are replaced ({task} is required with several tasks)")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "embedding cache folder (default $MIMO_CACHE or ~/.cache/mimo/embeddings)")
@@ -187,7 +189,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
 	}
-	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib})
+	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
