@@ -174,7 +174,8 @@ func syntaxAt(orig []byte, shifts []shift, err error) error {
 	var xe *extraDataError
 	switch {
 	case errors.As(err, &se):
-		line, col := lineCol(orig, originalOffset(shifts, int(se.Offset)))
+		// Offset counts the offending byte: point at it.
+		line, col := lineCol(orig, originalOffset(shifts, int(se.Offset)-1))
 		return fmt.Errorf("%w: line %d, column %d: %w", ErrInvalidJSON, line, col, err)
 	case errors.As(err, &xe):
 		line, col := lineCol(orig, originalOffset(shifts, int(xe.offset)))

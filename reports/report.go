@@ -702,7 +702,7 @@ func (p *printer) files(res Results) {
 		es := slices.Clone(res.Entries)
 		slices.SortStableFunc(es, func(a, b Entry) int { return strings.Compare(a.RelPath(), b.RelPath()) })
 		for _, e := range es {
-			layout := "MTEB ≥ 1.11"
+			layout := "current (MTEB ≥ 1.11)"
 			if e.Layout == LayoutPre111 {
 				layout = "before MTEB 1.11 (converted as MTEB does)"
 			}
@@ -714,7 +714,7 @@ func (p *printer) files(res Results) {
 			if e.MainMetricNote != "" {
 				metric += " (" + e.MainMetricNote + ")"
 			}
-			cov := "pooled (mimo)"
+			cov := plural(len(e.Subsets()), "subset") + " (mimo's task)"
 			if !e.ByMimo() {
 				cov = e.Coverage().String()
 			}

@@ -207,7 +207,8 @@ func convertPre111(top map[string]any) (harness.TaskResult, error) {
 	}
 	r.TaskName = name
 	r.DatasetRevision = "dataset revision not available"
-	if s, ok := top["dataset_revision"].(string); ok {
+	if raw, ok := top["dataset_revision"]; ok {
+		s, _ := raw.(string) // null stays empty, as MTEB keeps None
 		r.DatasetRevision = s
 	}
 	r.MTEBVersion = "mteb version not available"
