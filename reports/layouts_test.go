@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,5 +154,46 @@ func TestMTEBSubsetLists(t *testing.T) {
 		if len(subs) != n {
 			t.Errorf("%s: %d subsets, want %d", task, len(subs), n)
 		}
+	}
+}
+
+// A model_meta.json is read as MTEB writes it (max_tokens 8192.0, NaN); one
+// that cannot be read is a problem of its own, never dropped silently, and
+// the task result beside it is still used under the folder's model name.
+func TestModelMetaReadOrNamed(t *testing.T) {
+	dir := t.TempDir()
+	result := `{"dataset_revision": "r", "task_name": "XQuADRetrieval", "mteb_version": "1.18.0", "evaluation_time": 1.0,
+ "kg_co2_emissions": null, "scores": {"validation": [{"hf_subset": "en", "languages": ["eng-Latn"], "main_score": 0.5, "ndcg_at_10": 0.5}]}}`
+	for _, f := range []struct{ path, body string }{
+		{"good__model/1/XQuADRetrieval.json", result},
+		{"good__model/1/model_meta.json", `{"name": "good/model-name", "revision": "1", "max_tokens": 8192.0, "n_parameters": NaN}`},
+		{"bad__model/1/XQuADRetrieval.json", result},
+		{"bad__model/1/model_meta.json", `{"name": "bad/model", "revision": `},
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(f.path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := LoadResults(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var models []string
+	for _, e := range res.Entries {
+		models = append(models, e.Model)
+	}
+	if diff := cmp.Diff([]string{"bad/model", "good/model-name"}, models); diff != "" {
+		t.Errorf("models (-want +got):\n%s", diff)
+	}
+	if len(res.Problems) != 1 || !strings.HasSuffix(res.Problems[0].Path, filepath.Join("bad__model", "1", "model_meta.json")) ||
+		!strings.Contains(res.Problems[0].Err.Error(), "model_meta.json: invalid JSON") {
+		t.Errorf("problems %v, want the broken model_meta.json named", res.Problems)
+	}
+	if len(res.Metas) != 1 || res.Metas[0].Meta.Name != "good/model-name" || res.Metas[0].TaskFiles != 1 {
+		t.Errorf("metas %+v", res.Metas)
 	}
 }

@@ -164,7 +164,7 @@ func LoadResults(dirs ...string) (Results, error) {
 				m, err := readModelMeta(p)
 				if err != nil {
 					res.Problems = append(res.Problems, Problem{Path: p, Root: dir, Err: err})
-					return nil
+					return nil //nolint:nilerr // an unreadable model_meta.json is reported, the walk goes on
 				}
 				metas[filepath.Dir(p)] = len(res.Metas)
 				res.Metas = append(res.Metas, MetaFile{Path: p, Root: dir, Meta: m})

@@ -91,9 +91,15 @@ func (r *row) only(keep func(Entry) bool) *row {
 // figures beside it. Problems (foreign or malformed files) are listed at the
 // end of the report and returned; they are not fatal.
 func Write(out string, dirs []string, opts Options) ([]Problem, error) {
+	res, err := WriteResults(out, dirs, opts)
+	return res.Problems, err
+}
+
+// WriteResults is Write, returning everything read (for a summary).
+func WriteResults(out string, dirs []string, opts Options) (Results, error) {
 	res, err := LoadResults(dirs...)
 	if err != nil {
-		return nil, err
+		return Results{}, err
 	}
 	opts = opts.withDefaults()
 	figDir := opts.FiguresDir
@@ -104,14 +110,14 @@ func Write(out string, dirs []string, opts Options) ([]Problem, error) {
 	if !opts.NoFigures {
 		figs, err = WriteFigures(res.Entries, figDir)
 		if err != nil {
-			return res.Problems, err
+			return res, err
 		}
 	}
 	var buf bytes.Buffer
 	if err := RenderResults(&buf, res, figs, opts); err != nil {
-		return res.Problems, err
+		return res, err
 	}
-	return res.Problems, atomicfile.WriteFile(out, buf.Bytes(), 0o644)
+	return res, atomicfile.WriteFile(out, buf.Bytes(), 0o644)
 }
 
 // Render writes the Markdown report. figs are linked as they are given
@@ -128,7 +134,7 @@ func RenderResults(w io.Writer, res Results, figs []Figure, opts Options) error 
 	rs := rows(entries)
 	p := &printer{w: w}
 	p.f("# %s\n\n", opts.Title)
-	p.f("Scores are x100. Best per column in **bold**. %s.\n\n", summary(res))
+	p.f("Scores are x100. Best per column in **bold**. %s.\n\n", res.Summary())
 
 	var mimoRows, mtebRows []*row
 	for _, r := range rs {
@@ -166,10 +172,10 @@ func RenderResults(w io.Writer, res Results, figs []Figure, opts Options) error 
 	return p.err
 }
 
-// summary counts what was read: "39 task result files of 6 models at 10
-// revisions (39 written by MTEB, 0 by mimo); 14 model_meta.json files; 0
-// files skipped".
-func summary(res Results) string {
+// Summary counts what was read: "39 task result files of 6 models at 10
+// revisions (0 written by mimo, 39 by MTEB); 14 model_meta.json files, 4 of
+// them in revision folders without task results; 0 files skipped".
+func (res Results) Summary() string {
 	models := map[string]bool{}
 	revs := map[string]bool{}
 	byMimo := 0
@@ -603,26 +609,6 @@ func (p *printer) mteb(rs []*row) {
 			p.f("nDCG@20: ndcg_at_20 of the file, averaged the same way (where every subset has it).\n\n")
 		}
 	}
-}
-
-// orderLangs puts the known languages first in their order, then the rest sorted.
-func orderLangs(set map[string]bool, known []string) []string {
-	var out []string
-	for _, l := range known {
-		if set[l] {
-			out = append(out, l)
-		}
-	}
-	for _, l := range sortedKeys(set) {
-		found := false
-		for _, k := range known {
-			found = found || k == l
-		}
-		if !found {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // paper compares results with the published numbers where the model and

@@ -2,9 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"math"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/mimo-mlir/mimo/harness"
@@ -408,25 +405,3 @@ func number(v any) (float64, error) {
 		return 0, fmt.Errorf("a JSON %s, not a number", jsonKind(v))
 	}
 }
-
-// isNum is true when v is a number that is not NaN.
-func isNum(v any) (float64, bool) {
-	f, err := number(v)
-	return f, err == nil && !math.IsNaN(f)
-}
-
-// pyFloat formats a float as Python's repr does for the values a report
-// prints in messages (nan, inf).
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
-}
-
-var _ = sort.Strings
