@@ -1,5 +1,7 @@
 package harness
 
+import "encoding/json"
+
 // TaskResult is MTEB's result file for one (model, task), as MTEB writes it at
 // OUTPUT/<org>__<model>/<revision>/<Task>.json. Scores maps split -> one entry
 // per hf_subset; each entry is a flat map of MTEB score names
@@ -12,21 +14,76 @@ type TaskResult struct {
 	Scores          map[string][]map[string]any `json:"scores"`
 	EvaluationTime  float64                     `json:"evaluation_time"`
 	KgCO2Emissions  *float64                    `json:"kg_co2_emissions"`
+	// Date is when the evaluation ran, a POSIX timestamp as MTEB's to_disk
+	// writes it (date.timestamp()); nil is written as null, as MTEB writes
+	// None.
+	Date *float64 `json:"date"`
+	// EvaluationPhases is MTEB's per-phase timing (null: not recorded).
+	EvaluationPhases []map[string]any `json:"evaluation_phases"`
 }
 
-// ModelMeta is MTEB's model_meta.json beside the task results.
+// The field sets of TaskResult and ModelMeta are MTEB's: every field
+// MTEB's TaskResult.to_disk and ModelMeta.to_dict write, nothing else
+// (ModelMeta forbids extra fields). reports/testdata/mteb-fields.json
+// records MTEB's lists and where they were read; a test compares.
+
+// ModelMeta is MTEB's model_meta.json beside the task results: the fields
+// of MTEB's ModelMeta, plus is_cross_encoder, which its to_dict writes and
+// its reader accepts. Pointer and slice fields left nil are written as
+// null (MTEB's None); the fields MTEB does not let be null are written
+// with MTEB's defaults when left empty (see MarshalJSON).
 type ModelMeta struct {
-	Name             string   `json:"name"`
-	Revision         string   `json:"revision"`
-	Release          *string  `json:"release_date"`
-	Languages        []string `json:"languages"`
-	NParameters      *int64   `json:"n_parameters"`
-	EmbedDim         int      `json:"embed_dim"`
-	MaxTokens        *int     `json:"max_tokens"`
-	License          *string  `json:"license"`
-	SimilarityFnName string   `json:"similarity_fn_name"`
-	Framework        []string `json:"framework"`
-	Loader           *string  `json:"loader"`
+	Name                      string         `json:"name"`
+	Revision                  string         `json:"revision"`
+	Release                   *string        `json:"release_date"`
+	Languages                 []string       `json:"languages"`
+	NParameters               *int64         `json:"n_parameters"`
+	NActiveParametersOverride *int64         `json:"n_active_parameters_override"`
+	NEmbeddingParameters      *int64         `json:"n_embedding_parameters"`
+	MemoryUsageMB             *float64       `json:"memory_usage_mb"`
+	EmbedDim                  int            `json:"embed_dim"`
+	MaxTokens                 *int           `json:"max_tokens"`
+	License                   *string        `json:"license"`
+	OpenWeights               *bool          `json:"open_weights"`
+	PublicTrainingCode        *string        `json:"public_training_code"`
+	PublicTrainingData        *string        `json:"public_training_data"`
+	SimilarityFnName          string         `json:"similarity_fn_name"`
+	Framework                 []string       `json:"framework"`
+	Reference                 *string        `json:"reference"`
+	UseInstructions           *bool          `json:"use_instructions"`
+	TrainingDatasets          []string       `json:"training_datasets"`
+	AdaptedFrom               *string        `json:"adapted_from"`
+	SupersededBy              *string        `json:"superseded_by"`
+	Modalities                []string       `json:"modalities"`
+	ModelType                 []string       `json:"model_type"`
+	Citation                  *string        `json:"citation"`
+	Contacts                  []string       `json:"contacts"`
+	ExperimentKwargs          map[string]any `json:"experiment_kwargs"`
+	OutputDtypes              []string       `json:"output_dtypes"`
+	ExtraRequirementsGroups   []string       `json:"extra_requirements_groups"`
+	Loader                    *string        `json:"loader"`
+	LoaderKwargs              map[string]any `json:"loader_kwargs"`
+	IsCrossEncoder            bool           `json:"is_cross_encoder"`
+}
+
+// MarshalJSON writes m with MTEB's defaults for the fields MTEB's
+// ModelMeta does not accept as null: framework [], modalities ["text"],
+// model_type ["dense"], loader_kwargs {}.
+func (m ModelMeta) MarshalJSON() ([]byte, error) {
+	type plain ModelMeta
+	if m.Framework == nil {
+		m.Framework = []string{}
+	}
+	if m.Modalities == nil {
+		m.Modalities = []string{"text"}
+	}
+	if m.ModelType == nil {
+		m.ModelType = []string{"dense"}
+	}
+	if m.LoaderKwargs == nil {
+		m.LoaderKwargs = map[string]any{}
+	}
+	return json.Marshal(plain(m))
 }
 
 // ExtrasDir is the sub-folder, beside the MTEB files, that holds our extras.

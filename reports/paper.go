@@ -13,8 +13,26 @@ var MLIRTasks = []struct{ Name, Short string }{
 	{"NeuCLIR2023Retrieval", "NeuCLIR23"},
 }
 
-// MIRACLTask is the multi-monolingual task; MIRACLLangs its paper languages.
+// MIRACLTask is the multi-monolingual task as mimo names it; mimo builds
+// it from MTEB's hard-negative set (MIRACLPaperDataset), as the paper does.
 const MIRACLTask = "MIRACLRetrieval"
+
+// MIRACLTasks are the task names a MIRACL table shows: MTEB has two, over
+// different corpora (MIRACLRetrieval: the full corpus;
+// MIRACLRetrievalHardNegatives: 250 pooled candidates per query).
+var MIRACLTasks = []string{"MIRACLRetrieval", "MIRACLRetrievalHardNegatives"}
+
+// MIRACLPaperDataset is the dataset of the paper's Table 4 (tasks.md).
+const MIRACLPaperDataset = "mteb/MIRACLRetrievalHardNegatives"
+
+func isMIRACL(task string) bool {
+	for _, t := range MIRACLTasks {
+		if t == task {
+			return true
+		}
+	}
+	return false
+}
 
 // MIRACLLangs are the ten MIRACL languages of the paper's Table 4.
 var MIRACLLangs = []string{"ar", "de", "en", "es", "fr", "hi", "id", "ja", "ru", "zh"}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,13 +76,30 @@ func rows(entries []Entry) []*row {
 	return out
 }
 
+// only is the row with the entries keep accepts.
+func (r *row) only(keep func(Entry) bool) *row {
+	out := &row{label: r.label, model: r.model, entries: map[string]Entry{}}
+	for t, e := range r.entries {
+		if keep(e) {
+			out.entries[t] = e
+		}
+	}
+	return out
+}
+
 // Write loads the result folders, writes the Markdown report to out and its
 // figures beside it. Problems (foreign or malformed files) are listed at the
 // end of the report and returned; they are not fatal.
 func Write(out string, dirs []string, opts Options) ([]Problem, error) {
-	entries, problems, err := Load(dirs...)
+	res, err := WriteResults(out, dirs, opts)
+	return res.Problems, err
+}
+
+// WriteResults is Write, returning everything read (for a summary).
+func WriteResults(out string, dirs []string, opts Options) (Results, error) {
+	res, err := LoadResults(dirs...)
 	if err != nil {
-		return nil, err
+		return Results{}, err
 	}
 	opts = opts.withDefaults()
 	figDir := opts.FiguresDir
@@ -90,30 +108,47 @@ func Write(out string, dirs []string, opts Options) ([]Problem, error) {
 	}
 	var figs []Figure
 	if !opts.NoFigures {
-		figs, err = WriteFigures(entries, figDir)
+		figs, err = WriteFigures(res.Entries, figDir)
 		if err != nil {
-			return problems, err
+			return res, err
 		}
 	}
 	var buf bytes.Buffer
-	if err := Render(&buf, entries, problems, figs, opts); err != nil {
-		return problems, err
+	if err := RenderResults(&buf, res, figs, opts); err != nil {
+		return res, err
 	}
-	return problems, atomicfile.WriteFile(out, buf.Bytes(), 0o644)
+	return res, atomicfile.WriteFile(out, buf.Bytes(), 0o644)
 }
 
 // Render writes the Markdown report. figs are linked as they are given
 // (their paths relative to the report's folder).
 func Render(w io.Writer, entries []Entry, problems []Problem, figs []Figure, opts Options) error {
+	return RenderResults(w, Results{Entries: entries, Problems: problems}, figs, opts)
+}
+
+// RenderResults is Render over everything LoadResults read, model_meta.json
+// files included.
+func RenderResults(w io.Writer, res Results, figs []Figure, opts Options) error {
 	opts = opts.withDefaults()
+	entries := res.Entries
 	rs := rows(entries)
 	p := &printer{w: w}
 	p.f("# %s\n\n", opts.Title)
-	p.f("Scores are x100. Best per column in **bold**. %s from %s.\n\n", plural(len(entries), "result file"), plural(len(rs), "model"))
+	p.f("Scores are x100. Best per column in **bold**. %s.\n\n", res.Summary())
 
-	p.mlir(rs)
-	p.other(rs)
+	var mimoRows, mtebRows []*row
+	for _, r := range rs {
+		if m := r.only(Entry.ByMimo); len(m.entries) > 0 {
+			mimoRows = append(mimoRows, m)
+		}
+		if m := r.only(func(e Entry) bool { return !e.ByMimo() }); len(m.entries) > 0 {
+			mtebRows = append(mtebRows, m)
+		}
+	}
+	p.mlir(mimoRows)
+	p.other(mimoRows)
 	p.miracl(rs)
+	p.mteb(mtebRows)
 	p.paper(rs)
 	p.byQueryLang(rs)
 	p.mrc(rs, opts.MRCKey)
@@ -125,14 +160,52 @@ func Render(w io.Writer, entries []Entry, problems []Problem, figs []Figure, opt
 			p.f("### %s\n\n![%s](%s)\n\n%s ([SVG](%s), [PNG](%s))\n\n", f.Title, f.Title, f.SVG, f.Caption, f.SVG, f.PNG)
 		}
 	}
-	if len(problems) > 0 {
+	p.files(res)
+	if len(res.Problems) > 0 {
 		p.f("## Skipped files\n\n")
-		for _, pr := range problems {
-			p.f("- `%s`: %v\n", pr.Path, pr.Err)
+		p.f("%s could not be read; each is named with the reason.\n\n", plural(len(res.Problems), "file"))
+		for _, pr := range res.Problems {
+			p.f("- `%s`: %v\n", relTo(pr.Root, pr.Path), pr.Err)
 		}
 		p.f("\n")
 	}
 	return p.err
+}
+
+// Summary counts what was read: "39 task result files of 6 models at 10
+// revisions (0 written by mimo, 39 by MTEB); 14 model_meta.json files, 4 of
+// them in revision folders without task results; 0 files skipped".
+func (res Results) Summary() string {
+	models := map[string]bool{}
+	revs := map[string]bool{}
+	byMimo := 0
+	for _, e := range res.Entries {
+		models[e.Model] = true
+		revs[e.Model+"\x00"+e.Revision] = true
+		if e.ByMimo() {
+			byMimo++
+		}
+	}
+	s := fmt.Sprintf("%s of %s at %s (%d written by mimo, %d by MTEB)",
+		plural(len(res.Entries), "task result file"), plural(len(models), "model"), plural(len(revs), "revision"),
+		byMimo, len(res.Entries)-byMimo)
+	if len(res.Metas) > 0 {
+		s += fmt.Sprintf("; %s", plural(len(res.Metas), "model_meta.json file"))
+		only := 0
+		for _, m := range res.Metas {
+			if m.TaskFiles == 0 {
+				only++
+			}
+		}
+		if only > 0 {
+			s += fmt.Sprintf(", %d of them in revision folders without task results", only)
+		}
+	}
+	s += fmt.Sprintf("; %s skipped", plural(len(res.Problems), "file"))
+	if len(res.Problems) > 0 {
+		s += " (listed at the end)"
+	}
+	return s
 }
 
 type printer struct {
@@ -165,34 +238,67 @@ func isMLIR(task string) bool {
 	return false
 }
 
+// metricsOf lists the distinct main metrics of the entries, in order.
+func metricsOf(es []Entry) []string {
+	var out []string
+	for _, e := range es {
+		if !slices.Contains(out, e.MainMetric) {
+			out = append(out, e.MainMetric)
+		}
+	}
+	return out
+}
+
 // mlir writes the main table: models x MLIR tasks with the average (the
-// shape of the paper's Tables 2 and 8).
+// shape of the paper's Tables 2 and 8), for mimo's runs: the paper's
+// setting (one corpus pooling every language). Files written by MTEB under
+// the same task names score each language pair apart; they are in the MTEB
+// section, never here.
 func (p *printer) mlir(rs []*row) {
 	var cols []int
+	var colMetric []string
 	for i, t := range MLIRTasks {
+		var es []Entry
 		for _, r := range rs {
-			if _, ok := r.entries[t.Name]; ok {
-				cols = append(cols, i)
-				break
+			if e, ok := r.entries[t.Name]; ok {
+				es = append(es, e)
 			}
+		}
+		if len(es) > 0 {
+			cols = append(cols, i)
+			colMetric = append(colMetric, strings.Join(mapStrings(metricsOf(es), metricLabel), " / "))
 		}
 	}
 	if len(cols) == 0 {
 		return
 	}
-	p.f("## MLIR (main score, nDCG@20)\n\n")
+	uniform := true
+	for _, m := range colMetric {
+		uniform = uniform && m == colMetric[0]
+	}
+	if uniform {
+		p.f("## MLIR, the paper's setting (mimo runs; main score %s)\n\n", colMetric[0])
+	} else {
+		p.f("## MLIR, the paper's setting (mimo runs; main score per column)\n\n")
+	}
+	p.f("One corpus pools every language of the task; queries in every language. Each cell is the file's main_score (%s), mean over the subsets of split test (else dev, else validation).\n\n",
+		strings.Join(uniqueStrings(colMetric), ", "))
 	t := Table{Header: []string{"Model"}, Best: map[int]Best{}}
-	for _, c := range cols {
-		t.Header = append(t.Header, MLIRTasks[c].Short)
+	for i, c := range cols {
+		h := MLIRTasks[c].Short
+		if !uniform {
+			h += " (" + colMetric[i] + ")"
+		}
+		t.Header = append(t.Header, h)
 	}
 	t.Header = append(t.Header, "Avg", "Paper avg")
 	for j := 1; j <= len(cols)+1; j++ {
 		t.Best[j] = BestHigh
 	}
-	foreign := false
 	for _, r := range rs {
 		cells := []Cell{Txt(r.label)}
 		sum, n := 0.0, 0
+		all20 := true
 		for _, c := range cols {
 			e, ok := r.entries[MLIRTasks[c].Name]
 			if !ok {
@@ -200,22 +306,17 @@ func (p *printer) mlir(rs []*row) {
 				continue
 			}
 			v := 100 * e.MainScore()
-			cell := Num(v, 2)
-			if e.Extras == nil {
-				// Not comparable: shown, but never counted as best.
-				cell = Txt(cell.Text + " †")
-				foreign = true
-			}
-			cells = append(cells, cell)
+			cells = append(cells, Num(v, 2))
 			sum += v
 			n++
+			all20 = all20 && e.MainMetric == "ndcg_at_20"
 		}
-		if n == len(cols) && n > 0 {
+		if n == len(cols) && n > 0 && uniform {
 			cells = append(cells, Num(sum/float64(n), 2))
 		} else {
 			cells = append(cells, Missing)
 		}
-		if pr, ok := PaperFor(r.model); ok && pr.MLIRAvg > 0 {
+		if pr, ok := PaperFor(r.model); ok && pr.MLIRAvg > 0 && all20 {
 			cells = append(cells, Num(pr.MLIRAvg, 2))
 		} else {
 			cells = append(cells, Missing)
@@ -226,19 +327,38 @@ func (p *printer) mlir(rs []*row) {
 	}
 	p.table(t)
 	if len(cols) < len(MLIRTasks) {
-		p.f("Avg is over the %d MLIR tasks shown; the paper's average is over all six.\n\n", len(cols))
+		p.f("Avg is over the %d MLIR tasks shown; the paper's average (nDCG@20) is over all six.\n\n", len(cols))
 	}
-	if foreign {
-		p.f("† written by another tool (no mimo extras): MTEB's own task of that name scores language pairs separately, not the mixed-language corpus, so it is not comparable with the paper's MLIR numbers.\n\n")
+	if !uniform {
+		p.f("The columns hold different metrics, so no average is taken.\n\n")
 	}
 }
 
-// other writes the tasks that are neither MLIR nor MIRACL (mini, local ones).
+func mapStrings(in []string, f func(string) string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
+}
+
+func uniqueStrings(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// other writes mimo's runs of tasks that are neither MLIR nor MIRACL (mini,
+// local ones).
 func (p *printer) other(rs []*row) {
 	set := map[string]bool{}
 	for _, r := range rs {
 		for task := range r.entries {
-			if !isMLIR(task) && task != MIRACLTask {
+			if !isMLIR(task) && !isMIRACL(task) {
 				set[task] = true
 			}
 		}
@@ -247,9 +367,16 @@ func (p *printer) other(rs []*row) {
 		return
 	}
 	tasks := sortedKeys(set)
-	p.f("## Other tasks (main score)\n\n")
-	t := Table{Header: append([]string{"Model"}, tasks...), Best: map[int]Best{}}
-	for j := range tasks {
+	p.f("## Other tasks (mimo runs, main score)\n\n")
+	t := Table{Header: []string{"Model"}, Best: map[int]Best{}}
+	for j, task := range tasks {
+		var es []Entry
+		for _, r := range rs {
+			if e, ok := r.entries[task]; ok {
+				es = append(es, e)
+			}
+		}
+		t.Header = append(t.Header, task+" ("+strings.Join(mapStrings(metricsOf(es), metricLabel), " / ")+")")
 		t.Best[j+1] = BestHigh
 	}
 	for _, r := range rs {
@@ -270,79 +397,226 @@ func (p *printer) other(rs []*row) {
 	p.table(t)
 }
 
-// miracl writes MIRACL per language (the paper's Table 4).
+// miraclDataset is the dataset an entry of a MIRACL task was computed on:
+// for mimo's runs the source its extras record, for MTEB's files the
+// dataset of MTEB's task of that name.
+func miraclDataset(e Entry) string {
+	if e.ByMimo() && e.Extras.Settings.DatasetSource != "" {
+		return e.Extras.Settings.DatasetSource
+	}
+	if t, ok := mtebTasks[e.Task]; ok {
+		return t.Dataset
+	}
+	return e.Task
+}
+
+// miracl writes MIRACL per language (the paper's Table 4), one table per
+// dataset: MTEB's MIRACLRetrieval (full corpus) and
+// MIRACLRetrievalHardNegatives (the paper's) are different tasks.
 func (p *printer) miracl(rs []*row) {
-	var have []*row
-	langSet := map[string]bool{}
+	type item struct {
+		label, model string
+		e            Entry
+	}
+	byDataset := map[string][]item{}
 	for _, r := range rs {
-		if e, ok := r.entries[MIRACLTask]; ok {
-			have = append(have, r)
-			for _, s := range e.Subsets() {
-				langSet[s] = true
+		for _, task := range MIRACLTasks {
+			if e, ok := r.entries[task]; ok {
+				d := miraclDataset(e)
+				byDataset[d] = append(byDataset[d], item{r.label, r.model, e})
 			}
 		}
 	}
-	if len(have) == 0 {
+	datasets := sortedKeys(byDataset)
+	slices.SortStableFunc(datasets, func(a, b string) int { // the paper's first
+		return boolRank(a != MIRACLPaperDataset) - boolRank(b != MIRACLPaperDataset)
+	})
+	for _, d := range datasets {
+		items := byDataset[d]
+		var names []string
+		for _, it := range items {
+			n := "`" + it.e.Task + "` (" + strings.SplitN(it.e.Writer(), " ", 2)[0] + ")"
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		paper := d == MIRACLPaperDataset
+		p.f("## MIRACL per language: %s (nDCG@10, split dev)\n\n", d)
+		p.f("Rows: %s. Columns: the paper's ten languages (%s); Avg is their mean, shown only when all ten are in the file; Langs is the file's coverage of the task's 18 languages.",
+			strings.Join(names, ", "), strings.Join(MIRACLLangs, " "))
+		if paper {
+			p.f(" This is the dataset of the paper's Table 4 (Paper avg).\n\n")
+		} else {
+			p.f(" The paper reports MIRACL on %s, not on this dataset: no paper column.\n\n", MIRACLPaperDataset)
+		}
+		t := Table{Header: append([]string{"Model"}, MIRACLLangs...), Best: map[int]Best{}}
+		t.Header = append(t.Header, "Avg", "Langs")
+		if paper {
+			t.Header = append(t.Header, "Paper avg")
+		}
+		for j := 1; j <= len(MIRACLLangs)+1; j++ {
+			t.Best[j] = BestHigh
+		}
+		for _, it := range items {
+			e := it.e
+			label := it.label
+			if len(names) > 1 {
+				label += " (" + e.Task + ")"
+			}
+			cells := []Cell{Txt(label)}
+			sum, n := 0.0, 0
+			for _, l := range MIRACLLangs {
+				v, ok := e.Score(l, "ndcg_at_10")
+				if !ok {
+					cells = append(cells, Missing)
+					continue
+				}
+				cells = append(cells, Num(100*v, 2))
+				sum += 100 * v
+				n++
+			}
+			if n == len(MIRACLLangs) {
+				cells = append(cells, Num(sum/float64(n), 2))
+			} else {
+				cells = append(cells, Missing)
+			}
+			if e.ByMimo() {
+				cells = append(cells, Txt(plural(len(e.Subsets()), "lang")))
+			} else {
+				cells = append(cells, Txt(e.Coverage().String()))
+			}
+			if paper {
+				if pr, ok := PaperFor(it.model); ok && pr.MIRACL > 0 {
+					cells = append(cells, Num(pr.MIRACL, 2))
+				} else {
+					cells = append(cells, Missing)
+				}
+			}
+			t.Rows = append(t.Rows, cells)
+		}
+		p.table(t)
+	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mteb writes the files MTEB wrote, one table per task, as MTEB scores
+// them: main_score per subset (one language or language pair), averaged
+// over the subsets and the task's eval splits (TaskResult.get_score). The
+// metric is named from the task's definition and checked against the
+// file; a file holding only some of the task's subsets says so and is not
+// ranked with the whole ones.
+func (p *printer) mteb(rs []*row) {
+	set := map[string]bool{}
+	for _, r := range rs {
+		for task := range r.entries {
+			set[task] = true
+		}
+	}
+	if len(set) == 0 {
 		return
 	}
-	langs := orderLangs(langSet, MIRACLLangs)
-	p.f("## MIRACL (nDCG@10, per language)\n\n")
-	t := Table{Header: append(append([]string{"Model"}, langs...), "Avg", "Paper avg"), Best: map[int]Best{}}
-	for j := 1; j <= len(langs)+1; j++ {
-		t.Best[j] = BestHigh
+	var tasks []string
+	for _, t := range MLIRTasks { // the paper's order first
+		if set[t.Name] {
+			tasks = append(tasks, t.Name)
+			delete(set, t.Name)
+		}
 	}
-	for _, r := range have {
-		e := r.entries[MIRACLTask]
-		cells := []Cell{Txt(r.label)}
-		sum, n := 0.0, 0
-		for _, l := range langs {
-			v, ok := e.Score(l, "ndcg_at_10")
-			if !ok {
-				cells = append(cells, Missing)
-				continue
+	tasks = append(tasks, sortedKeys(set)...)
+	p.f("## Results written by MTEB, as MTEB scores them\n\n")
+	p.f("MTEB's tasks of these names score every subset (one language, or one pair of query and corpus languages) on its own corpus: " +
+		"they are not the paper's pooled MLIR tasks, and their numbers are not comparable with the MLIR table. " +
+		"Main score: the mean of main_score over the file's subsets and splits, as MTEB's TaskResult.get_score computes it. " +
+		"Subsets: the file's coverage of the task's subsets; a file that covers only some (marked *) is averaged over those only and never bolded.\n\n")
+	for _, task := range tasks {
+		var es []Entry
+		var labels []string
+		for _, r := range rs {
+			if e, ok := r.entries[task]; ok {
+				es = append(es, e)
+				labels = append(labels, r.label)
 			}
-			cells = append(cells, Num(100*v, 2))
-			sum += 100 * v
-			n++
 		}
-		if n == len(langs) {
-			cells = append(cells, Num(sum/float64(n), 2))
+		metrics := metricsOf(es)
+		def, known := mtebTasks[task]
+		p.f("### %s\n\n", task)
+		var notes []string
+		if known {
+			notes = append(notes, fmt.Sprintf("MTEB's main score for this task: %s; eval splits %s; %s.",
+				metricLabel(def.MainScore), strings.Join(def.EvalSplits, " and "), plural(len(def.Subsets), "subset")))
 		} else {
-			cells = append(cells, Missing)
+			notes = append(notes, "A task mimo does not know: its metric is inferred from the file and its full subset list is unknown.")
 		}
-		if pr, ok := PaperFor(r.model); ok && pr.MIRACL > 0 {
-			cells = append(cells, Num(pr.MIRACL, 2))
-		} else {
-			cells = append(cells, Missing)
+		for i, e := range es {
+			if e.MainMetricNote != "" && known {
+				notes = append(notes, fmt.Sprintf("%s: %s.", labels[i], e.MainMetricNote))
+			}
 		}
-		t.Rows = append(t.Rows, cells)
+		p.f("%s\n\n", strings.Join(notes, " "))
+		mainHdr := "Main score"
+		if len(metrics) == 1 {
+			mainHdr += " (" + metricLabel(metrics[0]) + ")"
+		}
+		with20 := !(len(metrics) == 1 && metrics[0] == "ndcg_at_20")
+		t := Table{Header: []string{"Model", "Subsets", "Splits", mainHdr}, Best: map[int]Best{3: BestHigh}}
+		if len(metrics) > 1 {
+			t.Header = append(t.Header, "Metric")
+		}
+		if with20 {
+			t.Header = append(t.Header, "nDCG@20")
+			t.Best[len(t.Header)-1] = BestHigh
+		}
+		t.Header = append(t.Header, "MTEB version", "Dataset revision")
+		partial := false
+		for i, e := range es {
+			cov := e.Coverage()
+			whole := cov.full()
+			cell := func(v float64, ok bool) Cell {
+				if !ok || math.IsNaN(v) {
+					return Missing
+				}
+				c := Num(100*v, 2)
+				if !whole {
+					partial = true
+					return Txt(c.Text + " *")
+				}
+				return c
+			}
+			cells := []Cell{Txt(labels[i]), Txt(cov.String()), Txt(strings.Join(e.Splits(), ", "))}
+			v, ok := e.Mean("main_score")
+			cells = append(cells, cell(v, ok))
+			if len(metrics) > 1 {
+				cells = append(cells, Txt(metricLabel(e.MainMetric)))
+			}
+			if with20 {
+				v, ok := e.Mean("ndcg_at_20")
+				cells = append(cells, cell(v, ok))
+			}
+			cells = append(cells, Txt(e.Result.MTEBVersion), Txt(short(e.Result.DatasetRevision)))
+			t.Rows = append(t.Rows, cells)
+		}
+		p.table(t)
+		if partial {
+			p.f("\\* covers only some of the task's subsets or splits: the mean is over those only, not MTEB's score for the task.\n\n")
+		}
+		if with20 {
+			p.f("nDCG@20: ndcg_at_20 of the file, averaged the same way (where every subset has it).\n\n")
+		}
 	}
-	p.table(t)
 }
 
-// orderLangs puts the known languages first in their order, then the rest sorted.
-func orderLangs(set map[string]bool, known []string) []string {
-	var out []string
-	for _, l := range known {
-		if set[l] {
-			out = append(out, l)
-		}
-	}
-	for _, l := range sortedKeys(set) {
-		found := false
-		for _, k := range known {
-			found = found || k == l
-		}
-		if !found {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// paper compares ours with the published numbers where the model and task match.
+// paper compares results with the published numbers where the model and
+// task match. The paper's MLIR numbers are nDCG@20 on the pooled corpus:
+// mimo's runs compare directly; a file written by MTEB compares only
+// through its ndcg_at_20, averaged over MTEB's per-pair subsets, and says so.
 func (p *printer) paper(rs []*row) {
-	t := Table{Header: []string{"Model", "Paper row", "Task", "Ours", "Paper", "Δ", "Ours differs in"}}
+	t := Table{Header: []string{"Model", "Paper row", "Task", "Ours (nDCG@20)", "Paper (nDCG@20)", "Δ", "Ours differs in"}}
 	for _, r := range rs {
 		pr, ok := PaperFor(r.model)
 		if !ok {
@@ -354,9 +628,20 @@ func (p *printer) paper(rs []*row) {
 			if !ok || !pok {
 				continue
 			}
-			ours := 100 * e.MainScore()
-			t.Rows = append(t.Rows, []Cell{Txt(r.label), Txt(pr.Name + " (" + pr.Source + ")"), Txt(task.Short),
-				Num(ours, 2), Num(want, 2), {Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true}, Txt(differsFromPaper(e))})
+			var ours float64
+			var have bool
+			if e.ByMimo() && e.MainMetric == "ndcg_at_20" {
+				ours, have = 100*e.MainScore(), true
+			} else if v, ok := e.Mean("ndcg_at_20"); ok {
+				ours, have = 100*v, true
+			}
+			row := []Cell{Txt(r.label), Txt(pr.Name + " (" + pr.Source + ")"), Txt(task.Short)}
+			if have {
+				row = append(row, Num(ours, 2), Num(want, 2), Cell{Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true})
+			} else {
+				row = append(row, Missing, Num(want, 2), Missing)
+			}
+			t.Rows = append(t.Rows, append(row, Txt(differsFromPaper(e, have))))
 		}
 	}
 	if len(t.Rows) == 0 {
@@ -367,19 +652,72 @@ func (p *printer) paper(rs []*row) {
 }
 
 // differsFromPaper names what a run did differently from the paper's setup
-// as tasks.md pins it (dataset revision) and as the result records it.
-func differsFromPaper(e Entry) string {
+// as tasks.md pins it and as the result records it.
+func differsFromPaper(e Entry, have20 bool) string {
 	var d []string
-	if e.Extras == nil {
-		d = append(d, "not a mixed-language (mimo) run")
+	if !e.ByMimo() {
+		d = append(d, "MTEB's per-pair task (each language pair its own corpus, not pooled)")
+		if have20 {
+			d = append(d, "mean ndcg_at_20 over subsets "+e.Coverage().String())
+		} else {
+			d = append(d, "no ndcg_at_20 in the file: nothing to compare")
+		}
 	}
-	if e.Extras != nil && len(e.Extras.Settings.Langs) > 0 {
+	if e.ByMimo() && e.MainMetric != "ndcg_at_20" {
+		d = append(d, "main score is "+metricLabel(e.MainMetric))
+	}
+	if e.ByMimo() && len(e.Extras.Settings.Langs) > 0 {
 		d = append(d, "languages "+strings.Join(e.Extras.Settings.Langs, ","))
 	}
 	if len(d) == 0 {
 		return "–"
 	}
 	return strings.Join(d, "; ")
+}
+
+// files lists every task result file read, with its layout and what the
+// report takes from it, and the revision folders that hold only a
+// model_meta.json.
+func (p *printer) files(res Results) {
+	if len(res.Entries) == 0 && len(res.Metas) == 0 {
+		return
+	}
+	p.f("## Files read\n\n")
+	if len(res.Entries) > 0 {
+		t := Table{Header: []string{"File", "Task", "Written by", "Layout", "Splits", "Subsets", "Main score is"}}
+		es := slices.Clone(res.Entries)
+		slices.SortStableFunc(es, func(a, b Entry) int { return strings.Compare(a.RelPath(), b.RelPath()) })
+		for _, e := range es {
+			layout := "current (MTEB ≥ 1.11)"
+			if e.Layout == LayoutPre111 {
+				layout = "before MTEB 1.11 (converted as MTEB does)"
+			}
+			var splits []string
+			for _, sp := range splitOrder(sortedKeys(e.Result.Scores)) {
+				splits = append(splits, fmt.Sprintf("%s (%d)", sp, len(e.Result.Scores[sp])))
+			}
+			metric := metricLabel(e.MainMetric)
+			if e.MainMetricNote != "" {
+				metric += " (" + e.MainMetricNote + ")"
+			}
+			cov := plural(len(e.Subsets()), "subset") + " (mimo's task)"
+			if !e.ByMimo() {
+				cov = e.Coverage().String()
+			}
+			t.Rows = append(t.Rows, []Cell{Txt(e.RelPath()), Txt(e.Task), Txt(e.Writer()), Txt(layout), Txt(strings.Join(splits, ", ")), Txt(cov), Txt(metric)})
+		}
+		p.table(t)
+	}
+	var only []string
+	for _, m := range res.Metas {
+		if m.TaskFiles == 0 {
+			only = append(only, "`"+m.RelPath()+"`")
+		}
+	}
+	if len(only) > 0 {
+		sort.Strings(only)
+		p.f("Revision folders with a model_meta.json and no task result (read, nothing to tabulate): %s.\n\n", strings.Join(only, ", "))
+	}
 }
 
 // byQueryLang writes, per task, the main score by query language.

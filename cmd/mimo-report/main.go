@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -18,11 +19,12 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-func run(args []string) int {
+func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mimo-report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var dirs multi
 	fs.Var(&dirs, "results", "a results folder (repeatable; also positional): <model>/<revision>/<Task>.json as MTEB and mimo-eval write them")
 	out := fs.String("out", "report.md", "the Markdown report to write; figures go to a figures/ folder beside it")
@@ -40,8 +42,16 @@ output, or a folder of MTEB's public results repository), and writes the
 MLIR table (models x tasks, average, the paper's published average), MIRACL
 per language, per-query-language scores, MRC@k, alignment/uniformity, a
 comparison with the paper's numbers and the run settings that differ.
-Figures (SVG and PNG) go beside the report. Files that are not MTEB results
-are listed under "Skipped files" and do not stop the report.
+Figures (SVG and PNG) go beside the report.
+
+Result files are read as MTEB reads them: bare NaN/Infinity (Python's
+json), the layout before MTEB 1.11 as well as the current one. Each column
+names the metric really in it (MTEB's main score is nDCG@10 for Belebele,
+MLQA, XQuAD and MIRACL, nDCG@20 for NeuCLIR); a file covering only some of
+a task's subsets shows its coverage and is not ranked as whole. Files
+written by MTEB are tabulated apart from mimo's pooled MLIR runs. Every
+file that cannot be read is named, with the reason, under "Skipped files"
+and on stderr; it does not stop the report.
 
 Examples:
   mimo-report --results results --out results/report.md
@@ -59,18 +69,19 @@ Flags:
 	}
 	dirs = append(dirs, fs.Args()...)
 	if len(dirs) == 0 {
-		fmt.Fprintln(os.Stderr, "mimo-report: no results folder given (use --results DIR)")
+		fmt.Fprintln(stderr, "mimo-report: no results folder given (use --results DIR)")
 		fs.Usage()
 		return 2
 	}
-	problems, err := reports.Write(*out, dirs, reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc})
-	for _, p := range problems {
-		fmt.Fprintf(os.Stderr, "mimo-report: skipped %s\n", p)
+	res, err := reports.WriteResults(*out, dirs, reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc})
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "mimo-report: skipped %s\n", p)
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mimo-report: %v\n", err)
+		fmt.Fprintf(stderr, "mimo-report: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "mimo-report: wrote %s\n", *out)
+	fmt.Fprintf(stderr, "mimo-report: read %s\n", res.Summary())
+	fmt.Fprintf(stderr, "mimo-report: wrote %s\n", *out)
 	return 0
 }
