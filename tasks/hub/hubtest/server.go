@@ -73,6 +73,7 @@ type Server struct {
 	log       []Request
 	fails     []fault
 	truncates []truncation
+	logGen    int // bumped by ResetLog, so a late status lands in no other log
 	corrupt   map[string]bool
 	delay     time.Duration
 	token     string
@@ -272,6 +273,7 @@ func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.logGen++
 }
 
 // Commit is the fake commit id the server reports for a repository.
@@ -302,9 +304,18 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw}
+	// Logged on arrival (a client may have its whole answer before a
+	// deferred log line would run, and a test reading the log right after
+	// the call would miss the request); the status is filled in at the end.
+	s.mu.Lock()
+	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Range: r.Header.Get("Range"), Auth: r.Header.Get("Authorization")})
+	entry, gen := len(s.log)-1, s.logGen
+	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Range: r.Header.Get("Range"), Auth: r.Header.Get("Authorization"), Status: w.status})
+		if s.logGen == gen && entry < len(s.log) {
+			s.log[entry].Status = w.status
+		}
 		s.mu.Unlock()
 	}()
 	s.mu.Lock()
