@@ -77,17 +77,17 @@ bench-encode: ort
 bench-train:
 	bash scripts/bench-train.sh
 
-train-smoke:
+train-smoke: ort
 	bash scripts/train-smoke.sh
 
 # Debian packages the two recipes below need (tokenizer training, dictionaries).
 recipe-deps:
 	bash scripts/recipe-deps.sh
 
-default-model:
+default-model: ort
 	bash scripts/default-model.sh
 
-paper-mini:
+paper-mini: ort
 	bash scripts/paper-mini.sh
 
 clean:

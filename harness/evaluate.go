@@ -86,7 +86,10 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 		}()
 		ev.cache = c
 	}
-	dir := ModelDir(opts.OutputDir, id)
+	dir, err := ModelDir(opts.OutputDir, id)
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
 	var outs []Outcome
 	wroteMeta := false
 	for _, t := range ts {
@@ -128,8 +131,14 @@ func (ev *evaluator) logf(format string, args ...any) {
 
 func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcome, error) {
 	meta := t.Metadata()
-	path := ResultPath(dir, meta.Name)
-	xpath := ExtrasPath(dir, meta.Name)
+	path, err := ResultPath(dir, meta.Name)
+	if err != nil {
+		return Outcome{}, err
+	}
+	xpath, err := ExtrasPath(dir, meta.Name)
+	if err != nil {
+		return Outcome{}, err
+	}
 	if !ev.opts.Overwrite {
 		ok, err := exists(path)
 		if err != nil {
@@ -339,6 +348,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
+	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks); err != nil {
+		return nil, sx, err
+	}
 	// The fairness measures read only the first few ranks of each list.
 	topN := slices.Max(append(slices.Clone(MRCKs), PreferenceKs...))
 	run := make(metrics.Run, len(hits))
@@ -448,7 +460,15 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if len(parallel) > 0 {
 		sx.Alignment = finite(metrics.Alignment(parallel))
 	}
-	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, 1))
+	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, uniformitySeed))
+	if sx.Uniformity != nil {
+		all := int64(len(rows)) * int64(len(rows)-1) / 2
+		if all <= int64(ev.opts.UniformityPairs) {
+			sx.UniformitySample = &SampleInfo{Exact: true, Pairs: all}
+		} else {
+			sx.UniformitySample = &SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
+		}
+	}
 
 	// Language preference.
 	qlang, dlang := map[string]string{}, map[string]string{}
@@ -468,6 +488,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	}
 	return scores, sx, nil
 }
+
+// uniformitySeed seeds the pair sample of uniformity on large corpora.
+const uniformitySeed = 1
 
 // DefaultMainScore is the main score of a task whose metadata names none
 // (MTEB's retrieval default).
@@ -610,7 +633,10 @@ func scored(hs []search.Hit, dids []string) []metrics.Scored {
 }
 
 func (ev *evaluator) writeRun(task, split, subset string, qids, dids []string, hits [][]search.Hit) error {
-	path := runPath(ev.opts.RunFile, task, split, subset)
+	path, err := runPath(ev.opts.RunFile, task, split, subset)
+	if err != nil {
+		return err
+	}
 	who := task + "/" + split + "/" + subset
 	if prev, ok := ev.runPaths[path]; ok {
 		return fmt.Errorf("run file %s would hold both %s and %s: put {task}, {split} or {subset} in the run file name", path, prev, who)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -69,6 +70,7 @@ type fakeEncoder struct {
 	failOn  int    // 1-based Encode call that fails (0: never)
 	nanText string // a text whose vector is NaN
 	batches [][]string
+	id      *adapters.Identity // overrides Identity() when set
 }
 
 func (f *fakeEncoder) Encode(_ context.Context, req adapters.Request) ([][]float32, error) {
@@ -100,6 +102,9 @@ func (f *fakeEncoder) Encode(_ context.Context, req adapters.Request) ([][]float
 
 func (f *fakeEncoder) Dim() int { return f.dim }
 func (f *fakeEncoder) Identity() adapters.Identity {
+	if f.id != nil {
+		return *f.id
+	}
 	return adapters.Identity{Name: "test-org/tiny model", Kind: "fake", Dim: f.dim, Normalize: true, Prompts: f.prompts}
 }
 func (f *fakeEncoder) Close() error { return nil }
@@ -404,7 +409,15 @@ func TestResumeFromCache(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "simulated crash") {
 		t.Fatalf("err = %v, want the simulated crash", err)
 	}
-	if ok, _ := exists(ResultPath(ModelDir(opts.OutputDir, crash.Identity()), "HashRetrieval")); ok {
+	dir, err := ModelDir(opts.OutputDir, crash.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := ResultPath(dir, "HashRetrieval")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := exists(path); ok {
 		t.Error("a result file was written for the interrupted task")
 	}
 	enc := &fakeEncoder{dim: 8}
@@ -519,9 +532,56 @@ func TestModelDir(t *testing.T) {
 		{adapters.Identity{Name: "mimo mini"}, "r/mimo_mini/" + NoRevision},
 	}
 	for _, tc := range cases {
-		if got := ModelDir("r", tc.id); got != filepath.FromSlash(tc.want) {
-			t.Errorf("ModelDir(%+v) = %s, want %s", tc.id, got, tc.want)
+		got, err := ModelDir("r", tc.id)
+		if err != nil || got != filepath.FromSlash(tc.want) {
+			t.Errorf("ModelDir(%+v) = %s, %v, want %s", tc.id, got, err, tc.want)
 		}
+	}
+}
+
+// TestUnsafePathsRefused reproduces issue 12 item 1: a model name of "..",
+// a revision of "../../../x" (from mimo-model.json or a mirror's
+// X-Repo-Commit) and a task name with a separator each wrote outside
+// --output. Each must be refused, naming the field, with nothing written
+// anywhere.
+func TestUnsafePathsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, field string
+		id          adapters.Identity
+		task        string
+		subset      string
+	}{
+		{"name dot-dot", "model name", adapters.Identity{Name: "..", Dim: 3}, "TinyRetrieval", "default"},
+		{"revision climbs", "model revision", adapters.Identity{Name: "m", Revision: "../../../x", Dim: 3}, "TinyRetrieval", "default"},
+		{"revision NUL", "model revision", adapters.Identity{Name: "m", Revision: "a\x00b", Dim: 3}, "TinyRetrieval", "default"},
+		{"name newline", "model name", adapters.Identity{Name: "m\nx", Dim: 3}, "TinyRetrieval", "default"},
+		{"task climbs", "task name", adapters.Identity{Name: "m", Dim: 3}, "../../TinyRetrieval", "default"},
+		{"subset separator", "subset", adapters.Identity{Name: "m", Dim: 3}, "TinyRetrieval", "../x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			task, enc := handTask()
+			task.meta.Name = tc.task
+			task.ds[0].Subset = tc.subset
+			enc.id = &tc.id
+			root := t.TempDir()
+			opts := testOptions(t)
+			opts.OutputDir = filepath.Join(root, "a", "b", "out")
+			opts.RunFile = filepath.Join(opts.OutputDir, "{task}-{subset}.run")
+			_, err := Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+			if err == nil || !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("err = %v, want an error naming %q", err, tc.field)
+			}
+			var files []string
+			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, _ error) error {
+				if d != nil && !d.IsDir() {
+					files = append(files, p)
+				}
+				return nil
+			})
+			if len(files) > 0 {
+				t.Errorf("files written: %v", files)
+			}
+		})
 	}
 }
 

@@ -12,32 +12,52 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	"github.com/mimo-mlir/mimo/internal/pathsafe"
 )
 
 // ModelDir returns OUTPUT/<org>__<model>/<revision>, following MTEB's naming
 // rules: "/" in the name becomes "__", spaces become "_", and a model
-// without a revision goes under "no_revision_available".
-func ModelDir(output string, id adapters.Identity) string {
+// without a revision goes under "no_revision_available". A name or revision
+// that would not stay one folder below output (".." or a separator in the
+// revision, a control character anywhere) is an error naming the field,
+// returned before any path is built: both come from outside (mimo-model.json,
+// a Hub mirror's headers).
+func ModelDir(output string, id adapters.Identity) (string, error) {
 	name := strings.ReplaceAll(strings.ReplaceAll(id.Name, "/", "__"), " ", "_")
 	if name == "" {
 		name = "unnamed_model"
+	}
+	if err := pathsafe.Component("model name", name); err != nil {
+		return "", err
 	}
 	rev := id.Revision
 	if rev == "" {
 		rev = NoRevision
 	}
-	return filepath.Join(output, name, rev)
+	if err := pathsafe.Component("model revision", rev); err != nil {
+		return "", err
+	}
+	return filepath.Join(output, name, rev), nil
 }
 
-// ResultPath is the MTEB result file of task under modelDir.
-func ResultPath(modelDir, task string) string { return filepath.Join(modelDir, task+".json") }
+// ResultPath is the MTEB result file of task under modelDir; a task name
+// that is not one safe file name is an error.
+func ResultPath(modelDir, task string) (string, error) {
+	if err := pathsafe.Component("task name", task); err != nil {
+		return "", err
+	}
+	return filepath.Join(modelDir, task+".json"), nil
+}
 
 // ModelMetaPath is model_meta.json under modelDir.
 func ModelMetaPath(modelDir string) string { return filepath.Join(modelDir, "model_meta.json") }
 
 // ExtrasPath is our extras file of task under modelDir.
-func ExtrasPath(modelDir, task string) string {
-	return filepath.Join(modelDir, ExtrasDir, task+".json")
+func ExtrasPath(modelDir, task string) (string, error) {
+	if err := pathsafe.Component("task name", task); err != nil {
+		return "", err
+	}
+	return filepath.Join(modelDir, ExtrasDir, task+".json"), nil
 }
 
 // ReadResult reads an MTEB result file.
@@ -93,8 +113,15 @@ func RunLine(qid, docID string, rank int, score float32, tag string) string {
 		strconv.FormatFloat(float64(score), 'g', -1, 32) + " " + tag
 }
 
-// runPath expands the RunFile template.
-func runPath(tmpl, task, split, subset string) string {
+// runPath expands the RunFile template. The template is the user's; the
+// values put into it come from task definitions and must each stay one path
+// component.
+func runPath(tmpl, task, split, subset string) (string, error) {
+	for _, v := range [][2]string{{"task name", task}, {"split", split}, {"subset", subset}} {
+		if err := pathsafe.Component(v[0], v[1]); err != nil {
+			return "", err
+		}
+	}
 	r := strings.NewReplacer("{task}", task, "{split}", split, "{subset}", subset)
-	return r.Replace(tmpl)
+	return r.Replace(tmpl), nil
 }

@@ -57,6 +57,13 @@ type RunSettings struct {
 	MimoVersion     string            `json:"mimo_version"`
 }
 
+// SampleInfo says how a sampled measure was computed.
+type SampleInfo struct {
+	Exact bool   `json:"exact"` // every pair was used
+	Pairs int64  `json:"pairs"` // pairs averaged
+	Seed  uint64 `json:"seed,omitempty"`
+}
+
 // SubsetExtras holds the per-subset measures beyond MTEB's.
 type SubsetExtras struct {
 	Split  string `json:"split"`
@@ -74,6 +81,22 @@ type SubsetExtras struct {
 	// Alignment and uniformity of the corpus embeddings (lower is better).
 	Alignment  *float64 `json:"alignment,omitempty"`
 	Uniformity *float64 `json:"uniformity,omitempty"`
+	// UniformitySample records how uniformity was computed: over every
+	// pair, or over Pairs pairs drawn with Seed (metrics.UniformitySample).
+	UniformitySample *SampleInfo `json:"uniformity_sample,omitempty"`
 	// LangPreference: "at_10" -> query language -> doc language -> share of top-k docs.
 	LangPreference map[string]map[string]map[string]float64 `json:"language_preference,omitempty"`
+
+	// Measures of a mixed-language corpus (absent when the corpus holds
+	// one language). CrossLanguage: each query's relevant set restricted to
+	// documents in other languages than the query's (same-language gold
+	// stays in the ranking, as non-relevant); SameLanguage: restricted to
+	// the query's language.
+	CrossLanguage *LangScores `json:"cross_language,omitempty"`
+	SameLanguage  *LangScores `json:"same_language,omitempty"`
+	// PEER: "peer_at_20" -> PEER@k (Yang et al., SIGIR 2024; higher is fairer).
+	PEER map[string]PEERScore `json:"peer,omitempty"`
+	// RelevantFound: "at_20" -> query language -> doc language -> share of
+	// the relevant documents in that language found in the top k.
+	RelevantFound map[string]map[string]map[string]float64 `json:"relevant_found,omitempty"`
 }

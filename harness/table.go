@@ -21,25 +21,62 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 		byLang       map[string]float64
 	}
 	rows := make([]row, 0, len(outs))
+	// perLang averages scores[main] of each language over the subsets.
+	perLang := func(main string, each func(sx SubsetExtras) map[string]map[string]float64, subsets []SubsetExtras) map[string]float64 {
+		sum, n := map[string]float64{}, map[string]int{}
+		for _, sx := range subsets {
+			for l, scores := range each(sx) {
+				if v, ok := scores[main]; ok {
+					sum[l] += v
+					n[l]++
+				}
+			}
+		}
+		out := map[string]float64{}
+		for l, s := range sum {
+			out[l] = s / float64(n[l])
+			langSet[l] = true
+		}
+		return out
+	}
 	for _, o := range outs {
 		main := MainScore(o.Task)
 		r := row{task: o.Task.Name, metric: main, all: meanMain(o.Result), byLang: map[string]float64{}}
-		if o.Extras != nil {
-			sum, n := map[string]float64{}, map[string]int{}
+		if o.Extras == nil {
+			rows = append(rows, r)
+			continue
+		}
+		r.byLang = perLang(main, func(sx SubsetExtras) map[string]map[string]float64 { return sx.ByQueryLang }, o.Extras.Subsets)
+		rows = append(rows, r)
+		// The cross- and same-language pair of a mixed-language corpus:
+		// each query's gold restricted to other languages / its own.
+		for _, sc := range []struct {
+			label string
+			get   func(SubsetExtras) *LangScores
+		}{
+			{"cross-lang", func(sx SubsetExtras) *LangScores { return sx.CrossLanguage }},
+			{"same-lang", func(sx SubsetExtras) *LangScores { return sx.SameLanguage }},
+		} {
+			sum, n := 0.0, 0
 			for _, sx := range o.Extras.Subsets {
-				for l, scores := range sx.ByQueryLang {
-					if v, ok := scores[main]; ok {
-						sum[l] += v
-						n[l]++
+				if ls := sc.get(sx); ls != nil {
+					if v, ok := ls.Scores[main]; ok {
+						sum += v
+						n++
 					}
 				}
 			}
-			for l, s := range sum {
-				r.byLang[l] = s / float64(n[l])
-				langSet[l] = true
+			if n == 0 || !hasCross(o.Extras.Subsets) {
+				continue
 			}
+			rows = append(rows, row{task: "", metric: main + " " + sc.label, all: sum / float64(n),
+				byLang: perLang(main, func(sx SubsetExtras) map[string]map[string]float64 {
+					if ls := sc.get(sx); ls != nil {
+						return ls.ByQueryLang
+					}
+					return nil
+				}, o.Extras.Subsets)})
 		}
-		rows = append(rows, r)
 	}
 	langs := make([]string, 0, len(langSet))
 	for l := range langSet {
@@ -70,6 +107,18 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 		return fmt.Errorf("table: %w", err)
 	}
 	return nil
+}
+
+// hasCross reports whether any subset has cross-language gold: a
+// multi-monolingual task has none, and its same-language row would only
+// repeat the main one.
+func hasCross(subsets []SubsetExtras) bool {
+	for _, sx := range subsets {
+		if sx.CrossLanguage != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func pct(v float64) string {

@@ -120,7 +120,12 @@ func repoKind(kind string) hub.RepoKind {
 func (h hubDownloader) Download(ctx context.Context, kind, repo, revision, path string) (string, error) {
 	k := repoKind(kind)
 	p, err := h.c.Download(ctx, k, repo, revision, path)
-	if err != nil && errors.Is(err, tasks.ErrNotFound) && !errors.Is(err, fs.ErrNotExist) {
+	// Offline, a file the cache lacks counts as absent for the resolver,
+	// which then tries its next candidate (root model.onnx, then the
+	// safetensors weights): a model fully cached without onnx/model.onnx
+	// works offline. The error stays ErrOffline for the caller that has no
+	// candidate left.
+	if err != nil && (errors.Is(err, tasks.ErrNotFound) || errors.Is(err, hub.ErrOffline)) && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w (%w)", err, fs.ErrNotExist)
 	}
 	return p, err

@@ -60,6 +60,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/redirect"
 )
 
 // APIs.
@@ -81,6 +82,11 @@ type Config struct {
 
 	APIKey       string // sent on every request when set
 	APIKeyHeader string // default "Authorization" (as "Bearer {key}")
+
+	// MaxResponseBytes bounds one response body; 0 allows room for the
+	// batch's vectors at up to 8192 dimensions (at least 16 MiB). A larger
+	// answer is an error, not retried.
+	MaxResponseBytes int64
 
 	// Dim is the vector size; 0 asks the server once, at New.
 	Dim int
@@ -166,6 +172,9 @@ func (c *Config) defaults() error {
 	if c.MaxBatch < 1 || c.Concurrency < 1 || c.MaxRetries < 0 || c.Dim < 0 || c.Dimensions < 0 {
 		return fmt.Errorf("httpenc: batch %d, concurrency %d, retries %d, dim %d: out of range", c.MaxBatch, c.Concurrency, c.MaxRetries, c.Dim)
 	}
+	if c.MaxResponseBytes < 0 {
+		return fmt.Errorf("httpenc: max_response_bytes %d: out of range", c.MaxResponseBytes)
+	}
 	return nil
 }
 
@@ -191,7 +200,8 @@ func New(ctx context.Context, cfg Config) (*Encoder, error) {
 	}
 	e := &Encoder{cfg: cfg, sleep: sleepCtx}
 	e.batch.Store(int64(cfg.MaxBatch))
-	e.client = resty.New().SetTimeout(cfg.Timeout).SetHeader("User-Agent", "mimo-httpenc/1")
+	e.client = resty.New().SetTimeout(cfg.Timeout).SetHeader("User-Agent", "mimo-httpenc/1").
+		SetRedirectPolicy(resty.RedirectPolicyFunc(redirect.StripCredentials(cfg.APIKeyHeader)))
 	if cfg.APIKey != "" {
 		if strings.EqualFold(cfg.APIKeyHeader, "Authorization") {
 			e.client.SetHeader("Authorization", "Bearer "+cfg.APIKey)
@@ -355,7 +365,15 @@ func (e *Encoder) post(ctx context.Context, texts []string, off int) ([][]float3
 	endpoint := strings.TrimRight(e.cfg.URL, "/") + path
 	backoff := e.cfg.Backoff
 	for attempt := 0; ; attempt++ {
-		resp, err := e.client.R().SetContext(ctx).SetBody(body).Post(endpoint)
+		resp, err := e.client.R().SetContext(ctx).SetBody(body).SetDoNotParseResponse(true).Post(endpoint)
+		var b []byte
+		if err == nil {
+			b, err = readLimited(resp.RawBody(), e.responseLimit(len(texts)))
+			var big *bodyTooLargeError
+			if errors.As(err, &big) {
+				return nil, fmt.Errorf("httpenc %s: texts %d..%d: %w", e.describe(), off, off+len(texts)-1, err)
+			}
+		}
 		var wait time.Duration
 		var failure error
 		switch {
@@ -368,14 +386,14 @@ func (e *Encoder) post(ctx context.Context, texts []string, off int) ([][]float3
 			}
 			failure = err
 		case resp.StatusCode() == http.StatusRequestEntityTooLarge || resp.StatusCode() == http.StatusUnprocessableEntity:
-			return nil, &tooLargeError{resp.StatusCode(), serverMessage(resp.Body())}
+			return nil, &tooLargeError{resp.StatusCode(), serverMessage(b)}
 		case resp.StatusCode() == http.StatusTooManyRequests || resp.StatusCode() >= 500:
-			failure = fmt.Errorf("HTTP %d: %s", resp.StatusCode(), serverMessage(resp.Body()))
+			failure = fmt.Errorf("HTTP %d: %s", resp.StatusCode(), serverMessage(b))
 			wait = retryAfter(resp.Header().Get("Retry-After"), time.Now())
 		case resp.StatusCode() < 200 || resp.StatusCode() > 299:
-			return nil, fmt.Errorf("httpenc %s: texts %d..%d: HTTP %d: %s", e.describe(), off, off+len(texts)-1, resp.StatusCode(), serverMessage(resp.Body()))
+			return nil, fmt.Errorf("httpenc %s: texts %d..%d: HTTP %d: %s", e.describe(), off, off+len(texts)-1, resp.StatusCode(), serverMessage(b))
 		default:
-			vecs, err := e.decode(resp.Body(), len(texts), off)
+			vecs, err := e.decode(b, len(texts), off)
 			if err != nil {
 				return nil, fmt.Errorf("httpenc %s: %w", e.describe(), err)
 			}
@@ -393,6 +411,38 @@ func (e *Encoder) post(ctx context.Context, texts []string, off int) ([][]float3
 			return nil, context.Cause(ctx)
 		}
 	}
+}
+
+// bodyTooLargeError is a response body over the limit: not retried, since
+// the same request gets the same answer.
+type bodyTooLargeError struct{ limit int64 }
+
+func (e *bodyTooLargeError) Error() string {
+	return fmt.Sprintf("the response is larger than %d bytes (Config.MaxResponseBytes; max_response_bytes in the server spec): a misbehaving server, or raise the limit", e.limit)
+}
+
+// readLimited reads and closes body, refusing more than limit bytes.
+func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, &bodyTooLargeError{limit}
+	}
+	return b, nil
+}
+
+// responseLimit bounds the answer to a batch of n texts: Config.MaxResponseBytes
+// when set, else room for n vectors of up to 8192 dimensions (or the known
+// dimension, when larger) at 32 bytes per JSON number, and at least 16 MiB.
+func (e *Encoder) responseLimit(n int) int64 {
+	if e.cfg.MaxResponseBytes > 0 {
+		return e.cfg.MaxResponseBytes
+	}
+	dim := max(int64(e.dim), 8192)
+	return max(16<<20, int64(n)*dim*32+1<<20)
 }
 
 func transientNetErr(err error) bool {

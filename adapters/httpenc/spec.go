@@ -20,7 +20,7 @@ import (
 //	 "options": {"api_key_env": "OPENAI_API_KEY", "max_batch": 64, "concurrency": 4}}
 //
 // Options: api_key_env, api_key_header, max_batch, concurrency, timeout_s,
-// max_retries, encoding, dimensions, truncate.
+// max_retries, max_response_bytes, encoding, dimensions, truncate.
 
 func init() { adapters.RegisterKind("http", openFolder) }
 
@@ -63,6 +63,10 @@ func FolderConfig(f adapters.Folder) (Config, error) {
 			cfg.Concurrency, err = optInt(k, v)
 		case "max_retries":
 			cfg.MaxRetries, err = optInt(k, v)
+		case "max_response_bytes":
+			var n int
+			n, err = optInt(k, v)
+			cfg.MaxResponseBytes = int64(n)
 		case "dimensions":
 			cfg.Dimensions, err = optInt(k, v)
 		case "timeout_s":
@@ -76,7 +80,7 @@ func FolderConfig(f adapters.Folder) (Config, error) {
 			}
 			cfg.Truncate = &b
 		default:
-			err = fmt.Errorf("unknown option %q (known: api_key_env, api_key_header, max_batch, concurrency, timeout_s, max_retries, encoding, dimensions, truncate)", k)
+			err = fmt.Errorf("unknown option %q (known: api_key_env, api_key_header, max_batch, concurrency, timeout_s, max_retries, max_response_bytes, encoding, dimensions, truncate)", k)
 		}
 		if err != nil {
 			return cfg, err
@@ -150,6 +154,8 @@ func ParseSpec(spec string) (Config, error) {
 			cfg.Timeout = time.Duration(atoi()) * time.Second
 		case "dimensions":
 			cfg.Dimensions = atoi()
+		case "max_response_bytes":
+			cfg.MaxResponseBytes = int64(atoi())
 		case "encoding":
 			cfg.Encoding = v
 		case "truncate":

@@ -99,6 +99,17 @@ var builtin = []Model{
 	{Key: "multilingual-e5-large", Repo: "intfloat/multilingual-e5-large", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
 		License: "mit", NParameters: 560_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+	// The smaller e5 models share the large one's prompts (intfloat's model
+	// cards: "query: " / "passage: "; without them scores drop).
+	{Key: "multilingual-e5-small", Repo: "intfloat/multilingual-e5-small", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 384,
+		License: "mit", NParameters: 118_000_000, Role: "off-the-shelf",
+		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+	{Key: "multilingual-e5-base", Repo: "intfloat/multilingual-e5-base", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
+		License: "mit", NParameters: 278_000_000, Role: "off-the-shelf",
+		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+	// mGTE (the paper's Table 2 names it "Mgte"): CLS pooling, no prompts.
+	{Key: "gte-multilingual-base", Repo: "Alibaba-NLP/gte-multilingual-base", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 768,
+		License: "apache-2.0", NParameters: 305_000_000, Role: "baseline", Notes: "custom architecture (trust_remote_code); needs an ONNX export"},
 	{Key: "multilingual-e5-large-instruct", Repo: "intfloat/multilingual-e5-large-instruct", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
 		License: "mit", NParameters: 560_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "},

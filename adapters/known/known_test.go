@@ -311,3 +311,31 @@ func TestResolveRecordsCommit(t *testing.T) {
 		t.Errorf("downloads %q: the branch is what is fetched", hub.calls)
 	}
 }
+
+// TestPromptedFamilies: every registered model of a family that needs
+// prompts carries them (issue 11: the README's e5 example ran without
+// "query: "/"passage: ").
+func TestPromptedFamilies(t *testing.T) {
+	for _, m := range All() {
+		r := strings.ToLower(m.Repo)
+		var want map[string]string
+		switch {
+		case strings.HasPrefix(r, "intfloat/multilingual-e5-") && !strings.HasSuffix(r, "-instruct"):
+			want = map[string]string{"query": "query: ", "document": "passage: "}
+		case strings.HasPrefix(r, "nomic-ai/nomic-embed-text"):
+			want = map[string]string{"query": "search_query: ", "document": "search_document: "}
+		case strings.HasPrefix(r, "qwen/qwen3-embedding"), strings.HasSuffix(r, "-instruct"):
+			if !strings.HasPrefix(m.Prompts["query"], "Instruct: ") {
+				t.Errorf("%s: query prompt %q, want an instruction", m.Key, m.Prompts["query"])
+			}
+			continue
+		default:
+			continue
+		}
+		for role, p := range want {
+			if m.Prompts[role] != p {
+				t.Errorf("%s: %s prompt %q, want %q", m.Key, role, m.Prompts[role], p)
+			}
+		}
+	}
+}

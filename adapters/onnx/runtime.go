@@ -18,7 +18,7 @@ const LibraryEnv = "ONNXRUNTIME_LIB"
 const DefaultLibrary = "third_party/onnxruntime/libonnxruntime.so.1"
 
 // ErrNoLibrary says that libonnxruntime.so was not found.
-var ErrNoLibrary = errors.New("ONNX Runtime library not found: run scripts/get-onnxruntime.sh or set " + LibraryEnv)
+var ErrNoLibrary = errors.New("ONNX Runtime library not found: run make ort (scripts/get-onnxruntime.sh) or set " + LibraryEnv)
 
 // FindLibrary returns the ONNX Runtime shared library to load: explicit if
 // not empty, else $ONNXRUNTIME_LIB, else DefaultLibrary looked up from the

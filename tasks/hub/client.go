@@ -8,10 +8,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/mimo-mlir/mimo/internal/redirect"
 )
 
 // RepoKind is the kind of a Hub repository: it decides the URL prefix.
@@ -66,6 +69,7 @@ type Client struct {
 	maxBackoff time.Duration
 	progress   io.Writer
 	userAgent  string
+	maxBytes   int64
 
 	rc     *resty.Client // follows redirects (Go drops Authorization across hosts)
 	rcHead *resty.Client // stops at the first response, to read the Hub's headers
@@ -83,6 +87,7 @@ type config struct {
 	progress   io.Writer
 	httpClient *http.Client
 	userAgent  string
+	maxBytes   int64
 }
 
 // Option configures a Client; New reports an invalid option as an error.
@@ -202,6 +207,22 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// DefaultMaxBytes is the download ceiling: the Hub's own limit on one file
+// (50 GB). A file announced larger, or a body that runs past it when no size
+// was announced, is refused. MIMO_HUB_MAX_BYTES or WithMaxBytes change it.
+const DefaultMaxBytes int64 = 50_000_000_000
+
+// WithMaxBytes sets the download ceiling (see DefaultMaxBytes).
+func WithMaxBytes(n int64) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("download ceiling %d: want a positive number of bytes", n)
+		}
+		c.maxBytes = n
+		return nil
+	}
+}
+
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
@@ -222,35 +243,91 @@ func envTrue(name string) bool {
 	return false
 }
 
-// defaultCacheDir is $HF_HOME/mimo-hub, or ~/.cache/huggingface/mimo-hub
-// ($XDG_CACHE_HOME respected as huggingface_hub does).
-func defaultCacheDir() (string, error) {
+// hfHome is huggingface_hub's HF_HOME: $HF_HOME, else
+// $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
+func hfHome() (string, error) {
 	if h := os.Getenv("HF_HOME"); h != "" {
-		return filepath.Join(h, "mimo-hub"), nil
+		return h, nil
 	}
 	if x := os.Getenv("XDG_CACHE_HOME"); x != "" {
-		return filepath.Join(x, "huggingface", "mimo-hub"), nil
+		return filepath.Join(x, "huggingface"), nil
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache dir: set HF_HOME or use WithCacheDir (%w)", err)
+		return "", fmt.Errorf("no cache dir: set HF_HUB_CACHE or HF_HOME, or use WithCacheDir (%w)", err)
 	}
-	return filepath.Join(home, ".cache", "huggingface", "mimo-hub"), nil
+	return filepath.Join(home, ".cache", "huggingface"), nil
+}
+
+// defaultCacheDir is huggingface_hub's HF_HUB_CACHE: $HF_HUB_CACHE, else
+// the older HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub. The same folder the
+// Python library fills.
+func defaultCacheDir() (string, error) {
+	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"} {
+		if d := os.Getenv(v); d != "" {
+			return d, nil
+		}
+	}
+	h, err := hfHome()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(h, "hub"), nil
+}
+
+// defaultToken is huggingface_hub's get_token: $HF_TOKEN, else the older
+// $HUGGING_FACE_HUB_TOKEN, else the file $HF_TOKEN_PATH (default
+// $HF_HOME/token, what `hf auth login` writes). Surrounding white space is
+// dropped; an unreadable token file is an error, a missing one is not.
+func defaultToken() (string, error) {
+	for _, v := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"} {
+		if t := strings.TrimSpace(os.Getenv(v)); t != "" {
+			return t, nil
+		}
+	}
+	p := os.Getenv("HF_TOKEN_PATH")
+	if p == "" {
+		h, err := hfHome()
+		if err != nil {
+			return "", nil //nolint:nilerr // no home folder: no token file to read, anonymous access
+		}
+		p = filepath.Join(h, "token")
+	}
+	b, err := readSmall(p, 64<<10)
+	if err != nil {
+		if notExist(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("token file (HF_TOKEN_PATH or $HF_HOME/token): %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // New returns a client configured from the environment (HF_ENDPOINT,
 // HF_TOKEN, HF_HOME, HF_HUB_OFFLINE), then from opts.
 func New(opts ...Option) (*Client, error) {
+	token, err := defaultToken()
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
 	cfg := config{
 		endpoint:   DefaultEndpoint,
-		token:      strings.TrimSpace(os.Getenv("HF_TOKEN")),
+		token:      token,
 		offline:    envTrue("HF_HUB_OFFLINE"),
+		maxBytes:   DefaultMaxBytes,
 		retries:    5,
 		timeout:    60 * time.Second,
 		backoff:    time.Second,
 		maxBackoff: 30 * time.Second,
 		progress:   os.Stderr,
 		userAgent:  "mimo-hub/1 (github.com/mimo-mlir/mimo)",
+	}
+	if v := os.Getenv("MIMO_HUB_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("hub: MIMO_HUB_MAX_BYTES=%q: want a positive number of bytes", v)
+		}
+		cfg.maxBytes = n
 	}
 	if e := os.Getenv("HF_ENDPOINT"); e != "" {
 		ep, err := cleanEndpoint(e)
@@ -277,12 +354,15 @@ func New(opts ...Option) (*Client, error) {
 		base = &cp
 	}
 	follow := *base
+	// Go forwards Authorization across a change of port or scheme on
+	// one host; requests (and so huggingface_hub) does not.
+	follow.CheckRedirect = redirect.StripCredentials()
 	head := *base
 	head.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
 		endpoint: cfg.endpoint, token: cfg.token, cacheDir: cfg.cacheDir, offline: cfg.offline,
 		retries: cfg.retries, timeout: cfg.timeout, backoff: cfg.backoff, maxBackoff: cfg.maxBackoff,
-		progress: cfg.progress, userAgent: cfg.userAgent,
+		progress: cfg.progress, userAgent: cfg.userAgent, maxBytes: cfg.maxBytes,
 		rc:     resty.NewWithClient(&follow).SetDisableWarn(true),
 		rcHead: resty.NewWithClient(&head).SetDisableWarn(true),
 	}

@@ -5,35 +5,53 @@
 //
 // Mental model: a file is addressed by (kind, repo, revision, path) and
 // lives at {endpoint}/{datasets/}{repo}/resolve/{revision}/{path} (models
-// have no "datasets/" prefix). Download puts it in the cache at
+// have no "datasets/" prefix). The cache is huggingface_hub's own, so a
+// cache filled by the Python library serves mimo and the other way round:
 //
-//	{cache}/{datasets|models}/{owner}--{name}/files/{revision}/{path}
+//	{cache}/{models|datasets}--{owner}--{name}/blobs/{etag}
+//	{cache}/{models|datasets}--{owner}--{name}/snapshots/{commit}/{path} -> ../../blobs/{etag}
+//	{cache}/{models|datasets}--{owner}--{name}/refs/{branch}   (the commit it was last seen at)
 //
-// and returns that local path. A file is only ever moved into place whole
-// (written to "{path}.incomplete", verified, renamed), so a file present in
-// the cache is complete. For a pinned revision (a 40-hex commit id) a cached
-// file is returned without touching the network; for a branch or tag the
-// client asks the Hub for the file's current ETag and re-downloads only when
-// it changed. Listings (List, the Hub's tree API) are cached the same way.
+// Download returns the snapshot path. A blob is only ever moved into place
+// whole (written to "{etag}.incomplete", verified, renamed), so a blob
+// present in the cache is complete. For a pinned revision (a 40-hex commit
+// id) a cached file is returned without touching the network; for a branch
+// or tag the client asks the Hub for the file's current commit and ETag and
+// downloads only a blob it lacks. Listings (List, the Hub's tree API) are
+// cached beside, in {repo folder}/.mimo-trees/, which huggingface_hub's
+// cache scanner does not read.
 //
-// Several processes may share one cache: a file lock per cache entry
-// makes the second one wait and then find the finished file.
+// Several processes may share one cache, Python's included: a file lock per
+// blob ({cache}/.locks/{repo folder}/{etag}.lock, flock as Python's
+// filelock) makes the second one wait and then find the finished file.
 //
 // Downloads resume: an interrupted transfer leaves the ".incomplete" file,
 // and the next attempt (the retry loop, or the next run) asks only for the
 // missing bytes with an HTTP Range request. Transient failures (429, 5xx,
 // connection errors, a stalled transfer) are retried with exponential
-// backoff and jitter, honouring Retry-After. Every file is checked against
-// the size the Hub announces and, for LFS files (the Hub's X-Linked-Etag is
-// the SHA-256 of the content), against its SHA-256.
+// backoff and jitter, honouring Retry-After.
+//
+// What a server says is checked before it becomes a path or a file: the
+// commit (X-Repo-Commit) must be 40 hex digits and the ETag a plain token,
+// listed paths must be clean relative paths; a body is read to at most its
+// announced size plus one byte (more is an error), or to the download
+// ceiling when no size is announced (DefaultMaxBytes, 50 GB, the Hub's own
+// limit on one file; MIMO_HUB_MAX_BYTES); and every blob is checked against
+// the announced size and, where the ETag is one, its SHA-256 (LFS files) or
+// git blob id (small files) before it enters the cache. Credentials follow a
+// redirect only when scheme, host and port are unchanged (internal/redirect).
 //
 // Configuration follows huggingface_hub's environment variables, and
 // options override them:
 //
 //	HF_ENDPOINT      endpoint, default https://huggingface.co
-//	HF_TOKEN         bearer token for private or gated repositories
-//	HF_HOME          cache root: $HF_HOME/mimo-hub (default ~/.cache/huggingface/mimo-hub)
+//	HF_TOKEN         bearer token for private or gated repositories; else
+//	                 the file HF_TOKEN_PATH (default $HF_HOME/token, what
+//	                 `hf auth login` writes)
+//	HF_HUB_CACHE     cache folder, default $HF_HOME/hub
+//	HF_HOME          default ~/.cache/huggingface ($XDG_CACHE_HOME respected)
 //	HF_HUB_OFFLINE=1 never touch the network; missing files are an error naming them
+//	MIMO_HUB_MAX_BYTES  the download ceiling (mimo's own)
 //
 // Typical use, reading a dataset through the tasks.Source seam:
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,9 @@ import (
 	"github.com/go-resty/resty/v2"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/mimo-mlir/mimo/internal/pathsafe"
+	"github.com/mimo-mlir/mimo/tasks"
 )
 
 var (
@@ -48,64 +52,64 @@ func lockFile(p string) func() {
 	return mu.Unlock
 }
 
-// Download returns the local path of a file of a repository at a revision,
+// Download returns the local path of a file of a repository at a revision
+// (its entry in the snapshot of the commit the revision stands for),
 // downloading it into the cache when needed (see the package comment for
 // the cache, resumption, retries and verification).
 func (c *Client) Download(ctx context.Context, kind RepoKind, repo, revision, path string) (string, error) {
 	r := ref{kind, repo, revision, path}
-	if err := checkRef(r); err != nil {
-		return "", fmt.Errorf("hub: %w", err)
-	}
 	if path == "" {
 		return "", fmt.Errorf("hub: %s: empty file path", r)
 	}
-	dst := c.filePath(r)
-	if exists(dst) && (pinned(revision) || c.offline) {
-		return dst, nil
+	if err := checkRef(r); err != nil {
+		return "", fmt.Errorf("hub: %w", err)
+	}
+	if p, ok := c.cachedFile(r); ok && (pinned(revision) || c.offline) {
+		return p, nil
 	}
 	if c.offline {
-		return "", fmt.Errorf("hub: %s: not in the cache (looked for %s) and offline mode is on (HF_HUB_OFFLINE=1 is set, or hub.WithOffline): run once online to fill the cache, or unset HF_HUB_OFFLINE: %w", r, dst, ErrOffline)
+		if c.knownMissing(r) {
+			return "", fmt.Errorf("hub: %s: not in the repository (the cache recorded the Hub's 404 under .no_exist) and offline mode is on: %w (%w)", r, tasks.ErrNotFound, ErrOffline)
+		}
+		return "", fmt.Errorf("hub: %s: not in the cache (looked in %s) and offline mode is on (HF_HUB_OFFLINE=1 is set, or hub.WithOffline): run once online to fill the cache, or unset HF_HUB_OFFLINE: %w", r, c.repoDir(r), ErrOffline)
 	}
-	unlock := lockFile(dst)
+	unlock := lockFile(c.repoDir(r) + "\x00" + revision + "\x00" + path)
 	defer unlock()
-	sum := sha256.Sum256([]byte(dst))
-	unlockProc, err := lockPath(ctx, filepath.Join(c.repoDir(r), "locks", hex.EncodeToString(sum[:8])+".lock"))
-	if err != nil {
-		return "", fmt.Errorf("hub: %s: %w", r, err)
-	}
-	defer unlockProc()
-	if exists(dst) && pinned(revision) {
-		return dst, nil // another goroutine or process finished it meanwhile
-	}
 	rem, err := c.head(ctx, r)
 	if err != nil {
-		if exists(dst) {
-			return "", fmt.Errorf("hub: %w (a cached copy of this branch's file exists at %s: set HF_HUB_OFFLINE=1 to use it without checking for updates)", err, dst)
+		if p, ok := c.cachedFile(r); ok {
+			return "", fmt.Errorf("hub: %w (a cached copy of this branch's file exists at %s: set HF_HUB_OFFLINE=1 to use it without checking for updates)", err, p)
 		}
 		return "", fmt.Errorf("hub: %w", err)
 	}
-	if exists(dst) {
-		var old fileMeta
-		if readJSON(c.metaPath(r), &old) == nil && old.ETag != "" && old.ETag == rem.etag {
-			if rem.commit != "" && old.Commit != rem.commit {
-				// Unchanged file, newer branch head: remember the commit
-				// it was last seen at (CachedCommit reports it).
-				old.Commit = rem.commit
-				if err := writeJSONAtomic(c.metaPath(r), old); err != nil {
-					return "", fmt.Errorf("hub: %s: recording cache metadata: %w", r, err)
-				}
+	if err := c.writeRef(r, rem.commit); err != nil {
+		return "", fmt.Errorf("hub: %s: recording the commit of %s: %w", r, revision, err)
+	}
+	pointer := c.snapshotPath(r, rem.commit)
+	// huggingface_hub trusts any entry of the commit's snapshot; we also
+	// check that it is the blob of the ETag the Hub announces now, so a
+	// file replaced under an unchanged commit (a mirror edited in place)
+	// is fetched again rather than served stale.
+	if exists(pointer) && pointsAt(pointer, rem.etag) {
+		return pointer, nil
+	}
+	blob := c.blobPath(r, rem.etag)
+	if !exists(blob) {
+		unlockProc, err := lockPath(ctx, c.blobLockPath(r, rem.etag))
+		if err != nil {
+			return "", fmt.Errorf("hub: %s: %w", r, err)
+		}
+		defer unlockProc()
+		if !exists(blob) { // another process may have finished it meanwhile
+			if err := c.fetch(ctx, r, rem, blob); err != nil {
+				return "", fmt.Errorf("hub: %w", err)
 			}
-			return dst, nil
 		}
 	}
-	if err := c.fetch(ctx, r, rem, dst); err != nil {
-		return "", fmt.Errorf("hub: %w", err)
+	if err := link(blob, pointer); err != nil {
+		return "", fmt.Errorf("hub: %s: linking the snapshot entry to its blob: %w", r, err)
 	}
-	meta := fileMeta{ETag: rem.etag, Size: rem.size, SHA256: rem.sha256, Commit: rem.commit, URL: rem.url}
-	if err := writeJSONAtomic(c.metaPath(r), meta); err != nil {
-		return "", fmt.Errorf("hub: %s: recording cache metadata: %w", r, err)
-	}
-	return dst, nil
+	return pointer, nil
 }
 
 // unquoteETag strips the weak marker and quotes of an ETag.
@@ -158,13 +162,45 @@ func (c *Client) head(ctx context.Context, r ref) (*remote, error) {
 			if retryable(status) {
 				return &transientError{err: fmt.Errorf("%s: HEAD: HTTP %d", r, status), retryAfter: parseRetryAfter(h, time.Now())}
 			}
+			if status == http.StatusNotFound && h.Get("X-Error-Code") == "EntryNotFound" {
+				// As huggingface_hub does: remember the absence at this
+				// commit, so an offline run knows the file is not there.
+				if commit := strings.TrimSpace(h.Get("X-Repo-Commit")); pathsafe.IsCommit(commit) {
+					_ = c.writeRef(r, commit)
+					_ = writeFileAtomic(c.noExistPath(r, commit), nil)
+				}
+			}
 			return c.statusError(r, status, h.Get("X-Error-Code"), h.Get("X-Error-Message"))
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkRemote(r, rem); err != nil {
+		return nil, err
+	}
 	return rem, nil
+}
+
+// checkRemote refuses metadata the cache cannot be built on safely, as
+// huggingface_hub refuses a file without an ETag or a commit: the commit
+// names a snapshot folder and the ETag a blob, so both must be what the Hub
+// sends (40 hex; a token that cannot be a path), and a file larger than the
+// ceiling is refused before a byte is written.
+func (c *Client) checkRemote(r ref, rem *remote) error {
+	if !pathsafe.IsCommit(rem.commit) {
+		return fmt.Errorf("%s: the server's X-Repo-Commit %q is not a 40-hex commit id: not a Hugging Face Hub, or a misconfigured mirror (HF_ENDPOINT=%s): %w", r, rem.commit, c.endpoint, ErrIntegrity)
+	}
+	if rem.etag == "" {
+		return fmt.Errorf("%s: the server announced no ETag, so the file cannot be verified or cached reproducibly (HF_ENDPOINT=%s): %w", r, c.endpoint, ErrIntegrity)
+	}
+	if !blobName.MatchString(rem.etag) {
+		return fmt.Errorf("%s: the server's ETag %q cannot name a cache file: %w", r, rem.etag, ErrIntegrity)
+	}
+	if rem.size > c.maxBytes {
+		return fmt.Errorf("%s: the server announced %d bytes, over the download ceiling of %d (MIMO_HUB_MAX_BYTES, hub.WithMaxBytes): %w", r, rem.size, c.maxBytes, ErrIntegrity)
+	}
+	return nil
 }
 
 func (rem *remote) fill(h http.Header, redirect bool) {
@@ -179,7 +215,7 @@ func (rem *remote) fill(h http.Header, redirect bool) {
 	if n, err := strconv.ParseInt(size, 10, 64); err == nil && n >= 0 {
 		rem.size = n
 	}
-	rem.commit = h.Get("X-Repo-Commit")
+	rem.commit = strings.TrimSpace(h.Get("X-Repo-Commit"))
 	switch {
 	case sha256Hex.MatchString(rem.etag):
 		rem.sha256 = rem.etag
@@ -188,24 +224,20 @@ func (rem *remote) fill(h http.Header, redirect bool) {
 	}
 }
 
-// partialPath is the ".incomplete" file of one version (ETag) of a file, so
-// a resumed transfer never mixes two versions.
-func partialPath(dst, etag string) string {
-	if etag == "" {
-		return dst + incompleteSuffix
-	}
-	sum := sha256.Sum256([]byte(etag))
-	return dst + "." + hex.EncodeToString(sum[:6]) + incompleteSuffix
-}
-
-// fetch downloads rem into dst: resumable transfer into the partial file,
-// then size and SHA-256 checks, then an atomic rename.
+// fetch downloads rem into the blob dst: resumable transfer into
+// dst.incomplete, bounded by the announced size (or the ceiling), then the
+// size and content checks, then an atomic rename. Nothing unverified ever
+// carries a blob's name.
 func (c *Client) fetch(ctx context.Context, r ref, rem *remote, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("%s: %w", r, err)
 	}
-	partial := partialPath(dst, rem.etag)
+	partial := dst + incompleteSuffix
 	if err := c.withRetries(ctx, r, func(ctx context.Context) error { return c.fetchOnce(ctx, r, rem, partial) }); err != nil {
+		var big *tooLargeError
+		if errors.As(err, &big) {
+			os.Remove(partial)
+		}
 		return err
 	}
 	if err := verify(r, rem, partial); err != nil {
@@ -215,19 +247,7 @@ func (c *Client) fetch(ctx context.Context, r ref, rem *remote, dst string) erro
 	if err := os.Rename(partial, dst); err != nil {
 		return fmt.Errorf("%s: moving the download into the cache: %w", r, err)
 	}
-	// Partials of older versions of this file are garbage now.
-	if old, _ := filepath.Glob(escapeGlob(dst) + ".*" + incompleteSuffix); len(old) > 0 {
-		for _, p := range old {
-			os.Remove(p)
-		}
-	}
-	os.Remove(dst + incompleteSuffix)
 	return nil
-}
-
-func escapeGlob(p string) string {
-	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
-	return r.Replace(p)
 }
 
 // verify checks a complete download against the size and SHA-256 the Hub
@@ -323,16 +343,35 @@ func (c *Client) fetchOnce(ctx context.Context, r ref, rem *remote, partial stri
 		defer bar.Close()
 		w = io.MultiWriter(f, bar)
 	}
-	src := &watchedReader{r: body, dog: dog, d: c.timeout}
+	// At most what is announced, plus one byte to notice more; with no
+	// size announced, at most the ceiling.
+	limit := c.maxBytes - have
+	if rem.size >= 0 {
+		limit = rem.size - have
+	}
+	src := &watchedReader{r: io.LimitReader(body, limit+1), dog: dog, d: c.timeout}
 	n, err := io.Copy(w, src)
 	if err != nil {
 		return c.transferError(ctx, r, &stalled, "reading the body", err)
+	}
+	if n > limit {
+		if rem.size >= 0 {
+			return &tooLargeError{fmt.Errorf("%s: the server sent more than the %d bytes it announced (stopped after %d): %w", r, rem.size, have+n, ErrIntegrity)}
+		}
+		return &tooLargeError{fmt.Errorf("%s: the file is larger than the download ceiling of %d bytes (MIMO_HUB_MAX_BYTES, hub.WithMaxBytes): %w", r, c.maxBytes, ErrIntegrity)}
 	}
 	if rem.size >= 0 && have+n < rem.size {
 		return &transientError{err: fmt.Errorf("%s: connection closed after %d of %d bytes", r, have+n, rem.size)}
 	}
 	return nil
 }
+
+// tooLargeError is a body over its bound: final, and the partial file is
+// removed (it can only be resumed into the same wrong answer).
+type tooLargeError struct{ err error }
+
+func (e *tooLargeError) Error() string { return e.err.Error() }
+func (e *tooLargeError) Unwrap() error { return e.err }
 
 // checkGetStatus handles the status of a (range) GET, setting *have to the
 // offset the body starts at.
@@ -423,18 +462,16 @@ func (c *Client) bar(r ref, total, start int64) *progressbar.ProgressBar {
 	return b
 }
 
-// CachedCommit is the commit the cached copy of a file was last seen at
-// (the Hub's X-Repo-Commit when it was downloaded or revalidated), or ""
+// CachedCommit is the commit the cached copy of a revision was last seen
+// at (refs/{revision}, written whenever the Hub answered for it), or ""
 // when the cache has no record of it. For a revision that is a branch, it
 // is what makes a result reproducible: the branch moves, the commit does
-// not.
+// not. path is accepted for callers that name a file; the answer is the
+// revision's.
 func (c *Client) CachedCommit(kind RepoKind, repo, revision, path string) string {
-	if pinned(revision) {
-		return revision
-	}
-	var m fileMeta
-	if readJSON(c.metaPath(ref{kind, repo, revision, path}), &m) != nil {
+	r := ref{kind, repo, revision, path}
+	if checkRef(r) != nil {
 		return ""
 	}
-	return m.Commit
+	return c.cachedCommit(r)
 }

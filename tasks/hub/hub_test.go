@@ -279,7 +279,7 @@ func TestResumeAfterTruncation(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "giving up after 1 attempts") {
 			t.Fatalf("want a failed first run, got %v", err)
 		}
-		partials, _ := filepath.Glob(filepath.Join(cache, "datasets", "facebook--belebele", "files", pinnedRev, "data", "*.incomplete"))
+		partials, _ := filepath.Glob(filepath.Join(cache, "datasets--facebook--belebele", "blobs", "*.incomplete"))
 		if len(partials) != 1 {
 			t.Fatalf("want one .incomplete file after the failed run, have %v", partials)
 		}
@@ -620,14 +620,16 @@ func TestBadReferences(t *testing.T) {
 		repo, revision, path string
 		want                 string
 	}{
-		{"parent path", "a/b", "main", "../x", "invalid path"},
-		{"absolute path", "a/b", "main", "/etc/passwd", "invalid path"},
-		{"unclean path", "a/b", "main", "x//y", "invalid path"},
-		{"reserved suffix", "a/b", "main", "x.incomplete", "reserved"},
+		{"parent path", "a/b", "main", "../x", `unsafe file path "../x"`},
+		{"absolute path", "a/b", "main", "/etc/passwd", "absolute"},
+		{"unclean path", "a/b", "main", "x//y", "empty component"},
+		{"dot path", "a/b", "main", "x/./y", `unsafe file path "x/./y"`},
+		{"revision climbs", "a/b", "../../x", "y", `unsafe revision "../../x"`},
+		{"revision NUL", "a/b", "ma\x00in", "y", "unsafe revision"},
 		{"empty path", "a/b", "main", "", "empty file path"},
 		{"three-part repo", "a/b/c", "main", "x", `want "owner/name" or "name"`},
 		{"dotdot repo", "a/..", "main", "x", "invalid name"},
-		{"empty revision", "a/b", "", "x", "invalid revision"},
+		{"empty revision", "a/b", "", "x", `unsafe revision ""`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.Download(context.Background(), hub.Dataset, tc.repo, tc.revision, tc.path)
@@ -653,7 +655,7 @@ func TestNewOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := []any{c.Endpoint(), c.CacheDir(), c.Offline()}
-		want := []any{"https://hf-mirror.example.com", filepath.Join(home, "mimo-hub"), true}
+		want := []any{"https://hf-mirror.example.com", filepath.Join(home, "hub"), true}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
@@ -717,17 +719,18 @@ func TestCachedCommit(t *testing.T) {
 	if got := c.CachedCommit(hub.Model, repo, "main", file); got != want {
 		t.Errorf("after download: %q, want %q", got, want)
 	}
-	// Pretend the file was fetched at an older head of the branch.
-	meta := filepath.Join(c.CacheDir(), "models", "org--tiny-model", "meta", "main", file+".json")
-	b, err := os.ReadFile(meta)
-	if err != nil {
-		t.Fatalf("cache layout changed? %v", err)
+	// Pretend the branch was seen at an older head: huggingface_hub's
+	// refs/main holds the bare commit id.
+	ref := filepath.Join(c.CacheDir(), "models--org--tiny-model", "refs", "main")
+	b, err := os.ReadFile(ref)
+	if err != nil || string(b) != want {
+		t.Fatalf("refs/main = %q, %v; want the bare commit %q", b, err, want)
 	}
-	if err := os.WriteFile(meta, []byte(strings.Replace(string(b), want, strings.Repeat("0", 40), 1)), 0o644); err != nil {
+	if err := os.WriteFile(ref, []byte(strings.Repeat("0", 40)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if got := c.CachedCommit(hub.Model, repo, "main", file); got != strings.Repeat("0", 40) {
-		t.Fatalf("edited meta not read: %q", got)
+		t.Fatalf("edited ref not read: %q", got)
 	}
 	if _, err := c.Download(ctx, hub.Model, repo, "main", file); err != nil {
 		t.Fatal(err)

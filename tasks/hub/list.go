@@ -3,12 +3,16 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"regexp"
 	"sort"
 	"time"
+
+	"github.com/mimo-mlir/mimo/internal/pathsafe"
 )
 
 // TreeEntry is one item of the Hub's tree API
@@ -33,6 +37,29 @@ type cachedTree struct {
 	Endpoint string      `json:"endpoint"`
 	Fetched  time.Time   `json:"fetched"`
 	Entries  []TreeEntry `json:"entries"`
+}
+
+// Listing bounds: one page of the tree API holds 1,000 entries (about
+// 300 KB); a page over maxListingPage, or a listing over maxListingEntries,
+// is not the Hub's.
+const (
+	maxListingPage    = 64 << 20
+	maxListingEntries = 10_000_000
+)
+
+var errTooLarge = errors.New("response larger than the limit")
+
+// readLimited reads and closes body, refusing more than limit bytes.
+func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, limit)
+	}
+	return b, nil
 }
 
 // linkNext finds rel="next" in a Link header, as requests' r.links does.
@@ -90,12 +117,19 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 		err := c.withRetries(ctx, r, func(ctx context.Context) error {
 			actx, cancel := context.WithTimeout(ctx, c.timeout)
 			defer cancel()
-			req := c.request(c.rc).SetContext(actx).SetHeader("Accept", "application/json")
+			req := c.request(c.rc).SetContext(actx).SetHeader("Accept", "application/json").SetDoNotParseResponse(true)
 			req.Header.Del("Accept-Encoding") // let the transport negotiate gzip for JSON
 			resp, err := req.Get(next)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
+				}
+				return &transientError{err: fmt.Errorf("%s: listing page %d: %w", r, page, err)}
+			}
+			body, err := readLimited(resp.RawBody(), maxListingPage)
+			if err != nil {
+				if errors.Is(err, errTooLarge) {
+					return fmt.Errorf("%s: listing page %d: %w", r, page, err)
 				}
 				return &transientError{err: fmt.Errorf("%s: listing page %d: %w", r, page, err)}
 			}
@@ -107,7 +141,7 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 				return c.statusError(r, status, h.Get("X-Error-Code"), h.Get("X-Error-Message"))
 			}
 			got = got[:0]
-			if err := json.Unmarshal(resp.Body(), &got); err != nil {
+			if err := json.Unmarshal(body, &got); err != nil {
 				return fmt.Errorf("%s: listing page %d: decoding the tree API answer: %w", r, page, err)
 			}
 			link = ""
@@ -125,9 +159,17 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		for _, e := range got {
-			if e.Path == "" || (e.Type != "file" && e.Type != "directory") {
+			if e.Type != "file" && e.Type != "directory" {
 				return nil, fmt.Errorf("hub: %s: listing page %d: unexpected entry %+v", r, page, e)
 			}
+			// A listed path becomes a cache path when downloaded: refuse
+			// one that climbs out ("../x") or is not clean.
+			if err := pathsafe.RelPath("listed path", e.Path); err != nil {
+				return nil, fmt.Errorf("hub: %s: listing page %d: %w", r, page, err)
+			}
+		}
+		if len(entries)+len(got) > maxListingEntries {
+			return nil, fmt.Errorf("hub: %s: the listing has more than %d entries", r, maxListingEntries)
 		}
 		entries = append(entries, got...)
 		next = link

@@ -1,0 +1,127 @@
+package harness
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mimo-mlir/mimo/harness/metrics"
+	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+// PEERKs and LangMatrixKs are the cutoffs of PEER and of the
+// query-language x document-language matrix in Extras.
+var (
+	PEERKs       = []int{20, 100}
+	LangMatrixKs = []int{20}
+)
+
+// LangScores is a score map (ndcg_at_20, ...) over the queries that have a
+// relevant document in the scope, overall and per query language.
+type LangScores struct {
+	NQueries    int                           `json:"n_queries"`
+	Scores      map[string]float64            `json:"scores"`
+	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
+}
+
+// PEERScore is PEER@k (see metrics.PEER) overall and per query language,
+// with the number of queries it averages (those whose relevant documents
+// are in two or more languages).
+type PEERScore struct {
+	NQueries    int                `json:"n_queries"`
+	Value       *float64           `json:"value"`
+	ByQueryLang map[string]float64 `json:"by_query_lang"`
+}
+
+// languageMeasures fills the measures of a mixed-language corpus: the
+// cross- and same-language scores, PEER and the language matrix. It does
+// nothing when the corpus holds fewer than two languages or the queries
+// carry none.
+func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, hits [][]search.Hit, ks []int) error {
+	qlang := make(map[string]string, len(ds.Queries))
+	for _, q := range ds.Queries {
+		if q.Lang != "" {
+			qlang[q.ID] = q.Lang
+		}
+	}
+	dlang := make(map[string]string, len(ds.Corpus))
+	docLangs := map[string]bool{}
+	for _, d := range ds.Corpus {
+		if d.Lang != "" {
+			dlang[d.ID] = d.Lang
+			docLangs[d.Lang] = true
+		}
+	}
+	if len(docLangs) < 2 || len(qlang) == 0 {
+		return nil
+	}
+	qrels := metrics.Qrels(ds.Qrels)
+	scope := func(s metrics.Scope) (*LangScores, error) {
+		sub := metrics.RestrictQrels(qrels, qlang, dlang, s)
+		if len(sub) == 0 {
+			return nil, nil
+		}
+		perQuery, err := evaluateInBatches(tasks.Qrels(sub), qids, dids, hits, ks)
+		if err != nil {
+			return nil, err
+		}
+		byLang := map[string]map[string]map[string]float64{}
+		for qid, m := range perQuery {
+			l := qlang[qid]
+			if byLang[l] == nil {
+				byLang[l] = map[string]map[string]float64{}
+			}
+			byLang[l][qid] = m
+		}
+		out := &LangScores{NQueries: len(perQuery), Scores: metrics.Average(perQuery), ByQueryLang: map[string]map[string]float64{}}
+		for l, m := range byLang {
+			out.ByQueryLang[l] = metrics.Average(m)
+		}
+		return out, nil
+	}
+	var err error
+	if sx.CrossLanguage, err = scope(metrics.CrossLanguage); err != nil {
+		return fmt.Errorf("cross-language scores: %w", err)
+	}
+	if sx.SameLanguage, err = scope(metrics.SameLanguage); err != nil {
+		return fmt.Errorf("same-language scores: %w", err)
+	}
+
+	depth := max(maxOf(PEERKs), maxOf(LangMatrixKs))
+	run := make(metrics.Run, len(hits))
+	for i, hs := range hits {
+		run[qids[i]] = scored(hs[:min(depth, len(hs))], dids)
+	}
+	sx.PEER = map[string]PEERScore{}
+	for _, k := range PEERKs {
+		mean, per, n := metrics.PEER(qrels, run, dlang, k)
+		ps := PEERScore{NQueries: n, Value: finite(mean), ByQueryLang: map[string]float64{}}
+		sum, cnt := map[string]float64{}, map[string]int{}
+		for qid, p := range per {
+			sum[qlang[qid]] += p
+			cnt[qlang[qid]]++
+		}
+		for l, s := range sum {
+			ps.ByQueryLang[l] = s / float64(cnt[l])
+		}
+		if n > 0 {
+			sx.PEER[fmt.Sprintf("peer_at_%d", k)] = ps
+		}
+	}
+	if len(sx.PEER) == 0 {
+		sx.PEER = nil
+	}
+	sx.RelevantFound = map[string]map[string]map[string]float64{}
+	for _, k := range LangMatrixKs {
+		sx.RelevantFound[fmt.Sprintf("at_%d", k)] = metrics.LangMatrix(qrels, run, qlang, dlang, k)
+	}
+	return nil
+}
+
+func maxOf(ks []int) int {
+	m := math.MinInt
+	for _, k := range ks {
+		m = max(m, k)
+	}
+	return m
+}

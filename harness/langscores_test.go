@@ -1,0 +1,118 @@
+package harness
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/mimo-mlir/mimo/tasks"
+)
+
+// TestLanguageMeasuresHandChecked works the hand task (see TestHandChecked)
+// through the mixed-language measures:
+//
+//	en_q: gold d1 (en) at rank 2. de_q: gold d1 (en) at rank 2, d2 (de) at rank 3.
+//	same-language: en_q d1 at 2 -> 1/log2 3 = 0.63093; de_q d2 at 3 -> 1/log2 4 = 0.5;
+//	  mean 0.56546 over 2 queries.
+//	cross-language: en_q has no gold in another language (dropped); de_q d1 at 2
+//	  (d2, its same-language gold, counts as non-relevant) -> 0.63093 over 1 query.
+//	PEER@20: en_q skipped (one language); de_q en[2] vs de[3]: H = 1, p = 0.31731.
+//	relevant found in the top 20: en->en 1, de->en 1, de->de 1.
+func TestLanguageMeasuresHandChecked(t *testing.T) {
+	task, enc := handTask()
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sx := outs[0].Extras.Subsets[0]
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-5 {
+			t.Errorf("%s = %.6f, want %.6f", name, got, want)
+		}
+	}
+	if sx.SameLanguage == nil || sx.CrossLanguage == nil {
+		t.Fatalf("no cross/same-language scores: %+v", sx)
+	}
+	if sx.SameLanguage.NQueries != 2 || sx.CrossLanguage.NQueries != 1 {
+		t.Errorf("queries: same %d, cross %d; want 2, 1", sx.SameLanguage.NQueries, sx.CrossLanguage.NQueries)
+	}
+	near("same ndcg@20", sx.SameLanguage.Scores["ndcg_at_20"], 0.56546)
+	near("same en", sx.SameLanguage.ByQueryLang["en"]["ndcg_at_20"], 0.63093)
+	near("same de", sx.SameLanguage.ByQueryLang["de"]["ndcg_at_20"], 0.5)
+	near("cross ndcg@20", sx.CrossLanguage.Scores["ndcg_at_20"], 0.63093)
+	if _, ok := sx.CrossLanguage.ByQueryLang["en"]; ok {
+		t.Error("cross-language score for en, which has no cross-language gold")
+	}
+	p := sx.PEER["peer_at_20"]
+	if p.NQueries != 1 || p.Value == nil {
+		t.Fatalf("PEER@20 %+v", p)
+	}
+	near("PEER@20", *p.Value, 0.31731)
+	near("PEER@20 de", p.ByQueryLang["de"], 0.31731)
+	m := sx.RelevantFound["at_20"]
+	near("found en->en", m["en"]["en"], 1)
+	near("found de->en", m["de"]["en"], 1)
+	near("found de->de", m["de"]["de"], 1)
+}
+
+// TestLanguageMeasuresMonolingual: a one-language corpus has none of them.
+// (hashTask itself is multi-monolingual, en and fr: see TestLanguageMeasuresNoCrossGold.)
+func TestLanguageMeasuresMonolingual(t *testing.T) {
+	task := hashTask("HashRetrieval", 5, 20)
+	for i := range task.ds[0].Queries {
+		task.ds[0].Queries[i].Lang = "en"
+	}
+	for i := range task.ds[0].Corpus {
+		task.ds[0].Corpus[i].Lang = "en"
+	}
+	outs, err := Evaluate(context.Background(), &fakeEncoder{dim: 8}, []tasks.Task{task}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sx := outs[0].Extras.Subsets[0]
+	if sx.CrossLanguage != nil || sx.PEER != nil || sx.RelevantFound != nil {
+		t.Errorf("mixed-language measures on a one-language corpus: %+v", sx)
+	}
+}
+
+// TestLanguageMeasuresNoCrossGold: in a multi-monolingual task (every
+// query's gold in its own language) there is no cross-language score and no
+// PEER query, and neither is written as a zero.
+func TestLanguageMeasuresNoCrossGold(t *testing.T) {
+	task := hashTask("HashRetrieval", 5, 20)
+	outs, err := Evaluate(context.Background(), &fakeEncoder{dim: 8}, []tasks.Task{task}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sx := outs[0].Extras.Subsets[0]
+	if sx.CrossLanguage != nil || len(sx.PEER) != 0 {
+		t.Errorf("cross-language %+v, PEER %+v; want none", sx.CrossLanguage, sx.PEER)
+	}
+	if sx.SameLanguage == nil || sx.SameLanguage.NQueries != 5 {
+		t.Errorf("same-language %+v; want 5 queries", sx.SameLanguage)
+	}
+}
+
+// TestUniformitySampleRecorded: the extras say whether uniformity used every
+// pair or a sample, and with which seed (issue 15 item 5).
+func TestUniformitySampleRecorded(t *testing.T) {
+	task := hashTask("HashRetrieval", 5, 40) // 780 pairs
+	for _, tc := range []struct {
+		pairs int
+		want  SampleInfo
+	}{
+		{1000, SampleInfo{Exact: true, Pairs: 780}},
+		{100, SampleInfo{Pairs: 100, Seed: uniformitySeed}},
+	} {
+		opts := testOptions(t)
+		opts.UniformityPairs = tc.pairs
+		outs, err := Evaluate(context.Background(), &fakeEncoder{dim: 8}, []tasks.Task{task}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outs[0].Extras.Subsets[0].UniformitySample; got == nil || *got != tc.want {
+			t.Errorf("pairs %d: sample %+v, want %+v", tc.pairs, got, tc.want)
+		}
+	}
+}
