@@ -8,7 +8,7 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
 .PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train \
-        train-smoke recipe-deps default-model paper-mini ort clean
+        train-smoke recipe-deps default-model paper-mini ort clean fuzz
 
 all: build
 
@@ -30,6 +30,15 @@ test: ort
 
 test-short:
 	$(GO) test -short ./...
+
+# Every Go fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME each,
+# one worker, one target per go test run (scripts/fuzz.sh lists them and
+# tells Go 1.26's end-of-fuzztime race, golang/go#75804, from a crash). A
+# failing input stays under the package's testdata/fuzz/FuzzXxx/ as a
+# regression seed; `go test` replays all of them. CI runs FUZZTIME=5s.
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
 
 # Every test under the race detector (slower; not part of CI's run).
 test-race: ort

@@ -601,6 +601,12 @@ func (e *Encoder) check(v []float32) error {
 			return errors.New("server returned a zero vector")
 		}
 		inv := float32(1 / math.Sqrt(ss))
+		if math.IsInf(float64(inv), 0) {
+			// A subnormal vector: its inverse norm overflows float32
+			// ([1e-45, 0] became [+Inf, NaN]); scale in float64.
+			adapters.Normalize(v)
+			return nil
+		}
 		for j := range v {
 			v[j] *= inv
 		}

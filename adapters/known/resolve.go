@@ -226,6 +226,9 @@ func fromSentenceTransformers(f *adapters.Folder, get func(string) (string, erro
 		case pc.Mean:
 			f.Pooling = "mean"
 		}
+		if err := checkDim(p, "word_embedding_dimension", pc.Dim); err != nil {
+			return err
+		}
 		f.Dim = pc.Dim
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -238,10 +241,26 @@ func fromSentenceTransformers(f *adapters.Folder, get func(string) (string, erro
 			if err := readJSON(p, &c); err != nil {
 				return err
 			}
+			if err := checkDim(p, "hidden_size", c.Hidden); err != nil {
+				return err
+			}
 			f.Dim = c.Hidden
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+	}
+	return nil
+}
+
+// maxDim is the largest embedding dimension taken from a repository's
+// files: 2^20, the bound mimo-model.json's "dim" is read with, so that
+// Resolve never writes a folder that does not read back.
+const maxDim = 1 << 20
+
+// checkDim refuses a dimension outside 0..maxDim, naming the file and field.
+func checkDim(path, field string, d int) error {
+	if d < 0 || d > maxDim {
+		return fmt.Errorf("%s: %s %d is outside 0..%d", path, field, d, maxDim)
 	}
 	return nil
 }

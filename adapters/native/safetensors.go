@@ -89,9 +89,16 @@ func readSTHeader(path string, f *os.File) (*stFile, error) {
 			return nil, fmt.Errorf("safetensors %s: tensor %q: dtype %q is not supported (F32, F16, BF16, F64)", path, name, e.DType)
 		}
 		want := int64(width)
+		empty := slices.Contains(e.Shape, 0)
 		for _, d := range e.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("safetensors %s: tensor %q: negative dimension in shape %v", path, name, e.Shape)
+			}
+			// Checked like the reference implementation's checked_mul: a
+			// product that wrapped around could match the data_offsets
+			// (shape [2^32, 2^32] of F32 wraps to 0 bytes).
+			if !empty && want > math.MaxInt64/int64(d) {
+				return nil, fmt.Errorf("safetensors %s: tensor %q: shape %v of %s overflows a 64-bit byte count", path, name, e.Shape, e.DType)
 			}
 			want *= int64(d)
 		}

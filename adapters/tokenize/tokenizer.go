@@ -351,6 +351,13 @@ func singleWordAt(text string, i, n int) bool {
 	return true
 }
 
+// MaxTokenID is the largest token id a tokenizer.json may use: 2^22-1,
+// sixteen times the largest vocabulary of today's multilingual models
+// (Gemma 3's 262,144 pieces). The tokenizers library reads ids as u32;
+// this ceiling keeps a file that names one huge id from making Pieces
+// allocate one string per id up to it (16 GiB for an id of 10^9).
+const MaxTokenID = 1<<22 - 1
+
 // Pieces returns the vocabulary of the tokenizer.json at path, indexed by
 // id: the model's pieces (Unigram's list, or WordPiece's and BPE's map) and
 // the added tokens. Ids no entry names are "".
@@ -372,11 +379,15 @@ func Pieces(path string) ([]string, error) {
 		return nil, fmt.Errorf("tokenizer %s: %w", path, err)
 	}
 	var out []string
-	set := func(id int, p string) {
+	set := func(id int, p string) error {
+		if id < 0 || id > MaxTokenID {
+			return fmt.Errorf("tokenizer %s: piece %q has id %d, outside 0..%d", path, p, id, MaxTokenID)
+		}
 		for len(out) <= id {
 			out = append(out, "")
 		}
 		out[id] = p
+		return nil
 	}
 	var list [][2]any
 	var dict map[string]int
@@ -387,23 +398,26 @@ func Pieces(path string) ([]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("tokenizer %s: vocab entry %d is not [piece, score]", path, id)
 			}
-			set(id, p)
+			if err := set(id, p); err != nil {
+				return nil, err
+			}
 		}
 	case json.Unmarshal(doc.Model.Vocab, &dict) == nil:
 		for p, id := range dict {
-			if id < 0 {
-				return nil, fmt.Errorf("tokenizer %s: piece %q has id %d", path, p, id)
+			if err := set(id, p); err != nil {
+				return nil, err
 			}
-			set(id, p)
 		}
 	default:
 		return nil, fmt.Errorf("tokenizer %s: model.vocab is neither a list nor a map", path)
 	}
 	for _, a := range doc.Added {
-		if a.ID < 0 {
-			return nil, fmt.Errorf("tokenizer %s: added token %q has id %d", path, a.Content, a.ID)
+		if a.ID < 0 || a.ID > MaxTokenID {
+			return nil, fmt.Errorf("tokenizer %s: added token %q has id %d, outside 0..%d", path, a.Content, a.ID, MaxTokenID)
 		}
-		set(a.ID, a.Content)
+		if err := set(a.ID, a.Content); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -62,6 +62,21 @@ func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// checkEntries refuses an entry that is neither a file nor a folder, or
+// whose path is not clean and relative: a listed path becomes a cache path
+// when downloaded ("../x" would climb out).
+func checkEntries(entries []TreeEntry) error {
+	for _, e := range entries {
+		if e.Type != "file" && e.Type != "directory" {
+			return fmt.Errorf("unexpected entry %+v", e)
+		}
+		if err := pathsafe.RelPath("listed path", e.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // linkNext finds rel="next" in a Link header, as requests' r.links does.
 var linkNext = regexp.MustCompile(`<([^>]*)>\s*;\s*rel="?next"?`)
 
@@ -97,6 +112,11 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 	if c.offline || pinned(revision) {
 		err := readJSON(cachePath, &cached)
 		if err == nil {
+			// The cache may be shared or edited: its listing is checked as
+			// the Hub's pages are.
+			if err := checkEntries(cached.Entries); err != nil {
+				return nil, fmt.Errorf("hub: %s: cached listing %s: %w (delete the file to list again)", r, cachePath, err)
+			}
 			return cached.Entries, nil
 		}
 		if c.offline {
@@ -108,10 +128,15 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 	}
 	next := c.endpoint + "/api/" + kind.plural() + "/" + repo + "/tree/" + url.PathEscape(revision) + "?recursive=true&expand=false"
 	var entries []TreeEntry
+	listed := map[string]bool{} // pages fetched: a Link back to one is a loop
 	for page := 1; next != ""; page++ {
 		if page > 100_000 {
 			return nil, fmt.Errorf("hub: %s: listing does not end (over 100000 pages)", r)
 		}
+		if listed[next] {
+			return nil, fmt.Errorf("hub: %s: listing page %d: the Link header of page %d points back at a page already listed (%s)", r, page, page-1, next)
+		}
+		listed[next] = true
 		var got []TreeEntry
 		var link string
 		err := c.withRetries(ctx, r, func(ctx context.Context) error {
@@ -158,15 +183,8 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 		if err != nil {
 			return nil, fmt.Errorf("hub: %w", err)
 		}
-		for _, e := range got {
-			if e.Type != "file" && e.Type != "directory" {
-				return nil, fmt.Errorf("hub: %s: listing page %d: unexpected entry %+v", r, page, e)
-			}
-			// A listed path becomes a cache path when downloaded: refuse
-			// one that climbs out ("../x") or is not clean.
-			if err := pathsafe.RelPath("listed path", e.Path); err != nil {
-				return nil, fmt.Errorf("hub: %s: listing page %d: %w", r, page, err)
-			}
+		if err := checkEntries(got); err != nil {
+			return nil, fmt.Errorf("hub: %s: listing page %d: %w", r, page, err)
 		}
 		if len(entries)+len(got) > maxListingEntries {
 			return nil, fmt.Errorf("hub: %s: the listing has more than %d entries", r, maxListingEntries)

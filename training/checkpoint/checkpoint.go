@@ -43,6 +43,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -400,6 +401,11 @@ func readHeader(path string, f *os.File) (Info, error) {
 	seen := map[string]bool{}
 	for i, v := range h.Variables {
 		part := fmt.Sprintf("variable %d (%s)", i, v.ScopeAndName())
+		// GoMLX panics on a scope that is not absolute (Load would create
+		// the variable with InAbsPath) and on an empty name.
+		if !strings.HasPrefix(v.Scope, context.ScopeSeparator) || v.Name == "" || strings.Contains(v.Name, context.ScopeSeparator) {
+			return h, damaged(part, "scope %q and name %q do not name a variable (an absolute scope starting with %q and a non-empty name without it)", v.Scope, v.Name, context.ScopeSeparator)
+		}
 		dt := dtypes.DType(v.DTypeID)
 		if !storable(dt) || dt.String() != v.DType {
 			return h, damaged(part, "dtype %q (id %d) unknown to this build", v.DType, v.DTypeID)
@@ -410,6 +416,11 @@ func readHeader(path string, f *os.File) (Info, error) {
 				return h, damaged(part, "bad dimensions %v", v.Dims)
 			}
 			elems *= int64(d)
+		}
+		if elems == 0 {
+			// GoMLX's byte views of an empty tensor panic, so Save never
+			// writes one and Load refuses it.
+			return h, damaged(part, "dimensions %v hold no values", v.Dims)
 		}
 		if elems > (size-h.data)/int64(dt.Size()) || elems*int64(dt.Size()) != v.Bytes {
 			return h, damaged(part, "%d bytes for %s%v (the file has %d)", v.Bytes, dt, v.Dims, size)
