@@ -23,7 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -347,39 +347,108 @@ func checkString(raw []byte) string {
 // Members returns the members of the JSON object b, keyed exactly as
 // written. b must have passed Check (use Object otherwise). With allowed
 // given, a key not among them is an ErrUnknownField error naming the
-// first such key in byte order of the keys; a value that is not an object
-// is ErrNotObject.
+// first such key in the object; a value that is not an object is
+// ErrNotObject.
 func Members(b []byte, allowed ...string) (map[string]json.RawMessage, error) {
-	t := bytes.TrimSpace(b)
-	if len(t) == 0 || t[0] != '{' {
-		return nil, &Error{Err: ErrNotObject, Detail: "got " + kindOf(t)}
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(t, &m); err != nil {
-		return nil, &Error{Err: ErrSyntax, Detail: strings.TrimPrefix(err.Error(), "json: ")}
-	}
-	if len(allowed) == 0 {
-		return m, nil
-	}
-	var unknown []string
-	for k := range m {
-		ok := false
-		for _, a := range allowed {
-			if k == a {
-				ok = true
-				break
-			}
+	m := map[string]json.RawMessage{}
+	err := EachMember(b, func(key string, value []byte) error {
+		if len(allowed) > 0 && !slices.Contains(allowed, key) {
+			return &Error{Err: ErrUnknownField, Path: strconv.Quote(key), Key: key,
+				Detail: "known: " + strings.Join(allowed, ", ")}
 		}
-		if !ok {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return nil, &Error{Err: ErrUnknownField, Path: strconv.Quote(unknown[0]), Key: unknown[0],
-			Detail: "known: " + strings.Join(allowed, ", ")}
+		m[key] = value
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// EachMember calls fn with the key and the raw value of each member of
+// the JSON object b, in order, and stops at the first error fn returns.
+// b must have passed Check; a value that is not an object is ErrNotObject.
+// value aliases b.
+func EachMember(b []byte, fn func(key string, value []byte) error) error {
+	i := skipBlank(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return &Error{Err: ErrNotObject, Detail: "got " + kindOf(b[i:])}
+	}
+	i++
+	for {
+		i = skipBlank(b, i)
+		if b[i] == '}' {
+			return nil
+		}
+		if b[i] == ',' {
+			i = skipBlank(b, i+1)
+		}
+		end, esc := stringEnd(b, i)
+		key := string(b[i+1 : end])
+		if esc {
+			if err := json.Unmarshal(b[i:end+1], &key); err != nil {
+				return &Error{Err: ErrSyntax, Offset: int64(i), Detail: err.Error()}
+			}
+		}
+		i = skipBlank(b, end+1) // at ':'
+		i = skipBlank(b, i+1)
+		v := i
+		i = valueEnd(b, i)
+		if err := fn(key, b[v:i]); err != nil {
+			return err
+		}
+	}
+}
+
+func skipBlank(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index of the closing quote of the string that
+// starts at b[i] and whether it holds an escape.
+func stringEnd(b []byte, i int) (int, bool) {
+	esc := false
+	for j := i + 1; ; j++ {
+		switch b[j] {
+		case '\\':
+			esc = true
+			j++
+		case '"':
+			return j, esc
+		}
+	}
+}
+
+// valueEnd returns the index just after the value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		e, _ := stringEnd(b, i)
+		return e + 1
+	case '{', '[':
+		depth := 0
+		for j := i; ; j++ {
+			switch b[j] {
+			case '"':
+				j, _ = stringEnd(b, j)
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\r' && b[j] != '\n' {
+		j++
+	}
+	return j
 }
 
 // Object is Check followed by Members.

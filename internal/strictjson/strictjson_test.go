@@ -169,3 +169,33 @@ func TestQuickPathAgrees(t *testing.T) {
 		t.Errorf("escaped keys: %v", err)
 	}
 }
+
+func TestEachMember(t *testing.T) {
+	in := ` { "z": 1, "a\u00e9": {"x": [1, "]}"]}, "s": "a,b}" , "n": null,"e":[] } `
+	if err := Check([]byte(in)); err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]string
+	err := EachMember([]byte(in), func(k string, v []byte) error {
+		got = append(got, [2]string{k, string(v)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]string{{"z", "1"}, {"aé", `{"x": [1, "]}"]}`}, {"s", `"a,b}"`}, {"n", "null"}, {"e", "[]"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("members (-want +got):\n%s", d)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := EachMember([]byte(in), func(string, []byte) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("fn's error: %v after %d calls", err, n)
+	}
+	if err := EachMember([]byte(`{}`), func(string, []byte) error { t.Error("called"); return nil }); err != nil {
+		t.Error(err)
+	}
+	if err := EachMember([]byte(` [1]`), nil); !errors.Is(err, ErrNotObject) || !strings.Contains(err.Error(), "got an array") {
+		t.Errorf("array: %v", err)
+	}
+}

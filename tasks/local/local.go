@@ -47,6 +47,7 @@ import (
 	"strings"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
+	"github.com/mimo-mlir/mimo/internal/strictjson"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -226,39 +227,38 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	return []tasks.Dataset{d}, nil
 }
 
-// docRaw is one corpus entry as stored.
-type docRaw struct {
-	Text  *string `json:"text"`
-	Title string  `json:"title"`
-	Lang  string  `json:"lang"`
-	Group string  `json:"group"`
-}
+// Field names of the authors' layout (strict: any other key is an error).
+var (
+	mimoQueryFields = []string{"_id", "text", "lang", "group"}
+	mimoDocFields   = []string{"text", "title", "lang", "group"}
+)
 
-// Read reads the three files of the folder dir of fsys into one Dataset
-// (Subset "default", Split "test"; queries and corpus in file order).
+// Read reads the three files of the folder dir of fsys in the MIMO
+// authors' layout into one Dataset (Subset "default", Split "test";
+// queries and corpus in file order). ReadBEIR and ReadMTEB read the other
+// layouts.
 func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 	d := tasks.Dataset{Subset: "default", Split: "test", Skipped: map[string]int{}}
 	queryIdx := map[string]int{}
 	docIdx := map[string]int{}
 
 	err := readLines(fsys, path.Join(dir, QueriesFile), func(loc string, line []byte) error {
-		var raw struct {
-			ID    json.RawMessage `json:"_id"`
-			Text  *string         `json:"text"`
-			Lang  string          `json:"lang"`
-			Group string          `json:"group"`
-		}
-		if err := json.Unmarshal(line, &raw); err != nil {
+		m, err := object(line, mimoQueryFields...)
+		if err != nil {
 			return fmt.Errorf("%s: %w", loc, err)
 		}
-		id, err := idOf(raw.ID)
+		id, err := idOf(m["_id"])
 		if err != nil {
 			return fmt.Errorf("%s: field \"_id\": %w", loc, err)
 		}
-		q := tasks.Query{ID: id, Lang: raw.Lang, Group: raw.Group}
-		if raw.Text != nil {
-			q.Text = *raw.Text
+		q := tasks.Query{ID: id}
+		var fields [3]string
+		for i, k := range []string{"text", "lang", "group"} {
+			if fields[i], _, err = strField(m, k); err != nil {
+				return fmt.Errorf("%s: query %q: %w", loc, id, err)
+			}
 		}
+		q.Text, q.Lang, q.Group = fields[0], fields[1], fields[2]
 		if err := checkText(q.ID, q.Text, q.Lang); err != nil {
 			return fmt.Errorf("%s: query %q: %w", loc, q.ID, err)
 		}
@@ -276,15 +276,18 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return d, err
 	}
 
-	addDoc := func(loc, key string, raw docRaw) error {
-		doc := tasks.Doc{ID: key, Lang: raw.Lang, Group: raw.Group}
-		if raw.Text != nil {
-			doc.Text = *raw.Text
+	addDoc := func(loc, key string, val []byte) error {
+		m, err := strictjson.Members(val, mimoDocFields...)
+		if err != nil {
+			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
 		}
-		if t := strings.TrimSpace(raw.Title); t != "" {
-			// MTEB's rule for BEIR corpora: title + " " + text, trimmed.
-			doc.Text = strings.TrimSpace(t + " " + doc.Text)
+		var fields [4]string
+		for i, k := range []string{"text", "title", "lang", "group"} {
+			if fields[i], _, err = strField(m, k); err != nil {
+				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+			}
 		}
+		doc := tasks.Doc{ID: key, Text: docText(fields[1], fields[0]), Lang: fields[2], Group: fields[3]}
 		if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
 			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
 		}
@@ -299,29 +302,20 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return nil
 	}
 	err = readLines(fsys, path.Join(dir, CorpusFile), func(loc string, line []byte) error {
-		// Fast path: the usual one document per line.
-		var one map[string]docRaw
-		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
-			for k, v := range one {
-				return addDoc(loc, k, v)
-			}
+		if err := strictjson.Check(line); err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
 		}
-		// Several documents on a line (kept in order), or an error to
-		// report precisely.
-		return eachMember(line, func(key string, val json.RawMessage) error {
-			var raw docRaw
-			if err := json.Unmarshal(val, &raw); err != nil {
-				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-			}
-			return addDoc(loc, key, raw)
-		}, loc)
+		// One document per line, usually; several are kept in order.
+		return members(line, loc, func(key string, val []byte) error {
+			return addDoc(loc, key, val)
+		})
 	})
 	if err != nil {
 		return d, err
 	}
 
 	d.Qrels = tasks.Qrels{}
-	addQrel := func(loc, qid, did string, rv json.RawMessage) error {
+	addQrel := func(loc, qid, did string, rv []byte) error {
 		if _, ok := docIdx[did]; !ok {
 			return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
 		}
@@ -347,36 +341,19 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return nil
 	}
 	err = readLines(fsys, path.Join(dir, QrelsFile), func(loc string, line []byte) error {
-		var one map[string]map[string]json.RawMessage
-		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
-			for qid, rels := range one {
-				if err := knownQuery(loc, qid); err != nil {
-					return err
-				}
-				if len(rels) == 0 {
-					break // the slow path reports the empty object
-				}
-				dids := make([]string, 0, len(rels))
-				for did := range rels {
-					dids = append(dids, did)
-				}
-				sort.Strings(dids) // deterministic first error
-				for _, did := range dids {
-					if err := addQrel(loc, qid, did, rels[did]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
+		// Before the map below: a repeated key would keep only its last
+		// value (a query's judgments silently dropped).
+		if err := strictjson.Check(line); err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
 		}
-		return eachMember(line, func(qid string, val json.RawMessage) error {
+		return members(line, loc, func(qid string, val []byte) error {
 			if err := knownQuery(loc, qid); err != nil {
 				return err
 			}
-			return eachMember(val, func(did string, rv json.RawMessage) error {
+			return members(val, fmt.Sprintf("%s: query %q", loc, qid), func(did string, rv []byte) error {
 				return addQrel(loc, qid, did, rv)
-			}, fmt.Sprintf("%s: query %q", loc, qid))
-		}, loc)
+			})
+		})
 	})
 	if err != nil {
 		return d, err
@@ -557,43 +534,22 @@ func relOf(raw json.RawMessage) (int, error) {
 	return int(f), nil
 }
 
-// eachMember calls fn for each member of the JSON object in b, in order.
-func eachMember(b []byte, fn func(key string, val json.RawMessage) error, loc string) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("%s: %w", loc, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("%s: want a JSON object, got %v", loc, tok)
+// members calls fn for each member of the JSON object b (which passed
+// strictjson.Check), in order; a value that is not an object, or an empty
+// one, is an error prefixed with loc.
+func members(b []byte, loc string, fn func(key string, val []byte) error) error {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("%s: %w", loc, strictjson.EachMember(b, nil))
 	}
 	n := 0
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("%s: %w", loc, err)
-		}
-		key := tok.(string) // object keys are always strings
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return fmt.Errorf("%s: key %q: %w", loc, key, err)
-		}
-		if err := fn(key, val); err != nil {
-			return err
-		}
+	err := strictjson.EachMember(b, func(key string, val []byte) error {
 		n++
-	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%s: %w", loc, err)
-	}
-	if dec.More() || dec.InputOffset() < int64(len(bytes.TrimRight(b, " \t\r\n"))) {
-		return fmt.Errorf("%s: trailing data after the JSON object", loc)
-	}
-	if n == 0 {
+		return fn(key, val)
+	})
+	if err == nil && n == 0 {
 		return fmt.Errorf("%s: empty object", loc)
 	}
-	return nil
+	return err
 }
 
 // openMaybeGz opens name, or name.gz when name is absent.
