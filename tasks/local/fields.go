@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mimo-mlir/mimo/internal/strictjson"
 )
@@ -79,4 +82,104 @@ func docText(title, text string) string {
 // as Python's str.isspace counts them, the separators U+001C..U+001F.
 func pyStrip(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f })
+}
+
+// record is one row of the BEIR and MTEB layouts: the members of a JSON
+// line, or a Parquet row.
+type record interface {
+	has(key string) bool
+	// str returns a string field; present is false when it is absent or
+	// null, and another type is an error naming the key.
+	str(key string) (s string, present bool, err error)
+	// id returns an id field written as a string or an integer.
+	id(key string) (string, error)
+	// score returns an integral relevance score.
+	score(key string) (int, error)
+	// label names a key in messages: `key "text"` or `column "text"`.
+	label(key string) string
+}
+
+// jsonRecord is a JSON object that passed strictjson.Check.
+type jsonRecord map[string]json.RawMessage
+
+func (r jsonRecord) has(key string) bool { _, ok := r[key]; return ok }
+func (r jsonRecord) label(key string) string {
+	return fmt.Sprintf("key %q", key)
+}
+func (r jsonRecord) str(key string) (string, bool, error) { return strField(r, key) }
+func (r jsonRecord) id(key string) (string, error) {
+	id, err := idOf(r[key])
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", r.label(key), err)
+	}
+	return id, nil
+}
+func (r jsonRecord) score(key string) (int, error) {
+	raw, ok := r[key]
+	if !ok {
+		return 0, fmt.Errorf("%s: missing", r.label(key))
+	}
+	n, err := relOf(raw)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", r.label(key), err)
+	}
+	return n, nil
+}
+
+// parquetRecord is a row as formats.ReadParquet gives it.
+type parquetRecord map[string]any
+
+func (r parquetRecord) has(key string) bool { _, ok := r[key]; return ok }
+func (r parquetRecord) label(key string) string {
+	return fmt.Sprintf("column %q", key)
+}
+func (r parquetRecord) str(key string) (string, bool, error) {
+	v, ok := r[key]
+	if !ok || v == nil {
+		return "", false, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", false, fmt.Errorf("%s: want a string, got %T (%v)", r.label(key), v, v)
+	}
+	if !utf8.ValidString(s) {
+		return "", false, fmt.Errorf("%s: %w", r.label(key), strictjson.ErrInvalidUTF8)
+	}
+	return s, true, nil
+}
+func (r parquetRecord) id(key string) (string, error) {
+	switch v := r[key].(type) {
+	case string:
+		if !utf8.ValidString(v) {
+			return "", fmt.Errorf("%s: %w", r.label(key), strictjson.ErrInvalidUTF8)
+		}
+		if v == "" {
+			return "", fmt.Errorf("%s: empty", r.label(key))
+		}
+		return v, nil
+	case int64:
+		return strconv.FormatInt(v, 10), nil
+	case nil:
+		return "", fmt.Errorf("%s: missing or null", r.label(key))
+	default:
+		return "", fmt.Errorf("%s: want a string or an integer, got %T (%v)", r.label(key), v, v)
+	}
+}
+func (r parquetRecord) score(key string) (int, error) {
+	switch v := r[key].(type) {
+	case int64:
+		if v != int64(int32(v)) {
+			return 0, fmt.Errorf("%s: %d does not fit MTEB's int32 score", r.label(key), v)
+		}
+		return int(v), nil
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > math.MaxInt32 {
+			return 0, fmt.Errorf("%s: want an integer, got %v", r.label(key), v)
+		}
+		return int(v), nil
+	case nil:
+		return 0, fmt.Errorf("%s: missing or null", r.label(key))
+	default:
+		return 0, fmt.Errorf("%s: want an integer, got %T (%v)", r.label(key), v, v)
+	}
 }

@@ -42,6 +42,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,14 +107,18 @@ func WithSplit(split string) Option { return func(c *config) { c.split = split }
 
 // Task is a local task folder.
 type Task struct {
-	fsys  fs.FS
-	dir   string // the folder, for messages and Metadata.Source
-	meta  tasks.Metadata
-	split string
+	fsys   fs.FS
+	dir    string // the folder, for messages and Metadata.Source
+	meta   tasks.Metadata
+	layout Layout
+	split  string
+	lang   string    // BEIR and MTEB: the language of every row
+	mteb   *mtebPlan // MTEB: the data files
 }
 
-// Open makes a Task of the folder dir. It checks the three files exist and
-// reads meta.json; the files themselves are read by Load.
+// Open makes a Task of the folder dir. It finds the folder's layout
+// (DetectLayout), reads meta.json, chooses the split and hashes the files
+// it will read (the revision); the rows themselves are read by Load.
 func Open(dir string, opts ...Option) (*Task, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -129,6 +134,31 @@ func Open(dir string, opts ...Option) (*Task, error) {
 	return OpenFS(os.DirFS(abs), ".", abs, opts...)
 }
 
+// metaFields are meta.json's keys (exact; any other is an error).
+var metaFields = []string{"name", "description", "split", "main_score", "languages", "revision", "license", "reference", "group"}
+
+// readMeta reads root/meta.json strictly; a missing file is an empty Meta.
+func readMeta(fsys fs.FS, root string) (Meta, error) {
+	var m Meta
+	b, err := fs.ReadFile(fsys, path.Join(root, MetaFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if _, err := strictjson.Object(b, metaFields...); err != nil {
+		return m, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
 // OpenFS is Open on a folder root of fsys; source names it in messages and
 // in Metadata.Source.
 func OpenFS(fsys fs.FS, root, source string, opts ...Option) (*Task, error) {
@@ -136,56 +166,119 @@ func OpenFS(fsys fs.FS, root, source string, opts ...Option) (*Task, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	var m Meta
-	b, err := fs.ReadFile(fsys, path.Join(root, MetaFile))
-	switch {
-	case err == nil:
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&m); err != nil {
-			return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+	fail := func(err error) (*Task, error) { return nil, fmt.Errorf("local task %s: %w", source, err) }
+	m, err := readMeta(fsys, root)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", MetaFile, err))
+	}
+	layout, err := DetectLayout(fsys, root)
+	if err != nil {
+		return fail(err)
+	}
+	base := filepath.Base(source)
+	t := &Task{fsys: fsys, dir: root, layout: layout}
+	var files []string // read in this order for the revision
+	desc := ""
+	mainScore := "ndcg_at_10" // MTEB's main score of its retrieval tasks
+	langs := m.Languages
+	switch layout {
+	case LayoutMIMO:
+		t.split = firstNonEmpty(c.split, m.Split, splitFromFolder(base), "test")
+		files = []string{QueriesFile, CorpusFile, QrelsFile}
+		desc = "Local task in the MIMO authors' layout read from " + source
+		mainScore = "ndcg_at_20" // the paper's MLIR metric
+	case LayoutBEIR:
+		splits, err := qrelsSplits(fsys, root)
+		if err != nil {
+			return fail(err)
 		}
-	case errors.Is(err, fs.ErrNotExist):
-	default:
-		return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+		if t.split, err = chooseSplit(splits, firstNonEmpty(c.split, m.Split), BEIRQrelsDir+"/*.tsv"); err != nil {
+			return fail(err)
+		}
+		files = []string{QueriesFile, CorpusFile, path.Join(BEIRQrelsDir, t.split+".tsv")}
+		desc = "BEIR folder read from " + source
+	case LayoutMTEB:
+		t.mteb, err = planMTEB(fsys, root, firstNonEmpty(c.split, m.Split))
+		if err != nil {
+			return fail(err)
+		}
+		t.split = t.mteb.split
+		for _, f := range t.mteb.files() {
+			files = append(files, strings.TrimPrefix(strings.TrimPrefix(f, root), "/"))
+		}
+		desc = "MTEB retrieval folder (" + t.mteb.from + ") read from " + source
+	}
+	if layout != LayoutMIMO {
+		// The files carry no language: meta.json's (or the card's) one
+		// language, else "und".
+		var from string
+		t.lang, from = Undetermined, ""
+		switch {
+		case len(m.Languages) == 1:
+			t.lang, from = m.Languages[0], MetaFile
+		case len(m.Languages) == 0 && t.mteb != nil && len(t.mteb.languages) == 1:
+			t.lang, from = t.mteb.languages[0], CardFile
+		}
+		if from == "" {
+			desc += fmt.Sprintf("; its files name no language and %s names %s, so every query and document is tagged %q",
+				MetaFile, map[bool]string{true: "none", false: "several"}[len(m.Languages) == 0], Undetermined)
+		} else {
+			desc += fmt.Sprintf("; language %q from %s", t.lang, from)
+		}
+		langs = []string{t.lang}
+		desc += fmt.Sprintf(" (split %s)", t.split)
 	}
 	h := sha256.New()
-	for _, name := range []string{QueriesFile, CorpusFile, QrelsFile} {
+	for _, name := range files {
 		rc, _, err := openMaybeGz(fsys, path.Join(root, name))
 		if err != nil {
-			return nil, fmt.Errorf("local task %s: %w", source, err)
+			return fail(err)
 		}
 		if m.Revision == "" {
 			_, err = io.Copy(h, rc)
 		}
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("local task %s: %s: %w", source, name, err)
+			return fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	base := filepath.Base(source)
-	name := firstNonEmpty(c.name, m.Name, base)
-	split := firstNonEmpty(c.split, m.Split, splitFromFolder(base), "test")
 	rev := m.Revision
 	if rev == "" {
 		rev = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
-	return &Task{
-		fsys:  fsys,
-		dir:   root,
-		split: split,
-		meta: tasks.Metadata{
-			Name:        name,
-			Group:       firstNonEmpty(c.group, m.Group, "local"),
-			Description: firstNonEmpty(m.Description, "Local BEIR-like task read from "+source),
-			Languages:   m.Languages,
-			MainScore:   firstNonEmpty(m.MainScore, "ndcg_at_20"),
-			Source:      source,
-			Revision:    rev,
-			License:     m.License,
-			Reference:   m.Reference,
-		},
-	}, nil
+	t.meta = tasks.Metadata{
+		Name:        firstNonEmpty(c.name, m.Name, base),
+		Group:       firstNonEmpty(c.group, m.Group, "local"),
+		Description: firstNonEmpty(m.Description, desc),
+		Languages:   langs,
+		MainScore:   firstNonEmpty(m.MainScore, mainScore),
+		Source:      source,
+		Revision:    rev,
+		License:     m.License,
+		Reference:   m.Reference,
+	}
+	return t, nil
+}
+
+// chooseSplit picks the split of a folder with several: the one asked for
+// (it must exist), else "test" when present, else the only one.
+func chooseSplit(have []string, want, where string) (string, error) {
+	if len(have) == 0 {
+		return "", fmt.Errorf("no qrels file (%s): %w", where, fs.ErrNotExist)
+	}
+	if want != "" {
+		if !slices.Contains(have, want) {
+			return "", fmt.Errorf("split %q: no such qrels file (%s has %s)", want, where, strings.Join(have, ", "))
+		}
+		return want, nil
+	}
+	if slices.Contains(have, "test") {
+		return "test", nil
+	}
+	if len(have) == 1 {
+		return have[0], nil
+	}
+	return "", fmt.Errorf("several splits (%s has %s) and none is \"test\": choose one with meta.json's \"split\" or WithSplit", where, strings.Join(have, ", "))
 }
 
 // splitFromFolder reads the authors' folder names, "XQuAD_test" -> "test".
@@ -218,7 +311,16 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d, err := Read(t.fsys, t.dir)
+	var d tasks.Dataset
+	var err error
+	switch t.layout {
+	case LayoutBEIR:
+		d, err = ReadBEIR(t.fsys, t.dir, ReadOptions{Split: t.split, Lang: t.lang})
+	case LayoutMTEB:
+		d, err = readMTEB(t.fsys, t.mteb, t.lang)
+	default:
+		d, err = Read(t.fsys, t.dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("task %s: %w", t.meta.Name, err)
 	}
@@ -226,6 +328,9 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	d.Split = t.split
 	return []tasks.Dataset{d}, nil
 }
+
+// Layout is the layout OpenFS found.
+func (t *Task) Layout() Layout { return t.layout }
 
 // Field names of the authors' layout (strict: any other key is an error).
 var (
@@ -613,48 +718,4 @@ func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) 
 		}
 	}
 	return lr.Err()
-}
-
-// IsTaskDir reports whether dir holds a local task (a queries file, plain or
-// gzipped).
-func IsTaskDir(dir string) bool {
-	for _, n := range []string{QueriesFile, QueriesFile + ".gz"} {
-		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
-			return true
-		}
-	}
-	return false
-}
-
-// OpenAll opens dir as one task when it is a task folder, else every
-// immediate subfolder that is one (the authors' MMLIR/ folder holds
-// Belebele_test, XQuAD_test, ...), sorted by name.
-func OpenAll(dir string, opts ...Option) ([]*Task, error) {
-	if IsTaskDir(dir) {
-		t, err := Open(dir, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return []*Task{t}, nil
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("local tasks %s: %w", dir, err)
-	}
-	var out []*Task
-	for _, e := range ents { // ReadDir sorts by name
-		sub := filepath.Join(dir, e.Name())
-		if !e.IsDir() || !IsTaskDir(sub) {
-			continue
-		}
-		t, err := Open(sub, opts...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("local tasks %s: neither it nor a subfolder holds %s", dir, QueriesFile)
-	}
-	return out, nil
 }
