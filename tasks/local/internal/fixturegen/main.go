@@ -101,7 +101,7 @@ func obj(m ...kv) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func s(k, v string) kv { return kv{k, pyQuote(v)} }
+func s(k, v string) kv   { return kv{k, pyQuote(v)} }
 func raw(k, v string) kv { return kv{k, v} }
 
 // genBEIR writes a folder as BEIR's zips hold them (scifact's shape):
