@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
+	"github.com/mimo-mlir/mimo/internal/strictjson"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -110,12 +112,12 @@ func ReadBEIR(fsys fs.FS, dir string, o ReadOptions) (tasks.Dataset, error) {
 		return d, err
 	}
 	qrels := path.Join(dir, BEIRQrelsDir, d.Split+".tsv")
-	seen := map[[2]string]int{}
-	err = readTSVQrels(fsys, qrels, false, func(loc string, n int, qid, did string, score int) error {
+	seen := map[[2]string]string{}
+	err = readTSVQrels(fsys, qrels, false, func(loc string, qid, did string, score int) error {
 		if _, ok := queryIdx[qid]; !ok {
 			return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
 		}
-		return addJudgement(&d, docIdx, seen, loc, n, qid, did, score)
+		return addJudgement(&d, docIdx, seen, loc, qid, did, score)
 	})
 	if err != nil {
 		return d, err
@@ -202,13 +204,13 @@ func addQuery(d *tasks.Dataset, idx map[string]int, q tasks.Query, loc string) e
 }
 
 // addJudgement records one qrels row, refusing a repeated (query, doc)
-// pair; seen maps the pair to the row it was first read at (n).
-func addJudgement(d *tasks.Dataset, docIdx map[string]int, seen map[[2]string]int, loc string, n int, qid, did string, score int) error {
+// pair; seen maps the pair to where it was first read.
+func addJudgement(d *tasks.Dataset, docIdx map[string]int, seen map[[2]string]string, loc, qid, did string, score int) error {
 	k := [2]string{qid, did}
 	if first, dup := seen[k]; dup {
-		return fmt.Errorf("%s: query %q doc %q: duplicate qrels row (first at %d)", loc, qid, did, first)
+		return fmt.Errorf("%s: query %q doc %q: duplicate qrels row (first at %s)", loc, qid, did, first)
 	}
-	seen[k] = n
+	seen[k] = loc
 	if _, ok := docIdx[did]; !ok {
 		d.Skipped[NoteUnknownDoc]++
 	}
@@ -223,7 +225,7 @@ func addJudgement(d *tasks.Dataset, docIdx map[string]int, seen map[[2]string]in
 
 // readTSVQrels reads a BEIR qrels file: a header line, then rows of
 // query-id, corpus-id and an integer score separated by tabs. fn gets the
-// location "file:line", the line number and the row.
+// location "file:line" and the row.
 //
 // BEIR reads it with Python's csv module (delimiter tab, minimal quoting)
 // and skips the first line unread; here the first line must be a header
@@ -234,7 +236,7 @@ func addJudgement(d *tasks.Dataset, docIdx map[string]int, seen map[[2]string]in
 // unquoted as csv does ("" inside stands for one quote). A row of another
 // field count, a blank line and a score that Python's int() refuses are
 // errors, as they are in BEIR.
-func readTSVQrels(fsys fs.FS, name string, exactHeader bool, fn func(loc string, n int, qid, did string, score int) error) error {
+func readTSVQrels(fsys fs.FS, name string, exactHeader bool, fn func(loc, qid, did string, score int) error) error {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return err
@@ -248,6 +250,10 @@ func readTSVQrels(fsys fs.FS, name string, exactHeader bool, fn func(loc string,
 			line = strings.TrimPrefix(line, "\ufeff")
 		}
 		loc := fmt.Sprintf("%s:%d", name, n)
+		if !utf8.ValidString(line) {
+			// BEIR opens the file as UTF-8 and would fail here.
+			return fmt.Errorf("%s: %w: %s", loc, strictjson.ErrInvalidUTF8, badByte(line))
+		}
 		fields, err := tsvFields(line)
 		if err != nil {
 			return fmt.Errorf("%s: %w", loc, err)
@@ -268,7 +274,7 @@ func readTSVQrels(fsys fs.FS, name string, exactHeader bool, fn func(loc string,
 		if fields[0] == "" || fields[1] == "" {
 			return fmt.Errorf("%s: empty query-id or corpus-id", loc)
 		}
-		if err := fn(loc, n, fields[0], fields[1], score); err != nil {
+		if err := fn(loc, fields[0], fields[1], score); err != nil {
 			return err
 		}
 	}
@@ -307,6 +313,18 @@ func pyInt(s string) (int, error) {
 		return 0, fmt.Errorf("want an integer, got %q", s)
 	}
 	return n, nil
+}
+
+// badByte describes the first byte of s that is not UTF-8.
+func badByte(s string) string {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return fmt.Sprintf("byte %#02x at byte %d of the line", s[i], i)
+		}
+		i += n
+	}
+	return "not UTF-8"
 }
 
 func isInt(s string) bool {

@@ -79,7 +79,9 @@ func DetectLayout(fsys fs.FS, dir string) (Layout, error) {
 		return LayoutMTEB, nil
 	}
 	if files, err := listFiles(fsys, dir); err == nil {
-		if _, err := conventionalParts(files); err == nil {
+		// Found but faulty (two formats of one split) is still MTEB's:
+		// opening it says what is wrong.
+		if _, err := conventionalParts(files); err == nil || !errors.Is(err, fs.ErrNotExist) {
 			return LayoutMTEB, nil
 		}
 	}

@@ -513,20 +513,18 @@ func readMTEB(fsys fs.FS, plan *mtebPlan, lang string) (tasks.Dataset, error) {
 			return d, err
 		}
 	}
-	seen := map[[2]string]int{}
-	n := 0
+	seen := map[[2]string]string{}
 	add := func(loc, qid, did string, score int) error {
-		n++
 		if _, ok := queryIdx[qid]; !ok {
 			d.Skipped[SkipUnknownQuery]++
 			return nil
 		}
-		return addJudgement(&d, docIdx, seen, loc, n, qid, did, score)
+		return addJudgement(&d, docIdx, seen, loc, qid, did, score)
 	}
 	for _, f := range plan.qrels {
 		var err error
 		if dataExt(f) == ".tsv" {
-			err = readTSVQrels(fsys, f, true, func(loc string, _ int, qid, did string, score int) error {
+			err = readTSVQrels(fsys, f, true, func(loc, qid, did string, score int) error {
 				return add(loc, qid, did, score)
 			})
 		} else {
