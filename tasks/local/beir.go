@@ -37,8 +37,9 @@ var (
 // count rows that are kept, as MTEB keeps them, so the scores are MTEB's.
 const (
 	// NoteUnknownDoc counts qrels rows naming a document the corpus lacks
-	// (BEIR's ArguAna has five): an unreachable relevant document, which
-	// counts against recall and nDCG in MTEB too.
+	// (ArguAna has five, embeddings-benchmark/mteb issue 5021): an
+	// unreachable relevant document, which counts against recall and nDCG
+	// in MTEB too, as MTEB does not filter them.
 	NoteUnknownDoc = "qrels entries naming a document not in the corpus (kept, as MTEB keeps them)"
 	// NoteEmptyDoc counts documents whose title and text are both empty.
 	NoteEmptyDoc = "documents with empty text (kept, as MTEB keeps them)"

@@ -1,30 +1,59 @@
-// Package local reads retrieval tasks stored in the BEIR-like layout of the
-// MIMO authors' released files (yjoonjang/mlir-benchmarks, MMLIR/*): a folder
-// with three JSON-lines files.
+// Package local reads retrieval tasks from folders on disk, in three
+// layouts (DetectLayout tells them apart by their files):
+//
+// The MIMO authors' layout of their released files
+// (yjoonjang/mlir-benchmarks, MMLIR/*), three JSON-lines files:
 //
 //	queries.jsonl  {"_id": "de_q_1a2b3c4d", "text": "...", "lang": "de"}   (optional "group")
 //	corpus.jsonl   {"doc_de_0": {"text": "...", "lang": "de"}}             (optional "title", "group")
 //	qrels.jsonl    {"de_q_1a2b3c4d": {"doc_de_0": 1, "doc_en_0": 1}}
 //
-// Each file may also be stored gzip-compressed as NAME.jsonl.gz. An optional
-// meta.json names the task and fills its Metadata (see Meta).
+// BEIR's layout, read as BEIR's GenericDataLoader reads it (ReadBEIR):
+// corpus.jsonl {"_id", "title", "text"}, queries.jsonl {"_id", "text"}
+// (both with an optional, ignored "metadata"), and qrels/{split}.tsv with
+// its header line.
+//
+// MTEB's Hugging Face retrieval layout, as `hf download mteb/NAME
+// --repo-type dataset --local-dir X` writes it: configs corpus, queries and
+// default (or qrels), Parquet or JSON lines, named by README.md's YAML
+// `configs:` block or found in the conventional folders (see mteb.go).
+//
+// The JSON-lines files may be gzipped (NAME.jsonl.gz). An optional
+// meta.json names the task and fills its Metadata (see Meta). BEIR and MTEB
+// files carry no language: meta.json's one language is given to every
+// query and document, else the card's one language (MTEB), else "und",
+// which the task's description then says. The split is WithSplit's, else
+// meta.json's, else "test" when the qrels have it, else their only one;
+// several without "test" is an error listing them. A document's text is
+// MTEB's: (title + " " + text).strip() when there is a title, else
+// text.strip(). The default main score is the paper's ndcg_at_20 for the
+// authors' layout and MTEB's ndcg_at_10 for BEIR and MTEB folders.
 //
 // The mental model: one folder is one task with one Dataset (MTEB's
 // hf_subset "default"), the paper's MLIR setting, where queries of every
-// language search one pooled corpus. Read is the pure reader of the three
-// files from any fs.FS (the embedded mini benchmark uses it too); Open wraps
-// a folder on disk into a tasks.Task.
+// language search one pooled corpus. Read, ReadBEIR and the MTEB reader
+// read from any fs.FS (the embedded mini benchmark uses Read); Open wraps a
+// folder on disk into a tasks.Task, OpenAll a folder of such folders.
 //
 // Reading is strict where a mistake would silently change scores and lenient
-// where MTEB is: a malformed line, a duplicate id, an empty text, a missing
-// language or a qrels entry naming an unknown query or document is an error
-// naming the file and line; a query without any relevant document is
-// dropped and counted in Dataset.Skipped, as MTEB drops it.
+// where MTEB is. Errors naming the file, the line (or Parquet row) and the
+// key: a malformed line, a key repeated in one JSON object (encoding/json
+// would keep the last: a repeated qrels key dropped a query), a field this
+// package does not know, invalid UTF-8 (internal/strictjson checks every
+// line), a duplicate id, a repeated qrels row, an empty query, a missing
+// language (authors' layout), a qrels entry naming an unknown query (and,
+// in the authors' layout, an unknown document). Lenient, as MTEB: a query
+// without any relevant document is dropped and counted in Dataset.Skipped;
+// in BEIR and MTEB folders a relevant document missing from the corpus is
+// kept (it counts against recall, as in MTEB) and an empty document too,
+// both counted in Skipped, and an MTEB qrels row naming an unknown query is
+// dropped and counted, as MTEB never runs that query.
 //
-// Groups (parallel texts): a "group" field wins; otherwise an id of the form
-// "{lang}_{rest}" (the authors' query ids, XQuAD's doc ids) gets group
-// "{rest}", so the same question in several languages shares a group. Ids
-// without that prefix (Belebele's "doc_{lang}_{n}") get no group.
+// Groups (parallel texts, authors' layout only): a "group" field wins;
+// otherwise an id of the form "{lang}_{rest}" (the authors' query ids,
+// XQuAD's doc ids) gets group "{rest}", so the same question in several
+// languages shares a group. Ids without that prefix (Belebele's
+// "doc_{lang}_{n}") get no group.
 package local
 
 import (
