@@ -189,7 +189,7 @@ func TestEachMember(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	n := 0
-	if err := EachMember([]byte(in), func(string, []byte) error { n++; return stop }); err != stop || n != 1 {
+	if err := EachMember([]byte(in), func(string, []byte) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Errorf("fn's error: %v after %d calls", err, n)
 	}
 	if err := EachMember([]byte(`{}`), func(string, []byte) error { t.Error("called"); return nil }); err != nil {

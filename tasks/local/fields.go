@@ -45,20 +45,6 @@ func strField(m map[string]json.RawMessage, key string) (s string, present bool,
 	return s, true, nil
 }
 
-// idField reads an id member that BEIR files write as a string or a
-// number (the number's text is the id, as Python's str() of an int).
-func idField(m map[string]json.RawMessage, key string) (string, error) {
-	raw, ok := m[key]
-	if !ok {
-		return "", fmt.Errorf("key %q: missing", key)
-	}
-	id, err := idOf(raw)
-	if err != nil {
-		return "", fmt.Errorf("key %q: %w", key, err)
-	}
-	return id, nil
-}
-
 // clip shortens raw JSON for a message.
 func clip(raw []byte) string {
 	const n = 40
