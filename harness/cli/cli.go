@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -122,11 +123,11 @@ func (s *sourceFlags) apply() {
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.model, "model", DefaultModel(), "model: a model folder (with "+adapters.FolderFile+"), hf:org/name[@revision], an embedding server URL, or a registered name such as \"lexical\"")
-	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\" optional) or groups: mlir, miracl, mini, all")
+	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\" optional), groups (mlir, miracl, mini, all) or paths of local task folders (with a \"/\": ./scifact)")
 	fs.StringVar(&f.langs, "langs", "", "comma-separated language codes to keep (e.g. en,de,zh); empty keeps all")
 	fs.StringVar(&f.output, "output", "results", "results folder")
 	fs.IntVar(&f.batchSize, "batch-size", 32, "texts per encoder call")
-	fs.StringVar(&f.dataDir, "data-dir", "", "comma-separated local task folders in the BEIR-like layout (queries.jsonl, corpus.jsonl, qrels.jsonl); replaces --tasks unless --tasks is also given")
+	fs.StringVar(&f.dataDir, "data-dir", "", "comma-separated local task folders (the MIMO authors' layout, a BEIR folder, an MTEB dataset download) or folders of them; replaces --tasks unless --tasks is also given")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "recompute tasks whose result file exists, embeddings included: the embedding cache serves none of the vectors it held before this run, and the new ones replace them")
 	fs.IntVar(&f.depth, "depth", 1000, "documents retrieved per query")
 	fs.StringVar(&f.runFile, "run-file", "", "write the TREC run here; {task}, {split} and {subset} are replaced ({task} is required with several tasks)")
@@ -227,14 +228,27 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // resolveTasks turns --tasks and --data-dir into tasks: the local folders
-// alone when only --data-dir is given, both when --tasks is given too.
+// alone when only --data-dir is given, both when --tasks is given too. An
+// item of --tasks that is a path (it holds a "/" or starts with ".") is a
+// local folder too, as are --data-dir's: a task folder in any layout
+// tasks/local reads (the MIMO authors', BEIR's, MTEB's download), or a
+// folder of such folders.
 //
 // A task whose data is absent here (tasks.Checker) is skipped with a note
 // when a group selected it, and is an error when it was named.
 func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) ([]tasks.Task, error) {
 	var ts []tasks.Task
 	dirs := splitList(dataDirs)
-	if len(dirs) == 0 || specSet {
+	var names, paths []string
+	for _, item := range splitList(spec) {
+		if strings.ContainsAny(item, "/"+string(filepath.Separator)) || strings.HasPrefix(item, ".") {
+			paths = append(paths, item)
+		} else {
+			names = append(names, item)
+		}
+	}
+	spec = strings.Join(names, ",")
+	if (len(dirs) == 0 || specSet) && (len(names) > 0 || len(paths) == 0) {
 		sel, err := tasks.Select(spec)
 		if err != nil {
 			return nil, fmt.Errorf("--tasks: %w", err)
@@ -254,16 +268,23 @@ func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) 
 			}
 			ts = append(ts, t)
 		}
-		if len(ts) == 0 && len(dirs) == 0 {
+		if len(ts) == 0 && len(dirs) == 0 && len(paths) == 0 {
 			return nil, fmt.Errorf("--tasks %q: no selected task has its data here", spec)
 		}
 	}
-	for _, d := range dirs {
-		t, err := local.Open(d)
-		if err != nil {
-			return nil, fmt.Errorf("--data-dir: %w", err)
+	for _, group := range []struct {
+		flag string
+		dirs []string
+	}{{"--tasks", paths}, {"--data-dir", dirs}} {
+		for _, d := range group.dirs {
+			lts, err := local.OpenAll(d)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", group.flag, err)
+			}
+			for _, t := range lts {
+				ts = append(ts, t)
+			}
 		}
-		ts = append(ts, t)
 	}
 	return ts, nil
 }

@@ -147,6 +147,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad-flag", []string{"--no-such-flag"}, "flag provided but not defined"},
 		{"bad-depth", []string{"--tasks", "CLIFixed", "--depth", "5", "--cache-dir", "x"}, "exceeds the search depth 5"},
 		{"missing-data-dir", []string{"--data-dir", "does/not/exist"}, "--data-dir"},
+		{"missing-tasks-path", []string{"--tasks", "./does/not/exist"}, "--tasks: local tasks ./does/not/exist"},
+		{"tasks-path-not-a-task", []string{"--tasks", "../../cmd"}, "neither it nor a subfolder is a task folder"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,30 +1,59 @@
-// Package local reads retrieval tasks stored in the BEIR-like layout of the
-// MIMO authors' released files (yjoonjang/mlir-benchmarks, MMLIR/*): a folder
-// with three JSON-lines files.
+// Package local reads retrieval tasks from folders on disk, in three
+// layouts (DetectLayout tells them apart by their files):
+//
+// The MIMO authors' layout of their released files
+// (yjoonjang/mlir-benchmarks, MMLIR/*), three JSON-lines files:
 //
 //	queries.jsonl  {"_id": "de_q_1a2b3c4d", "text": "...", "lang": "de"}   (optional "group")
 //	corpus.jsonl   {"doc_de_0": {"text": "...", "lang": "de"}}             (optional "title", "group")
 //	qrels.jsonl    {"de_q_1a2b3c4d": {"doc_de_0": 1, "doc_en_0": 1}}
 //
-// Each file may also be stored gzip-compressed as NAME.jsonl.gz. An optional
-// meta.json names the task and fills its Metadata (see Meta).
+// BEIR's layout, read as BEIR's GenericDataLoader reads it (ReadBEIR):
+// corpus.jsonl {"_id", "title", "text"}, queries.jsonl {"_id", "text"}
+// (both with an optional, ignored "metadata"), and qrels/{split}.tsv with
+// its header line.
+//
+// MTEB's Hugging Face retrieval layout, as `hf download mteb/NAME
+// --repo-type dataset --local-dir X` writes it: configs corpus, queries and
+// default (or qrels), Parquet or JSON lines, named by README.md's YAML
+// `configs:` block or found in the conventional folders (see mteb.go).
+//
+// The JSON-lines files may be gzipped (NAME.jsonl.gz). An optional
+// meta.json names the task and fills its Metadata (see Meta). BEIR and MTEB
+// files carry no language: meta.json's one language is given to every
+// query and document, else the card's one language (MTEB), else "und",
+// which the task's description then says. The split is WithSplit's, else
+// meta.json's, else "test" when the qrels have it, else their only one;
+// several without "test" is an error listing them. A document's text is
+// MTEB's: (title + " " + text).strip() when there is a title, else
+// text.strip(). The default main score is the paper's ndcg_at_20 for the
+// authors' layout and MTEB's ndcg_at_10 for BEIR and MTEB folders.
 //
 // The mental model: one folder is one task with one Dataset (MTEB's
 // hf_subset "default"), the paper's MLIR setting, where queries of every
-// language search one pooled corpus. Read is the pure reader of the three
-// files from any fs.FS (the embedded mini benchmark uses it too); Open wraps
-// a folder on disk into a tasks.Task.
+// language search one pooled corpus. Read, ReadBEIR and the MTEB reader
+// read from any fs.FS (the embedded mini benchmark uses Read); Open wraps a
+// folder on disk into a tasks.Task, OpenAll a folder of such folders.
 //
 // Reading is strict where a mistake would silently change scores and lenient
-// where MTEB is: a malformed line, a duplicate id, an empty text, a missing
-// language or a qrels entry naming an unknown query or document is an error
-// naming the file and line; a query without any relevant document is
-// dropped and counted in Dataset.Skipped, as MTEB drops it.
+// where MTEB is. Errors naming the file, the line (or Parquet row) and the
+// key: a malformed line, a key repeated in one JSON object (encoding/json
+// would keep the last: a repeated qrels key dropped a query), a field this
+// package does not know, invalid UTF-8 (internal/strictjson checks every
+// line), a duplicate id, a repeated qrels row, an empty query, a missing
+// language (authors' layout), a qrels entry naming an unknown query (and,
+// in the authors' layout, an unknown document). Lenient, as MTEB: a query
+// without any relevant document is dropped and counted in Dataset.Skipped;
+// in BEIR and MTEB folders a relevant document missing from the corpus is
+// kept (it counts against recall, as in MTEB) and an empty document too,
+// both counted in Skipped, and an MTEB qrels row naming an unknown query is
+// dropped and counted, as MTEB never runs that query.
 //
-// Groups (parallel texts): a "group" field wins; otherwise an id of the form
-// "{lang}_{rest}" (the authors' query ids, XQuAD's doc ids) gets group
-// "{rest}", so the same question in several languages shares a group. Ids
-// without that prefix (Belebele's "doc_{lang}_{n}") get no group.
+// Groups (parallel texts, authors' layout only): a "group" field wins;
+// otherwise an id of the form "{lang}_{rest}" (the authors' query ids,
+// XQuAD's doc ids) gets group "{rest}", so the same question in several
+// languages shares a group. Ids without that prefix (Belebele's
+// "doc_{lang}_{n}") get no group.
 package local
 
 import (
@@ -42,11 +71,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
+	"github.com/mimo-mlir/mimo/internal/strictjson"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -105,14 +136,18 @@ func WithSplit(split string) Option { return func(c *config) { c.split = split }
 
 // Task is a local task folder.
 type Task struct {
-	fsys  fs.FS
-	dir   string // the folder, for messages and Metadata.Source
-	meta  tasks.Metadata
-	split string
+	fsys   fs.FS
+	dir    string // the folder, for messages and Metadata.Source
+	meta   tasks.Metadata
+	layout Layout
+	split  string
+	lang   string    // BEIR and MTEB: the language of every row
+	mteb   *mtebPlan // MTEB: the data files
 }
 
-// Open makes a Task of the folder dir. It checks the three files exist and
-// reads meta.json; the files themselves are read by Load.
+// Open makes a Task of the folder dir. It finds the folder's layout
+// (DetectLayout), reads meta.json, chooses the split and hashes the files
+// it will read (the revision); the rows themselves are read by Load.
 func Open(dir string, opts ...Option) (*Task, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -128,6 +163,31 @@ func Open(dir string, opts ...Option) (*Task, error) {
 	return OpenFS(os.DirFS(abs), ".", abs, opts...)
 }
 
+// metaFields are meta.json's keys (exact; any other is an error).
+var metaFields = []string{"name", "description", "split", "main_score", "languages", "revision", "license", "reference", "group"}
+
+// readMeta reads root/meta.json strictly; a missing file is an empty Meta.
+func readMeta(fsys fs.FS, root string) (Meta, error) {
+	var m Meta
+	b, err := fs.ReadFile(fsys, path.Join(root, MetaFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if _, err := strictjson.Object(b, metaFields...); err != nil {
+		return m, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
 // OpenFS is Open on a folder root of fsys; source names it in messages and
 // in Metadata.Source.
 func OpenFS(fsys fs.FS, root, source string, opts ...Option) (*Task, error) {
@@ -135,56 +195,119 @@ func OpenFS(fsys fs.FS, root, source string, opts ...Option) (*Task, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	var m Meta
-	b, err := fs.ReadFile(fsys, path.Join(root, MetaFile))
-	switch {
-	case err == nil:
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&m); err != nil {
-			return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+	fail := func(err error) (*Task, error) { return nil, fmt.Errorf("local task %s: %w", source, err) }
+	m, err := readMeta(fsys, root)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", MetaFile, err))
+	}
+	layout, err := DetectLayout(fsys, root)
+	if err != nil {
+		return fail(err)
+	}
+	base := filepath.Base(source)
+	t := &Task{fsys: fsys, dir: root, layout: layout}
+	var files []string // read in this order for the revision
+	desc := ""
+	mainScore := "ndcg_at_10" // MTEB's main score of its retrieval tasks
+	langs := m.Languages
+	switch layout {
+	case LayoutMIMO:
+		t.split = firstNonEmpty(c.split, m.Split, splitFromFolder(base), "test")
+		files = []string{QueriesFile, CorpusFile, QrelsFile}
+		desc = "Local task in the MIMO authors' layout read from " + source
+		mainScore = "ndcg_at_20" // the paper's MLIR metric
+	case LayoutBEIR:
+		splits, err := qrelsSplits(fsys, root)
+		if err != nil {
+			return fail(err)
 		}
-	case errors.Is(err, fs.ErrNotExist):
-	default:
-		return nil, fmt.Errorf("local task %s: %s: %w", source, MetaFile, err)
+		if t.split, err = chooseSplit(splits, firstNonEmpty(c.split, m.Split), BEIRQrelsDir+"/*.tsv"); err != nil {
+			return fail(err)
+		}
+		files = []string{QueriesFile, CorpusFile, path.Join(BEIRQrelsDir, t.split+".tsv")}
+		desc = "BEIR folder read from " + source
+	case LayoutMTEB:
+		t.mteb, err = planMTEB(fsys, root, firstNonEmpty(c.split, m.Split))
+		if err != nil {
+			return fail(err)
+		}
+		t.split = t.mteb.split
+		for _, f := range t.mteb.files() {
+			files = append(files, strings.TrimPrefix(strings.TrimPrefix(f, root), "/"))
+		}
+		desc = "MTEB retrieval folder (" + t.mteb.from + ") read from " + source
+	}
+	if layout != LayoutMIMO {
+		// The files carry no language: meta.json's (or the card's) one
+		// language, else "und".
+		var from string
+		t.lang, from = Undetermined, ""
+		switch {
+		case len(m.Languages) == 1:
+			t.lang, from = m.Languages[0], MetaFile
+		case len(m.Languages) == 0 && t.mteb != nil && len(t.mteb.languages) == 1:
+			t.lang, from = t.mteb.languages[0], CardFile
+		}
+		if from == "" {
+			desc += fmt.Sprintf("; its files name no language and %s names %s, so every query and document is tagged %q",
+				MetaFile, map[bool]string{true: "none", false: "several"}[len(m.Languages) == 0], Undetermined)
+		} else {
+			desc += fmt.Sprintf("; language %q from %s", t.lang, from)
+		}
+		langs = []string{t.lang}
+		desc += fmt.Sprintf(" (split %s)", t.split)
 	}
 	h := sha256.New()
-	for _, name := range []string{QueriesFile, CorpusFile, QrelsFile} {
+	for _, name := range files {
 		rc, _, err := openMaybeGz(fsys, path.Join(root, name))
 		if err != nil {
-			return nil, fmt.Errorf("local task %s: %w", source, err)
+			return fail(err)
 		}
 		if m.Revision == "" {
 			_, err = io.Copy(h, rc)
 		}
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("local task %s: %s: %w", source, name, err)
+			return fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	base := filepath.Base(source)
-	name := firstNonEmpty(c.name, m.Name, base)
-	split := firstNonEmpty(c.split, m.Split, splitFromFolder(base), "test")
 	rev := m.Revision
 	if rev == "" {
 		rev = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
-	return &Task{
-		fsys:  fsys,
-		dir:   root,
-		split: split,
-		meta: tasks.Metadata{
-			Name:        name,
-			Group:       firstNonEmpty(c.group, m.Group, "local"),
-			Description: firstNonEmpty(m.Description, "Local BEIR-like task read from "+source),
-			Languages:   m.Languages,
-			MainScore:   firstNonEmpty(m.MainScore, "ndcg_at_20"),
-			Source:      source,
-			Revision:    rev,
-			License:     m.License,
-			Reference:   m.Reference,
-		},
-	}, nil
+	t.meta = tasks.Metadata{
+		Name:        firstNonEmpty(c.name, m.Name, base),
+		Group:       firstNonEmpty(c.group, m.Group, "local"),
+		Description: firstNonEmpty(m.Description, desc),
+		Languages:   langs,
+		MainScore:   firstNonEmpty(m.MainScore, mainScore),
+		Source:      source,
+		Revision:    rev,
+		License:     m.License,
+		Reference:   m.Reference,
+	}
+	return t, nil
+}
+
+// chooseSplit picks the split of a folder with several: the one asked for
+// (it must exist), else "test" when present, else the only one.
+func chooseSplit(have []string, want, where string) (string, error) {
+	if len(have) == 0 {
+		return "", fmt.Errorf("no qrels file (%s): %w", where, fs.ErrNotExist)
+	}
+	if want != "" {
+		if !slices.Contains(have, want) {
+			return "", fmt.Errorf("split %q: no such qrels file (%s has %s)", want, where, strings.Join(have, ", "))
+		}
+		return want, nil
+	}
+	if slices.Contains(have, "test") {
+		return "test", nil
+	}
+	if len(have) == 1 {
+		return have[0], nil
+	}
+	return "", fmt.Errorf("several splits (%s has %s) and none is \"test\": choose one with meta.json's \"split\" or WithSplit", where, strings.Join(have, ", "))
 }
 
 // splitFromFolder reads the authors' folder names, "XQuAD_test" -> "test".
@@ -217,7 +340,16 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d, err := Read(t.fsys, t.dir)
+	var d tasks.Dataset
+	var err error
+	switch t.layout {
+	case LayoutBEIR:
+		d, err = ReadBEIR(t.fsys, t.dir, ReadOptions{Split: t.split, Lang: t.lang})
+	case LayoutMTEB:
+		d, err = readMTEB(t.fsys, t.mteb, t.lang)
+	default:
+		d, err = Read(t.fsys, t.dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("task %s: %w", t.meta.Name, err)
 	}
@@ -226,39 +358,41 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	return []tasks.Dataset{d}, nil
 }
 
-// docRaw is one corpus entry as stored.
-type docRaw struct {
-	Text  *string `json:"text"`
-	Title string  `json:"title"`
-	Lang  string  `json:"lang"`
-	Group string  `json:"group"`
-}
+// Layout is the layout OpenFS found.
+func (t *Task) Layout() Layout { return t.layout }
 
-// Read reads the three files of the folder dir of fsys into one Dataset
-// (Subset "default", Split "test"; queries and corpus in file order).
+// Field names of the authors' layout (strict: any other key is an error).
+var (
+	mimoQueryFields = []string{"_id", "text", "lang", "group"}
+	mimoDocFields   = []string{"text", "title", "lang", "group"}
+)
+
+// Read reads the three files of the folder dir of fsys in the MIMO
+// authors' layout into one Dataset (Subset "default", Split "test";
+// queries and corpus in file order). ReadBEIR and ReadMTEB read the other
+// layouts.
 func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 	d := tasks.Dataset{Subset: "default", Split: "test", Skipped: map[string]int{}}
 	queryIdx := map[string]int{}
 	docIdx := map[string]int{}
 
 	err := readLines(fsys, path.Join(dir, QueriesFile), func(loc string, line []byte) error {
-		var raw struct {
-			ID    json.RawMessage `json:"_id"`
-			Text  *string         `json:"text"`
-			Lang  string          `json:"lang"`
-			Group string          `json:"group"`
-		}
-		if err := json.Unmarshal(line, &raw); err != nil {
+		m, err := object(line, mimoQueryFields...)
+		if err != nil {
 			return fmt.Errorf("%s: %w", loc, err)
 		}
-		id, err := idOf(raw.ID)
+		id, err := idOf(m["_id"])
 		if err != nil {
 			return fmt.Errorf("%s: field \"_id\": %w", loc, err)
 		}
-		q := tasks.Query{ID: id, Lang: raw.Lang, Group: raw.Group}
-		if raw.Text != nil {
-			q.Text = *raw.Text
+		q := tasks.Query{ID: id}
+		var fields [3]string
+		for i, k := range []string{"text", "lang", "group"} {
+			if fields[i], _, err = strField(m, k); err != nil {
+				return fmt.Errorf("%s: query %q: %w", loc, id, err)
+			}
 		}
+		q.Text, q.Lang, q.Group = fields[0], fields[1], fields[2]
 		if err := checkText(q.ID, q.Text, q.Lang); err != nil {
 			return fmt.Errorf("%s: query %q: %w", loc, q.ID, err)
 		}
@@ -276,15 +410,18 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return d, err
 	}
 
-	addDoc := func(loc, key string, raw docRaw) error {
-		doc := tasks.Doc{ID: key, Lang: raw.Lang, Group: raw.Group}
-		if raw.Text != nil {
-			doc.Text = *raw.Text
+	addDoc := func(loc, key string, val []byte) error {
+		m, err := strictjson.Members(val, mimoDocFields...)
+		if err != nil {
+			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
 		}
-		if t := strings.TrimSpace(raw.Title); t != "" {
-			// MTEB's rule for BEIR corpora: title + " " + text, trimmed.
-			doc.Text = strings.TrimSpace(t + " " + doc.Text)
+		var fields [4]string
+		for i, k := range []string{"text", "title", "lang", "group"} {
+			if fields[i], _, err = strField(m, k); err != nil {
+				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+			}
 		}
+		doc := tasks.Doc{ID: key, Text: docText(fields[1], fields[0]), Lang: fields[2], Group: fields[3]}
 		if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
 			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
 		}
@@ -299,29 +436,20 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return nil
 	}
 	err = readLines(fsys, path.Join(dir, CorpusFile), func(loc string, line []byte) error {
-		// Fast path: the usual one document per line.
-		var one map[string]docRaw
-		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
-			for k, v := range one {
-				return addDoc(loc, k, v)
-			}
+		if err := strictjson.Check(line); err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
 		}
-		// Several documents on a line (kept in order), or an error to
-		// report precisely.
-		return eachMember(line, func(key string, val json.RawMessage) error {
-			var raw docRaw
-			if err := json.Unmarshal(val, &raw); err != nil {
-				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-			}
-			return addDoc(loc, key, raw)
-		}, loc)
+		// One document per line, usually; several are kept in order.
+		return members(line, loc, func(key string, val []byte) error {
+			return addDoc(loc, key, val)
+		})
 	})
 	if err != nil {
 		return d, err
 	}
 
 	d.Qrels = tasks.Qrels{}
-	addQrel := func(loc, qid, did string, rv json.RawMessage) error {
+	addQrel := func(loc, qid, did string, rv []byte) error {
 		if _, ok := docIdx[did]; !ok {
 			return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
 		}
@@ -347,36 +475,19 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 		return nil
 	}
 	err = readLines(fsys, path.Join(dir, QrelsFile), func(loc string, line []byte) error {
-		var one map[string]map[string]json.RawMessage
-		if json.Unmarshal(line, &one) == nil && len(one) == 1 {
-			for qid, rels := range one {
-				if err := knownQuery(loc, qid); err != nil {
-					return err
-				}
-				if len(rels) == 0 {
-					break // the slow path reports the empty object
-				}
-				dids := make([]string, 0, len(rels))
-				for did := range rels {
-					dids = append(dids, did)
-				}
-				sort.Strings(dids) // deterministic first error
-				for _, did := range dids {
-					if err := addQrel(loc, qid, did, rels[did]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
+		// Before the map below: a repeated key would keep only its last
+		// value (a query's judgments silently dropped).
+		if err := strictjson.Check(line); err != nil {
+			return fmt.Errorf("%s: %w", loc, err)
 		}
-		return eachMember(line, func(qid string, val json.RawMessage) error {
+		return members(line, loc, func(qid string, val []byte) error {
 			if err := knownQuery(loc, qid); err != nil {
 				return err
 			}
-			return eachMember(val, func(did string, rv json.RawMessage) error {
+			return members(val, fmt.Sprintf("%s: query %q", loc, qid), func(did string, rv []byte) error {
 				return addQrel(loc, qid, did, rv)
-			}, fmt.Sprintf("%s: query %q", loc, qid))
-		}, loc)
+			})
+		})
 	})
 	if err != nil {
 		return d, err
@@ -557,43 +668,22 @@ func relOf(raw json.RawMessage) (int, error) {
 	return int(f), nil
 }
 
-// eachMember calls fn for each member of the JSON object in b, in order.
-func eachMember(b []byte, fn func(key string, val json.RawMessage) error, loc string) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("%s: %w", loc, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("%s: want a JSON object, got %v", loc, tok)
+// members calls fn for each member of the JSON object b (which passed
+// strictjson.Check), in order; a value that is not an object, or an empty
+// one, is an error prefixed with loc.
+func members(b []byte, loc string, fn func(key string, val []byte) error) error {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("%s: %w", loc, strictjson.EachMember(b, nil))
 	}
 	n := 0
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("%s: %w", loc, err)
-		}
-		key := tok.(string) // object keys are always strings
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return fmt.Errorf("%s: key %q: %w", loc, key, err)
-		}
-		if err := fn(key, val); err != nil {
-			return err
-		}
+	err := strictjson.EachMember(b, func(key string, val []byte) error {
 		n++
-	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%s: %w", loc, err)
-	}
-	if dec.More() || dec.InputOffset() < int64(len(bytes.TrimRight(b, " \t\r\n"))) {
-		return fmt.Errorf("%s: trailing data after the JSON object", loc)
-	}
-	if n == 0 {
+		return fn(key, val)
+	})
+	if err == nil && n == 0 {
 		return fmt.Errorf("%s: empty object", loc)
 	}
-	return nil
+	return err
 }
 
 // openMaybeGz opens name, or name.gz when name is absent.
@@ -657,48 +747,4 @@ func readLines(fsys fs.FS, name string, fn func(loc string, line []byte) error) 
 		}
 	}
 	return lr.Err()
-}
-
-// IsTaskDir reports whether dir holds a local task (a queries file, plain or
-// gzipped).
-func IsTaskDir(dir string) bool {
-	for _, n := range []string{QueriesFile, QueriesFile + ".gz"} {
-		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
-			return true
-		}
-	}
-	return false
-}
-
-// OpenAll opens dir as one task when it is a task folder, else every
-// immediate subfolder that is one (the authors' MMLIR/ folder holds
-// Belebele_test, XQuAD_test, ...), sorted by name.
-func OpenAll(dir string, opts ...Option) ([]*Task, error) {
-	if IsTaskDir(dir) {
-		t, err := Open(dir, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return []*Task{t}, nil
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("local tasks %s: %w", dir, err)
-	}
-	var out []*Task
-	for _, e := range ents { // ReadDir sorts by name
-		sub := filepath.Join(dir, e.Name())
-		if !e.IsDir() || !IsTaskDir(sub) {
-			continue
-		}
-		t, err := Open(sub, opts...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("local tasks %s: neither it nor a subfolder holds %s", dir, QueriesFile)
-	}
-	return out, nil
 }
