@@ -170,6 +170,9 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 		}
 	}
 
+	if ev.opts.OnlyCache {
+		return Outcome{}, fmt.Errorf("no result file %s, and only cached results may be used (--overwrite-strategy only-cache): %w", path, ErrNotCached)
+	}
 	start := time.Now()
 	dss, err := t.Load(ctx, tasks.LoadOptions{Langs: ev.opts.Langs})
 	if err != nil {
@@ -177,6 +180,9 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	}
 	if len(dss) == 0 {
 		return Outcome{}, errors.New("load: no dataset (check --langs)")
+	}
+	if dss, err = keepSplits(dss, ev.opts.Splits); err != nil {
+		return Outcome{}, err
 	}
 	res := TaskResult{
 		DatasetRevision: meta.Revision,
@@ -215,6 +221,9 @@ var ErrStaleResult = errors.New("existing result does not match this run")
 // them: scores do not depend on it (tested).
 func settingsDiff(stored, now RunSettings) string {
 	var d []string
+	if strings.Join(stored.Splits, ",") != strings.Join(now.Splits, ",") {
+		d = append(d, fmt.Sprintf("splits %q, now %q", strings.Join(stored.Splits, ","), strings.Join(now.Splits, ",")))
+	}
 	if strings.Join(stored.Langs, ",") != strings.Join(now.Langs, ",") {
 		d = append(d, fmt.Sprintf("langs %q, now %q", strings.Join(stored.Langs, ","), strings.Join(now.Langs, ",")))
 	}
@@ -275,6 +284,7 @@ func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {
 			string(adapters.RoleDocument): ev.id.PromptFor(adapters.RoleDocument, meta.Name),
 		},
 		Langs:       ev.opts.Langs,
+		Splits:      ev.opts.Splits,
 		Depth:       ev.opts.Depth,
 		MimoVersion: Version,
 	}
@@ -505,6 +515,35 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 		}
 	}
 	return scores, sx, nil
+}
+
+// ErrNotCached is wrapped when Options.OnlyCache finds no result file.
+var ErrNotCached = errors.New("result not cached")
+
+// keepSplits keeps the datasets of the named splits (all when splits is
+// empty; a dataset without a split is "test"); none left is an error naming
+// the splits the task has.
+func keepSplits(dss []tasks.Dataset, splits []string) ([]tasks.Dataset, error) {
+	if len(splits) == 0 {
+		return dss, nil
+	}
+	var kept []tasks.Dataset
+	have := map[string]bool{}
+	for _, ds := range dss {
+		sp := ds.Split
+		if sp == "" {
+			sp = "test"
+		}
+		have[sp] = true
+		if slices.Contains(splits, sp) {
+			kept = append(kept, ds)
+		}
+	}
+	if len(kept) == 0 {
+		names := slices.Sorted(maps.Keys(have))
+		return nil, fmt.Errorf("none of the splits %v (--eval-splits); the task has %v", splits, names)
+	}
+	return kept, nil
 }
 
 // uniformitySeed seeds the pair sample of uniformity on large corpora.

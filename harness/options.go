@@ -39,6 +39,13 @@ type Options struct {
 	Overwrite bool
 	// Langs keeps only queries and documents in these languages (nil: all).
 	Langs []string
+	// Splits keeps only the datasets of these splits (nil: all the task
+	// has); MTEB's --eval-splits.
+	Splits []string
+	// OnlyCache uses result files already written and evaluates nothing:
+	// a task without one is an error wrapping ErrNotCached (MTEB's
+	// --overwrite-strategy only-cache).
+	OnlyCache bool
 	// Depth is the number of documents retrieved per query (default 1000).
 	Depth int
 	// Ks are the metric cutoffs (default metrics.DefaultKs). Cutoffs above

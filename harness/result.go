@@ -110,6 +110,7 @@ type RunSettings struct {
 	MaxLength       int               `json:"max_length"`
 	Prompts         map[string]string `json:"prompts"` // role -> prompt actually used
 	Langs           []string          `json:"langs,omitempty"`
+	Splits          []string          `json:"splits,omitempty"`
 	Depth           int               `json:"depth"`
 	MimoVersion     string            `json:"mimo_version"`
 }

@@ -2,6 +2,7 @@
 // specification:
 //
 //   - a model folder (a folder with mimo-model.json), of any registered kind;
+//   - "mimo-mini": the default model, embedded in the binary (adapters/mimo);
 //   - "lexical": the built-in lexical baseline (no files needed);
 //   - an embedding server: "openai+http://host:port/v1?model=NAME",
 //     "tei+http://host:port", "ollama+http://host:11434?model=NAME"
@@ -27,6 +28,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/lexical"
 	// Folder kinds register themselves.
 	_ "github.com/mimo-mlir/mimo/adapters/lsa"
+	"github.com/mimo-mlir/mimo/adapters/mimo"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
@@ -44,6 +46,16 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 		return adapters.OpenFolder(ctx, f, opts)
 	}
 	switch {
+	case spec == mimo.Name:
+		dir, err := mimo.Dir()
+		if err != nil {
+			return nil, err
+		}
+		f, err := adapters.ReadFolder(dir)
+		if err != nil {
+			return nil, err
+		}
+		return adapters.OpenFolder(ctx, f, opts)
 	case spec == "lexical":
 		return adapters.OpenFolder(ctx, lexical.DefaultFolder(), opts)
 	case httpenc.IsSpec(spec):
@@ -57,8 +69,23 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 		}
 		return adapters.OpenFolder(ctx, f, opts)
 	}
-	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"lexical\", not a server spec (openai+http://...), not hf:org/name and not a known model (known: %s)",
+	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"mimo-mini\" or \"lexical\", not a server spec (openai+http://...), not hf:org/name and not a known model (known: %s)",
 		spec, adapters.FolderFile, strings.Join(knownNames(), ", "))
+}
+
+// LocalDir is the folder on disk a spec opens, when it opens one without
+// downloading (a model folder, or the embedded mimo-mini); "" otherwise.
+// Callers read extra files of the folder from it (training-texts.mimoset).
+func LocalDir(spec string) string {
+	if st, err := os.Stat(spec); err == nil && st.IsDir() {
+		return spec
+	}
+	if spec == mimo.Name {
+		if dir, err := mimo.Dir(); err == nil {
+			return dir
+		}
+	}
+	return ""
 }
 
 // ResolveHub downloads an hf: model (or a known model) through the hub

@@ -20,12 +20,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	// Teacher kinds.
 	_ "github.com/mimo-mlir/mimo/adapters/lexical"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/training"
 )
 
@@ -67,6 +69,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "texts" {
+		return texts(args[1:], stdout, stderr)
+	}
 	c, x, err := parseArgs(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,4 +108,59 @@ func report(stdout, stderr io.Writer, v any, err error) int {
 		return 1
 	}
 	return 0
+}
+
+// texts is `mimo-train texts`: the training-text set of a recorded run
+// (its training.json), for models trained before mimo-train wrote one.
+func texts(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mimo-train texts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the run's training.json (required)")
+	out := fs.String("out", "", "where to write the set (default: beside the config, "+textset.FileName+")")
+	dataDir := fs.String("data", "", "folder that MIMO_DATA/ in the config's sources stands for")
+	work := fs.String("work", "", "folder that WORK/ in the config's sources stands for")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mimo-train texts --config DIR/training.json [--data DIR] [--work DIR] [--out FILE]")
+		fmt.Fprintln(stderr, "Writes the fingerprints of every text the run trained on (what mimo-eval's contamination check reads); sources whose files are missing are skipped and named.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *cfgPath == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	c, err := training.ReadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "mimo-train:", err)
+		return 1
+	}
+	expand := map[string]string{}
+	if *dataDir != "" {
+		expand["MIMO_DATA"] = *dataDir
+	}
+	if *work != "" {
+		expand["WORK"] = *work
+	}
+	set, rep, err := training.ReadTrainingTexts(c, expand)
+	if err != nil {
+		fmt.Fprintln(stderr, "mimo-train:", err)
+		return 1
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join(filepath.Dir(*cfgPath), textset.FileName)
+	}
+	if err := set.Write(path); err != nil {
+		fmt.Fprintln(stderr, "mimo-train:", err)
+		return 1
+	}
+	for _, m := range rep.Missing {
+		fmt.Fprintf(stderr, "mimo-train: note: source %s is not here; its texts are not in the set\n", m)
+	}
+	return report(stdout, stderr, rep, nil)
 }

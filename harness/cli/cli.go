@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/adapters/mimo"
 	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/harness/treceval"
 	"github.com/mimo-mlir/mimo/reports"
@@ -30,17 +30,13 @@ import (
 	_ "github.com/mimo-mlir/mimo/tasks/mini"
 )
 
-// DefaultModelDir is the shipped default model folder; when it does not
-// exist the default model is the lexical baseline.
+// DefaultModelDir is the shipped default model's folder in the checkout
+// (the source of the copy embedded in the binary).
 const DefaultModelDir = "adapters/mimo"
 
-// DefaultModel returns the --model default.
-func DefaultModel() string {
-	if st, err := os.Stat(DefaultModelDir); err == nil && st.IsDir() {
-		return DefaultModelDir
-	}
-	return "lexical"
-}
+// DefaultModel returns the --model default: the embedded mimo-mini, the
+// same from any working folder (never a silent fallback to another model).
+func DefaultModel() string { return mimo.Name }
 
 const usageText = `mimo-eval: evaluate embedding models on multilingual retrieval (MLIR).
 
@@ -61,7 +57,10 @@ tokenizer, config), so a re-run or an interrupted run only encodes what is missi
 and an edited model never gets the old model's vectors or results.
 
 Examples:
-  mimo-eval                                   # default model on the embedded mini benchmark
+  mimo-eval                                   # the embedded default model (mimo-mini) on the embedded mini benchmark, from any folder
+  mimo-eval -m hf:intfloat/multilingual-e5-small -t XQuAD MLQA -l eng deu zho --output-folder results
+                                              # MTEB's spellings work too (-m, -t, -l, --output-folder,
+                                              # --overwrite-strategy, --eval-splits, --model-revision)
   mimo-eval --model path/to/model-folder --tasks xquad,belebele
   mimo-eval --model hf:intfloat/multilingual-e5-small --tasks mlir --langs en,de,zh
   mimo-eval --model tei+http://localhost:8080 --tasks XQuADRetrieval --batch-size 64
@@ -99,6 +98,7 @@ type evalFlags struct {
 	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
 	batchSize, depth, maxLength                                                        int
 	overwrite, noCache                                                                 bool
+	overwriteStrategy, evalSplits, modelRevision                                       string
 	tasksSet                                                                           bool
 	src                                                                                sourceFlags
 }
@@ -122,7 +122,7 @@ func (s *sourceFlags) apply() {
 }
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.model, "model", DefaultModel(), "model: a model folder (with "+adapters.FolderFile+"), hf:org/name[@revision], an embedding server URL, or a registered name such as \"lexical\"")
+	fs.StringVar(&f.model, "model", DefaultModel(), "model: a model folder (with "+adapters.FolderFile+"), hf:org/name[@revision], an embedding server URL, or a registered name: \"mimo-mini\" (the embedded default), \"lexical\", a known model")
 	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\" optional), groups (mlir, miracl, mini, all) or paths of local task folders (with a \"/\": ./scifact)")
 	fs.StringVar(&f.langs, "langs", "", "comma-separated language codes to keep (e.g. en,de,zh); empty keeps all")
 	fs.StringVar(&f.output, "output", "results", "results folder")
@@ -138,6 +138,83 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
 	fs.StringVar(&f.report, "report", "", "after evaluating, write a Markdown report of --output to this file")
 	f.src.register(fs)
+
+	// MTEB's spellings of the same flags (mteb run): -m/--model,
+	// -t/--tasks, -l/--languages, --output-folder, plus three of its own.
+	fs.StringVar(&f.model, "m", DefaultModel(), "same as --model (MTEB's spelling)")
+	fs.StringVar(&f.taskSpec, "t", "mini", "same as --tasks (MTEB's spelling; space- or comma-separated)")
+	fs.StringVar(&f.langs, "languages", "", "same as --langs; ISO 639-3 codes (eng, deu, zho) as MTEB takes them, or 639-1")
+	fs.StringVar(&f.langs, "l", "", "same as --languages")
+	fs.StringVar(&f.output, "output-folder", "results", "same as --output (MTEB's spelling)")
+	fs.StringVar(&f.overwriteStrategy, "overwrite-strategy", "", "MTEB's: always (= --overwrite), never and only-missing (reuse result files, compute the rest: the default), only-cache (use result files only; a missing one is an error)")
+	fs.StringVar(&f.evalSplits, "eval-splits", "", "evaluate only these splits (comma- or space-separated, e.g. test); default: every split the task has")
+	fs.StringVar(&f.modelRevision, "model-revision", "", "the revision (commit, branch or tag) of an hf: model; same as hf:org/name@REV")
+}
+
+// mtebListFlags take several values in MTEB's command line (argparse
+// nargs="+": -t A B C); normalizeArgs joins them with commas for Go's flag
+// package.
+var mtebListFlags = map[string]bool{
+	"-t": true, "--t": true, "-tasks": true, "--tasks": true,
+	"-l": true, "--l": true, "-languages": true, "--languages": true, "-langs": true, "--langs": true,
+	"-eval-splits": true, "--eval-splits": true,
+}
+
+// normalizeArgs rewrites "-t A B --x" as "-t A,B --x". The evaluate
+// command takes no positional arguments, so a bare word after a list flag
+// can only be one more value.
+func normalizeArgs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		out = append(out, a)
+		if !mtebListFlags[a] || i+1 >= len(args) {
+			continue
+		}
+		vals := []string{args[i+1]}
+		i++
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			vals = append(vals, args[i+1])
+			i++
+		}
+		out = append(out, strings.Join(vals, ","))
+	}
+	return out
+}
+
+// applyMTEB folds MTEB's --overwrite-strategy and --model-revision into
+// the flags they stand for.
+func (f *evalFlags) applyMTEB(opts *harness.Options) error {
+	switch f.overwriteStrategy {
+	case "":
+	case "always":
+		opts.Overwrite = true
+	case "never", "only-missing":
+		// Reuse every result file, compute what is missing: mimo's default.
+		// (only-missing reruns missing splits in MTEB; a mimo result file
+		// always holds every split evaluated.)
+		if f.overwrite {
+			return fmt.Errorf("--overwrite-strategy %s contradicts --overwrite", f.overwriteStrategy)
+		}
+	case "only-cache":
+		if f.overwrite {
+			return errors.New("--overwrite-strategy only-cache contradicts --overwrite")
+		}
+		opts.OnlyCache = true
+	default:
+		return fmt.Errorf("--overwrite-strategy %q: want always, never, only-missing or only-cache", f.overwriteStrategy)
+	}
+	if f.modelRevision != "" {
+		switch {
+		case strings.HasPrefix(f.model, "hf:") && strings.Contains(f.model, "@"):
+			return fmt.Errorf("--model-revision %s and a revision in --model %s: give one", f.modelRevision, f.model)
+		case strings.HasPrefix(f.model, "hf:"):
+			f.model += "@" + f.modelRevision
+		default:
+			return fmt.Errorf("--model-revision is for hf:org/name models; --model %s names its revision itself", f.model)
+		}
+	}
+	return nil
 }
 
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
@@ -154,7 +231,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var f evalFlags
 	fs := newFlagSet("mimo-eval", usageText, stderr)
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(normalizeArgs(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -165,10 +242,15 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "tasks" {
+		if fl.Name == "tasks" || fl.Name == "t" {
 			f.tasksSet = true
 		}
 	})
+	langs, err := normalizeLangs(splitList(f.langs))
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: --langs: %v\n", err)
+		return 2
+	}
 	f.src.apply()
 	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir, stderr)
 	if err != nil {
@@ -179,22 +261,39 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		OutputDir: f.output,
 		BatchSize: f.batchSize,
 		Overwrite: f.overwrite,
-		Langs:     splitList(f.langs),
+		Langs:     langs,
+		Splits:    splitList(f.evalSplits),
 		Depth:     f.depth,
 		RunFile:   f.runFile,
 		CacheDir:  f.cacheDir,
 		NoCache:   f.noCache,
 		Progress:  stderr,
 	}
+	if err := f.applyMTEB(&opts); err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 2
+	}
 	if err := opts.Validate(len(ts)); err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
+	}
+	if dir := all.LocalDir(f.model); dir != "" {
+		set, err := readTrainingTexts(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+			return 1
+		}
+		if set != nil {
+			opts.TrainingTexts = set
+			fmt.Fprintf(stderr, "mimo-eval: %s records %d training texts: results say how many queries and documents it has seen\n", f.model, set.Len())
+		}
 	}
 	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
 	}
+	fmt.Fprintf(stderr, "mimo-eval: model %s: %s\n", f.model, describePrompts(enc.Identity()))
 	if h, ok := enc.(interface{ ExportHint(dir string) string }); ok {
 		if hint := h.ExportHint(f.model); hint != "" {
 			fmt.Fprintf(stderr, "mimo-eval: note: %s\n", hint)
