@@ -191,6 +191,9 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 		Scores:          map[string][]map[string]any{},
 	}
 	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta)}
+	if x.Sizes = sizeCheck(meta, dss, ev.opts); x.Sizes != nil && !x.Sizes.Match {
+		ev.logf("%s: warning: %v", meta.Name, tasks.CheckSizes(meta, dss))
+	}
 	for _, ds := range dss {
 		scores, sx, err := ev.dataset(ctx, meta, ds)
 		if err != nil {
@@ -515,6 +518,25 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 		}
 	}
 	return scores, sx, nil
+}
+
+// sizeCheck compares the built sizes with the paper's (Table 7, in the
+// task's metadata). Only the whole task is comparable: nothing is checked
+// under --langs or --eval-splits, or for a task without expected sizes.
+func sizeCheck(meta tasks.Metadata, dss []tasks.Dataset, opts Options) *SizeCheck {
+	if len(opts.Langs) > 0 || len(opts.Splits) > 0 || meta.ExpectedQueries+meta.ExpectedCorpus+meta.ExpectedQrels == 0 {
+		return nil
+	}
+	c := &SizeCheck{Expected: Sizes{meta.ExpectedQueries, meta.ExpectedCorpus, meta.ExpectedQrels}}
+	for _, d := range dss {
+		c.Built.Queries += len(d.Queries)
+		c.Built.Corpus += len(d.Corpus)
+		for _, rel := range d.Qrels {
+			c.Built.Qrels += len(rel)
+		}
+	}
+	c.Match = tasks.CheckSizes(meta, dss) == nil
+	return c
 }
 
 // ErrNotCached is wrapped when Options.OnlyCache finds no result file.

@@ -144,3 +144,34 @@ func TestContamination(t *testing.T) {
 		t.Errorf("table lacks the contamination column:\n%s", buf.String())
 	}
 }
+
+// TestSizeCheck: a task with the paper's expected sizes records the
+// comparison in its extras and warns when the built task differs (issue 15
+// item 6); under --langs nothing is compared.
+func TestSizeCheck(t *testing.T) {
+	task, enc := handTask()
+	task.meta.ExpectedQueries, task.meta.ExpectedCorpus, task.meta.ExpectedQrels = 2, 4, 3
+	opts := testOptions(t)
+	var log strings.Builder
+	opts.Progress = &log
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SizeCheck{Expected: Sizes{2, 4, 3}, Built: Sizes{2, 3, 3}, Match: false}
+	if got := outs[0].Extras.Sizes; got == nil || *got != want {
+		t.Errorf("sizes %+v, want %+v", got, want)
+	}
+	if !strings.Contains(log.String(), "warning") || !strings.Contains(log.String(), "corpus 3, expected 4") {
+		t.Errorf("no warning in the output:\n%s", log.String())
+	}
+	opts = testOptions(t)
+	opts.Langs = []string{"en", "de"}
+	outs, err = Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if outs[0].Extras.Sizes != nil {
+		t.Errorf("sizes compared under --langs: %+v", outs[0].Extras.Sizes)
+	}
+}

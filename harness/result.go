@@ -98,6 +98,25 @@ type Extras struct {
 	Model    string         `json:"model"`
 	Settings RunSettings    `json:"settings"`
 	Subsets  []SubsetExtras `json:"subsets"`
+	// Sizes compares the built task with the paper's Table 7 (absent for
+	// a task without expected sizes, or evaluated under --langs or
+	// --eval-splits).
+	Sizes *SizeCheck `json:"sizes,omitempty"`
+}
+
+// Sizes counts a task's queries, documents and qrels entries.
+type Sizes struct {
+	Queries int `json:"queries"`
+	Corpus  int `json:"corpus"`
+	Qrels   int `json:"qrels"`
+}
+
+// SizeCheck is the comparison of built and expected sizes; an expected
+// count of 0 is unknown and matches anything.
+type SizeCheck struct {
+	Expected Sizes `json:"expected"`
+	Built    Sizes `json:"built"`
+	Match    bool  `json:"match"`
 }
 
 // RunSettings records everything that changes scores.
