@@ -1,11 +1,16 @@
-// Package progress draws progress bars for long work (encoding a corpus)
-// on a terminal, and stays silent everywhere else (pipes, files, CI logs,
-// tests), so logs never fill with carriage-return noise.
+// Package progress reports long work (encoding a corpus): a bar with rate
+// and ETA on a terminal; elsewhere (pipes, files, CI and batch-job logs) one
+// plain line at most every LogInterval, with count, rate and ETA, so a
+// multi-hour run on a scheduler shows it is alive without filling its log
+// with carriage-return noise.
 package progress
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -15,7 +20,20 @@ import (
 // and silent.
 type Bar struct {
 	pb *progressbar.ProgressBar
+
+	// Off a terminal: periodic log lines.
+	mu          sync.Mutex
+	w           io.Writer
+	desc        string
+	total, done int
+	start, last time.Time
 }
+
+// LogInterval is the least time between two log lines off a terminal.
+var LogInterval = time.Minute
+
+// now is the clock (tests replace it).
+var now = time.Now
 
 // IsTerminal reports whether w is a terminal.
 func IsTerminal(w io.Writer) bool {
@@ -26,8 +44,12 @@ func IsTerminal(w io.Writer) bool {
 // New starts a bar of total units described by desc, drawn on w only when w
 // is a terminal.
 func New(w io.Writer, total int, desc string) *Bar {
-	if w == nil || !IsTerminal(w) || total <= 0 {
+	if w == nil || total <= 0 {
 		return &Bar{}
+	}
+	if !IsTerminal(w) {
+		t := now()
+		return &Bar{w: w, desc: desc, total: total, start: t, last: t}
 	}
 	return &Bar{pb: progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
@@ -43,9 +65,37 @@ func New(w io.Writer, total int, desc string) *Bar {
 
 // Add records n more finished units.
 func (b *Bar) Add(n int) {
-	if b != nil && b.pb != nil {
-		_ = b.pb.Add(n)
+	if b == nil {
+		return
 	}
+	if b.pb != nil {
+		_ = b.pb.Add(n)
+		return
+	}
+	if b.w == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done += n
+	if t := now(); t.Sub(b.last) >= LogInterval && b.done < b.total {
+		b.last = t
+		b.logLine(t)
+	}
+}
+
+// logLine writes "desc: done/total (p%), rate/s, ETA d" (under b.mu).
+func (b *Bar) logLine(t time.Time) {
+	el := t.Sub(b.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(b.done) / el
+	}
+	eta := "unknown"
+	if rate > 0 {
+		eta = (time.Duration(float64(b.total-b.done)/rate) * time.Second).Round(time.Second).String()
+	}
+	fmt.Fprintf(b.w, "%s: %d/%d (%.0f%%), %.1f texts/s, ETA %s\n", b.desc, b.done, b.total, 100*float64(b.done)/float64(b.total), rate, eta)
 }
 
 // Finish completes and clears the bar.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"testing"
+	"time"
 )
 
-// Progress bars must stay silent off a terminal (pipes, files, CI logs).
+// Progress bars draw nothing off a terminal (pipes, files, CI logs) within
+// the first LogInterval.
 func TestSilentOffTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	b := New(&buf, 100, "encoding")
@@ -31,4 +33,28 @@ func TestSilentOffTerminal(t *testing.T) {
 	var nilBar *Bar
 	nilBar.Add(1) // must not panic
 	nilBar.Finish()
+}
+
+// TestLogLinesOffTerminal: off a terminal, one line per LogInterval with
+// rate and ETA, none before the first interval (issue 16 item 5: nothing
+// was printed off a TTY).
+func TestLogLinesOffTerminal(t *testing.T) {
+	clock := time.Unix(0, 0)
+	now = func() time.Time { return clock }
+	defer func() { now = time.Now }()
+	var buf bytes.Buffer
+	b := New(&buf, 1000, "XQuAD documents")
+	clock = clock.Add(30 * time.Second)
+	b.Add(100)
+	if buf.Len() != 0 {
+		t.Fatalf("a line before the first interval: %q", buf.String())
+	}
+	clock = clock.Add(70 * time.Second)
+	b.Add(150) // 250 in 100 s: 2.5/s, 750 left: 300 s
+	clock = clock.Add(10 * time.Second)
+	b.Add(10)
+	b.Finish()
+	if got, want := buf.String(), "XQuAD documents: 250/1000 (25%), 2.5 texts/s, ETA 5m0s\n"; got != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
 }
