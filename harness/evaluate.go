@@ -50,6 +50,12 @@ type Outcome struct {
 	Path string
 	// Reused is true when the result file existed and was read back.
 	Reused bool
+	// Sharded is true for a --shard run: this process encoded its share of
+	// the texts into the cache and wrote no result (Result is empty).
+	Sharded bool
+	// Encoded counts the texts this run encoded for the task (a shard's
+	// share, in a sharded run).
+	Encoded int
 }
 
 // MRCKs and PreferenceKs are the cutoffs of the fairness measures in Extras.
@@ -77,7 +83,7 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 	if !opts.NoCache {
 		// Overwrite recomputes the vectors too: the cache serves none it
 		// held before this run.
-		c, oerr := cache.OpenWith(opts.CacheDir, cache.Options{Refresh: opts.Overwrite, Warnings: opts.Progress}) // not err: the deferred Close sets the result's
+		c, oerr := cache.OpenWith(opts.CacheDir, cache.Options{Refresh: opts.Overwrite, Warnings: opts.Progress, Writer: opts.Shard.writer()}) // not err: the deferred Close sets the result's
 		if oerr != nil {
 			return nil, fmt.Errorf("harness: %w", oerr)
 		}
@@ -104,7 +110,7 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 		if err != nil {
 			return outs, fmt.Errorf("harness: task %s: %w", t.Metadata().Name, err)
 		}
-		if !out.Reused && !wroteMeta {
+		if !out.Reused && !out.Sharded && !wroteMeta {
 			if err := writeJSON(ModelMetaPath(dir), ev.modelMeta()); err != nil {
 				return outs, fmt.Errorf("harness: %w", err)
 			}
@@ -127,6 +133,30 @@ type evaluator struct {
 	opts     Options
 	cache    *cache.Cache
 	runPaths map[string]string // run file path -> dataset that wrote it
+
+	shardEncoded int // texts encoded by this shard (Options.Shard)
+}
+
+// encodeShare is a sharded run's work on one dataset: encode this shard's
+// share of the queries and documents into the cache, nothing else.
+func (ev *evaluator) encodeShare(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (int, error) {
+	before := ev.shardEncoded
+	texts := func(n int, at func(int) (string, string)) ([]string, []string) {
+		ids, ts := make([]string, n), make([]string, n)
+		for i := range n {
+			ids[i], ts[i] = at(i)
+		}
+		return ids, ts
+	}
+	qids, qtexts := texts(len(ds.Queries), func(i int) (string, string) { return ds.Queries[i].ID, ds.Queries[i].Text })
+	if _, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts); err != nil {
+		return 0, err
+	}
+	dids, dtexts := texts(len(ds.Corpus), func(i int) (string, string) { return ds.Corpus[i].ID, ds.Corpus[i].Text })
+	if _, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts); err != nil {
+		return 0, err
+	}
+	return ev.shardEncoded - before, nil
 }
 
 func (ev *evaluator) logf(format string, args ...any) {
@@ -193,6 +223,18 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta)}
 	if x.Sizes = sizeCheck(meta, dss, ev.opts); x.Sizes != nil && !x.Sizes.Match {
 		ev.logf("%s: warning: %v", meta.Name, tasks.CheckSizes(meta, dss))
+	}
+	if ev.opts.Shard.N > 0 {
+		n := 0
+		for _, ds := range dss {
+			k, err := ev.encodeShare(ctx, meta, ds)
+			if err != nil {
+				return Outcome{}, fmt.Errorf("split %s, subset %s: %w", ds.Split, ds.Subset, err)
+			}
+			n += k
+		}
+		ev.logf("%s: shard %d/%d: %d texts encoded into the cache (results come from a run without --shard)", meta.Name, ev.opts.Shard.I, ev.opts.Shard.N, n)
+		return Outcome{Task: meta, Sharded: true, Encoded: n}, nil
 	}
 	for _, ds := range dss {
 		scores, sx, err := ev.dataset(ctx, meta, ds)
@@ -621,6 +663,16 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 		}
 		first[texts[i]] = i
 		pending = append(pending, i)
+	}
+	if ev.opts.Shard.N > 0 {
+		mine := pending[:0]
+		for _, i := range pending {
+			if ev.opts.Shard.owns(texts[i]) {
+				mine = append(mine, i)
+			}
+		}
+		pending = mine
+		ev.shardEncoded += len(pending)
 	}
 	sort.SliceStable(pending, func(a, b int) bool { return len(texts[pending[a]]) > len(texts[pending[b]]) })
 

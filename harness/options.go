@@ -1,11 +1,13 @@
 package harness
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mimo-mlir/mimo/harness/cache"
@@ -66,6 +68,11 @@ type Options struct {
 	// UniformityPairs caps the document pairs uniformity is computed over;
 	// larger corpora are sampled (default 1,000,000).
 	UniformityPairs int
+	// Shard, when N > 0, makes this run one of N that share the encoding:
+	// it encodes only the texts it owns (Shard.owns) into the cache, in
+	// logs of its own, and writes no result; a run without Shard then finds
+	// every vector cached and searches and scores.
+	Shard Shard
 	// TrainingTexts, when set, is what the model was trained on (the
 	// training-texts.mimoset of its folder): each subset's extras then say
 	// how many of its queries and documents the model has seen.
@@ -76,6 +83,12 @@ type Options struct {
 // will be evaluated (for the RunFile rule).
 func (o *Options) Validate(nTasks int) error {
 	var errs []error
+	if o.Shard.N < 0 || o.Shard.N > 0 && (o.Shard.I < 0 || o.Shard.I >= o.Shard.N) {
+		errs = append(errs, fmt.Errorf("shard %d/%d: want 0 <= i < n", o.Shard.I, o.Shard.N))
+	}
+	if o.Shard.N > 0 && o.NoCache {
+		errs = append(errs, errors.New("a sharded run writes its vectors to the cache: it cannot run without one"))
+	}
 	if strings.TrimSpace(o.OutputDir) == "" {
 		errs = append(errs, errors.New("output directory is empty"))
 	}
@@ -124,4 +137,36 @@ func (o *Options) Validate(nTasks int) error {
 		return fmt.Errorf("harness options: %w", err)
 	}
 	return nil
+}
+
+// Shard is share I (0-based) of N; the zero Shard is the whole run.
+type Shard struct{ I, N int }
+
+// ParseShard reads "i/n" (0 <= i < n), the form of a Slurm array index
+// ($SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) or a Kubernetes indexed
+// Job's ($JOB_COMPLETION_INDEX/N).
+func ParseShard(s string) (Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n (e.g. 0/8)", s)
+	}
+	return Shard{I: i, N: n}, nil
+}
+
+// owns reports whether the text is this shard's: by its SHA-256, so every
+// process agrees without talking and a text shared by two tasks is encoded
+// once.
+func (s Shard) owns(text string) bool {
+	h := cache.HashText(text)
+	return binary.BigEndian.Uint64(h[:8])%uint64(s.N) == uint64(s.I)
+}
+
+// writer names the shard's cache logs ("" for a whole run).
+func (s Shard) writer() string {
+	if s.N == 0 {
+		return ""
+	}
+	return fmt.Sprintf("shard-%d-of-%d", s.I, s.N)
 }

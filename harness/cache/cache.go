@@ -28,6 +28,13 @@
 // on it (flock) and is its only writer; a second process sharing the cache
 // directory reads the records complete when it opened the log, and its own
 // vectors are simply not cached (ReadOnly reports it).
+//
+// Sharded runs (mimo-eval --shard i/n on a Slurm array or a Kubernetes
+// indexed Job): each shard's Cache has Options.Writer set and writes its own
+// log beside the shared one, <role>-<prompt hash>.<writer>.vec, so n writers
+// on one filesystem never contend for a lock. Every Cache reads all the logs
+// of a key (its own first, then the others read-only and unlocked), so the
+// final run without --shard finds every shard's vectors.
 package cache
 
 import (
@@ -45,6 +52,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -87,9 +95,65 @@ func (k Key) validate() error {
 	return nil
 }
 
-func (k Key) fileName() string {
+func (k Key) fileName() string { return k.writerFile("") }
+
+// writerFile is the log of k written by writer ("" for the shared one).
+func (k Key) writerFile(writer string) string {
 	h := sha256.Sum256([]byte(k.Prompt))
-	return filepath.Join(k.Model, fmt.Sprintf("%s-%s.vec", k.Role, hex.EncodeToString(h[:8])))
+	if writer != "" {
+		writer = "." + writer
+	}
+	return filepath.Join(k.Model, fmt.Sprintf("%s-%s%s.vec", k.Role, hex.EncodeToString(h[:8]), writer))
+}
+
+// siblings opens, once, the logs of k that other writers wrote (read-only,
+// without their lock); a Refresh cache serves none of them.
+func (c *Cache) siblings(k Key) ([]*log, error) {
+	if c.opts.Refresh {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ls, ok := c.others[k]; ok {
+		return ls, nil
+	}
+	own := filepath.Join(c.dir, k.writerFile(c.opts.Writer))
+	shared := filepath.Join(c.dir, k.fileName())
+	// The other writers' logs: <base>.<writer>.vec beside the shared one
+	// (read from the folder, not globbed: the cache path may hold '[').
+	var matches []string
+	prefix := strings.TrimSuffix(filepath.Base(shared), ".vec") + "."
+	entries, err := os.ReadDir(filepath.Dir(shared))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ".vec") && !e.IsDir() {
+			matches = append(matches, filepath.Join(filepath.Dir(shared), n))
+		}
+	}
+	var ls []*log
+	for _, p := range append([]string{shared}, matches...) {
+		if p == own {
+			continue
+		}
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		l, err := scan(f, p, k, false, c.opts.Warnings)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		l.readOnly = true
+		ls = append(ls, l)
+	}
+	c.others[k] = ls
+	return ls, nil
 }
 
 // Cache holds open logs under one directory.
@@ -97,8 +161,9 @@ type Cache struct {
 	dir  string
 	opts Options
 
-	mu   sync.Mutex
-	logs map[Key]*log
+	mu     sync.Mutex
+	logs   map[Key]*log
+	others map[Key][]*log // the other writers' logs of a key, read-only
 }
 
 // Options configure a Cache; the zero value is the default.
@@ -111,6 +176,9 @@ type Options struct {
 	// Warnings receives one line per damaged record skipped (default
 	// os.Stderr).
 	Warnings io.Writer
+	// Writer names this Cache's own logs ("shard-3-of-8": lower-case
+	// letters, digits and '-'); empty writes the shared logs.
+	Writer string
 }
 
 // Open returns a cache rooted at dir, creating it if needed.
@@ -127,7 +195,12 @@ func OpenWith(dir string, opts Options) (*Cache, error) {
 	if opts.Warnings == nil {
 		opts.Warnings = os.Stderr
 	}
-	return &Cache{dir: dir, opts: opts, logs: map[Key]*log{}}, nil
+	for _, r := range opts.Writer {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return nil, fmt.Errorf("cache: writer %q: only lower-case letters, digits and '-'", opts.Writer)
+		}
+	}
+	return &Cache{dir: dir, opts: opts, logs: map[Key]*log{}, others: map[Key][]*log{}}, nil
 }
 
 // ErrDamaged is what the error of a log whose header is damaged matches
@@ -170,12 +243,25 @@ func (c *Cache) Get(k Key, texts []string) ([][]float32, []int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	others, err := c.siblings(k)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([][]float32, len(texts))
 	var miss []int
 	for i, t := range texts {
 		var v []float32
+		h := HashText(t)
 		if l != nil {
-			if v, err = l.get(HashText(t)); err != nil {
+			if v, err = l.get(h); err != nil {
+				return nil, nil, fmt.Errorf("cache: text %d: %w", i, err)
+			}
+		}
+		for _, o := range others {
+			if v != nil {
+				break
+			}
+			if v, err = o.get(h); err != nil {
 				return nil, nil, fmt.Errorf("cache: text %d: %w", i, err)
 			}
 		}
@@ -257,6 +343,14 @@ func (c *Cache) Close() error {
 		}
 		delete(c.logs, k)
 	}
+	for k, ls := range c.others {
+		for _, l := range ls {
+			if err := l.f.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("cache: close %s: %w", l.path, err))
+			}
+		}
+		delete(c.others, k)
+	}
 	return errors.Join(errs...)
 }
 
@@ -274,7 +368,7 @@ func (c *Cache) log(k Key, dim int) (*log, error) {
 		}
 		return l, nil
 	}
-	path := filepath.Join(c.dir, k.fileName())
+	path := filepath.Join(c.dir, k.writerFile(c.opts.Writer))
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if dim == 0 {
 			return nil, nil

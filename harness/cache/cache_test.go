@@ -606,3 +606,56 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("reopen (-want +got):\n%s", d)
 	}
 }
+
+// TestWritersShareOneFolder: two shard writers fill their own logs in one
+// folder at once, each sees only what it can read, and a plain Cache
+// opened afterwards serves both shards' vectors (issue 16 item 3).
+func TestWritersShareOneFolder(t *testing.T) {
+	dir := t.TempDir()
+	k := Key{Model: "m", Role: "document", Prompt: "passage: "}
+	a, err := OpenWith(dir, Options{Writer: "shard-0-of-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenWith(dir, Options{Writer: "shard-1-of-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(k, []string{"x"}, [][]float32{{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(k, []string{"y"}, [][]float32{{3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if a.ReadOnly(k) || b.ReadOnly(k) {
+		t.Error("a shard writer was left read-only: the writers contend for one log")
+	}
+	for _, c := range []*Cache{a, b} {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := OpenWith(dir, Options{Writer: "Shard/1"}); err == nil {
+		t.Error("a writer name with a separator was accepted")
+	}
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	vecs, miss, err := c.Get(k, []string{"x", "y", "z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(miss) != 1 || miss[0] != 2 || vecs[0][0] != 1 || vecs[1][0] != 3 {
+		t.Errorf("merged read: vecs %v, miss %v", vecs, miss)
+	}
+	r, err := OpenWith(dir, Options{Refresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, miss, _ := r.Get(k, []string{"x", "y"}); len(miss) != 2 {
+		t.Errorf("a Refresh cache served other writers' vectors: misses %v", miss)
+	}
+}

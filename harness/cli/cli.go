@@ -98,7 +98,7 @@ type evalFlags struct {
 	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
 	batchSize, depth, maxLength                                                        int
 	overwrite, noCache                                                                 bool
-	overwriteStrategy, evalSplits, modelRevision                                       string
+	overwriteStrategy, evalSplits, modelRevision, shard                                string
 	tasksSet                                                                           bool
 	src                                                                                sourceFlags
 }
@@ -148,6 +148,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.output, "output-folder", "results", "same as --output (MTEB's spelling)")
 	fs.StringVar(&f.overwriteStrategy, "overwrite-strategy", "", "MTEB's: always (= --overwrite), never and only-missing (reuse result files, compute the rest: the default), only-cache (use result files only; a missing one is an error)")
 	fs.StringVar(&f.evalSplits, "eval-splits", "", "evaluate only these splits (comma- or space-separated, e.g. test); default: every split the task has")
+	fs.StringVar(&f.shard, "shard", "", "i/n (0 <= i < n): encode only this share of the texts into the cache and write no result, e.g. --shard $SLURM_ARRAY_TASK_ID/8; a final run without --shard then finds everything cached and only searches and scores (docs/sharding.md)")
 	fs.StringVar(&f.modelRevision, "model-revision", "", "the revision (commit, branch or tag) of an hf: model; same as hf:org/name@REV")
 }
 
@@ -269,6 +270,12 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		NoCache:   f.noCache,
 		Progress:  stderr,
 	}
+	if f.shard != "" {
+		if opts.Shard, err = harness.ParseShard(f.shard); err != nil {
+			fmt.Fprintf(stderr, "mimo-eval: --shard: %v\n", err)
+			return 2
+		}
+	}
 	if err := f.applyMTEB(&opts); err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
@@ -303,7 +310,13 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cerr := enc.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
 	}
-	if len(outs) > 0 {
+	if len(outs) > 0 && opts.Shard.N > 0 {
+		n := 0
+		for _, o := range outs {
+			n += o.Encoded
+		}
+		fmt.Fprintf(stdout, "shard %d/%d: %d texts encoded into %s; run again without --shard to score\n", opts.Shard.I, opts.Shard.N, n, cacheDirOf(opts))
+	} else if len(outs) > 0 {
 		if terr := harness.WriteTable(stdout, outs); terr != nil && err == nil {
 			err = terr
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/harness/cache"
 	"github.com/mimo-mlir/mimo/internal/textset"
 )
 
@@ -76,4 +78,15 @@ func readTrainingTexts(dir string) (*textset.Set, error) {
 		return nil, nil
 	}
 	return set, err
+}
+
+// cacheDirOf names the embedding cache a run uses, for messages.
+func cacheDirOf(o harness.Options) string {
+	if o.CacheDir != "" {
+		return o.CacheDir
+	}
+	if d, err := cache.DefaultDir(); err == nil {
+		return d
+	}
+	return "the embedding cache"
 }
