@@ -1,6 +1,10 @@
 package reports
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mimo-mlir/mimo/lang"
+)
 
 // MLIRTasks are the paper's six MLIR tasks in the paper's column order, with
 // the short headers its tables use.
@@ -35,7 +39,7 @@ func isMIRACL(task string) bool {
 }
 
 // MIRACLLangs are the ten MIRACL languages of the paper's Table 4.
-var MIRACLLangs = []string{"ar", "de", "en", "es", "fr", "hi", "id", "ja", "ru", "zh"}
+var MIRACLLangs = lang.MIRACL
 
 // PaperRow is one row of the paper's published numbers (x100).
 type PaperRow struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -20,7 +21,7 @@ import (
 // languages, link a passage.
 
 // BelebeleLangs are the task's languages, in the paper's order.
-var BelebeleLangs = []string{"ar", "de", "nl", "en", "es", "fr", "hi", "id", "it", "ja", "pt", "ru", "vi", "zh"}
+var BelebeleLangs = lang.Belebele
 
 // BelebeleFlores maps the paper's codes to the FLORES-200 codes the authors
 // used. Arabic is acm_Arab (Mesopotamian Arabic), as in the paper; set

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -16,7 +17,7 @@ import (
 // language, carrying that id.
 
 // MLQALangs are the task's languages (MLQA's own order).
-var MLQALangs = []string{"en", "ar", "de", "es", "hi", "vi", "zh"}
+var MLQALangs = lang.MLQA
 
 // MLQARef is facebook/mlqa on the Hub's Parquet conversion branch. MTEB pins
 // the repository at 397ed406c1a7902140303e7faf60fff35b58d285, a loading-script

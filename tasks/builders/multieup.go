@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -15,7 +16,7 @@ import (
 // "dt", so nl fell out).
 
 // MultiEuPLangs are the task's languages.
-var MultiEuPLangs = []string{"de", "en", "es", "fr", "it", "pt"}
+var MultiEuPLangs = lang.MultiEuP
 
 // MultiEuPRef is unimelb-nlp/MultiEup-v2 at the pinned revision.
 var MultiEuPRef = Ref{Repo: "unimelb-nlp/MultiEup-v2", Revision: "382817850e097286b3fa9d874fb1b5128d0a430c"}

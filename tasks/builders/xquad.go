@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -17,7 +18,7 @@ import (
 // all 8 languages.
 
 // XQuADLangs are the task's languages, in the paper's order.
-var XQuADLangs = []string{"ar", "de", "en", "es", "hi", "ru", "vi", "zh"}
+var XQuADLangs = lang.XQuAD
 
 // XQuADRef is google/xquad at the revision MTEB pins.
 var XQuADRef = Ref{Repo: "google/xquad", Revision: "51adfef1c1287aab1d2d91b5bead9bcfb9c68583"}
