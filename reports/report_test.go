@@ -79,7 +79,7 @@ func TestWriteFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"lambda_sweep", "align_uniformity_belebeleretrieval", "mrc_radar_xquadretrieval", "by_query_lang_belebeleretrieval"} {
+	for _, name := range []string{"lambda_sweep", "align_uniformity_belebelemlir", "mrc_radar_xquadmlir", "by_query_lang_belebelemlir"} {
 		for _, ext := range []string{".svg", ".png"} {
 			rel := "figures/" + name + ext
 			if !strings.Contains(string(md), rel) {

@@ -29,8 +29,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "MIRACLRetrieval",
-				Group: "miracl",
+				Name:    "MIRACLRetrievalHardNegatives",
+				Aliases: []string{"MIRACLRetrieval"},
+				Group:   "miracl",
 				Description: "MIRACL hard negatives, multi-monolingual: one dataset per language (dev split), " +
 					"nDCG@10 per language averaged.",
 				Languages: MIRACLLangs,
@@ -52,7 +53,7 @@ func init() {
 // -queries, -qrels of split dev. Qrels keep their grades; queries without a
 // positive judgement are dropped.
 func BuildMIRACL(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MIRACLRetrieval", MIRACLAllLangs, opts.Langs); err != nil {
+	if err := checkLangs("MIRACLRetrievalHardNegatives", MIRACLAllLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	langs := MIRACLLangs

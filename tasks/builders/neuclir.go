@@ -43,8 +43,9 @@ func init() {
 		register(func() *Task {
 			return &Task{
 				meta: tasks.Metadata{
-					Name:  "NeuCLIR" + y.year + "Retrieval",
-					Group: "mlir",
+					Name:    "NeuCLIR" + y.year + "MLIR",
+					Aliases: []string{"NeuCLIR" + y.year + "Retrieval"},
+					Group:   "mlir",
 					Description: "NeuCLIR " + y.year + " as multilingual retrieval: English topics (neuclir/bench) against " +
 						"the pooled Russian and Chinese documents of MTEB's hard-negative set (Persian excluded); " +
 						"NIST judgements > 0 count as relevant.",
