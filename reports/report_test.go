@@ -171,3 +171,43 @@ func TestFormatNum(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyMimoNames: a file mimo wrote under MTEB's name before the
+// rename (extras beside it) is read as the paper's task of the new name;
+// an MTEB file of that name stays MTEB's task.
+func TestLegacyMimoNames(t *testing.T) {
+	root := t.TempDir()
+	src := "testdata/results/mimo-mini__infonce/v1"
+	rev := filepath.Join(root, "mimo-mini__infonce", "v1")
+	for _, p := range []struct{ from, to string }{
+		{"XQuADMLIR.json", "XQuADRetrieval.json"}, {"mimo/XQuADMLIR.json", "mimo/XQuADRetrieval.json"}, {"model_meta.json", "model_meta.json"},
+	} {
+		b, err := os.ReadFile(filepath.Join(src, p.from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte(`"XQuADMLIR"`), []byte(`"XQuADRetrieval"`))
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(rev, p.to)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rev, p.to), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := LoadResults(root, "testdata/results/BAAI__bge-m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range res.Entries {
+		got[e.Model+" "+filepath.Base(e.Path)] = e.Task
+	}
+	want := map[string]string{
+		"mimo-mini/infonce XQuADRetrieval.json": "XQuADMLIR",
+		"BAAI/bge-m3 BelebeleRetrieval.json":    "BelebeleRetrieval",
+		"BAAI/bge-m3 MIRACLRetrieval.json":      "MIRACLRetrieval",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tasks read (-want +got):\n%s", d)
+	}
+}
