@@ -26,7 +26,7 @@ const (
 	RoleDocument Role = "document"
 )
 
-// Request is one batch to encode. Task is the task name (e.g. "XQuADRetrieval"),
+// Request is one batch to encode. Task is the task name (e.g. "XQuADMLIR"),
 // used by encoders with per-task prompts; it may be empty.
 type Request struct {
 	Role  Role

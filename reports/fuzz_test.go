@@ -24,8 +24,8 @@ func FuzzLoad(f *testing.F) {
 		}
 		return b
 	}
-	f.Add(read("XQuADRetrieval.json"), read("model_meta.json"), read("mimo/XQuADRetrieval.json"), false)
-	f.Add(read("BelebeleRetrieval.json"), []byte(nil), read("mimo/BelebeleRetrieval.json"), true)
+	f.Add(read("XQuADMLIR.json"), read("model_meta.json"), read("mimo/XQuADMLIR.json"), false)
+	f.Add(read("BelebeleMLIR.json"), []byte(nil), read("mimo/BelebeleMLIR.json"), true)
 	f.Add([]byte(`{"mteb_dataset_name": "XQuADRetrieval", "test": {"ndcg_at_10": 0.5}}`), []byte(`{"name": ""}`), []byte(nil), false)
 	f.Add([]byte(`{"task_name": "MIRACLRetrieval", "scores": {"dev": [{"hf_subset": "de", "languages": ["deu-Latn"], "main_score": "NaN"}], "train": []}}`), []byte(`[]`), []byte(`{"subsets": [{"split": "dev", "by_query_lang": {"de": {}}}]}`), false)
 	f.Add([]byte(`{"task_name": "XQuADRetrieval", "scores": {"zz": [{"main_score": 1e308}, {"main_score": -1e308}]}}`), []byte(nil), []byte(`{"subsets": null}`), true)
@@ -35,7 +35,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		root := t.TempDir()
 		other := filepath.Join(root, "mimo-mini__infonce", "v1")
-		for _, name := range []string{"XQuADRetrieval.json", "BelebeleRetrieval.json", "model_meta.json", "mimo/XQuADRetrieval.json", "mimo/BelebeleRetrieval.json"} {
+		for _, name := range []string{"XQuADMLIR.json", "BelebeleMLIR.json", "model_meta.json", "mimo/XQuADMLIR.json", "mimo/BelebeleMLIR.json"} {
 			b, err := os.ReadFile(filepath.Join(real, name))
 			if err != nil {
 				t.Fatal(err)
@@ -43,12 +43,12 @@ func FuzzLoad(f *testing.F) {
 			writeFuzzFile(t, filepath.Join(other, name), b)
 		}
 		rev := filepath.Join(root, "org__fuzzed", "rev1")
-		writeFuzzFile(t, filepath.Join(rev, "XQuADRetrieval.json"), result)
+		writeFuzzFile(t, filepath.Join(rev, "XQuADMLIR.json"), result)
 		if meta != nil {
 			writeFuzzFile(t, filepath.Join(rev, "model_meta.json"), meta)
 		}
 		if extras != nil {
-			writeFuzzFile(t, filepath.Join(rev, "mimo", "XQuADRetrieval.json"), extras)
+			writeFuzzFile(t, filepath.Join(rev, "mimo", "XQuADMLIR.json"), extras)
 		}
 		entries, problems, err := Load(root)
 		if err != nil {

@@ -266,6 +266,9 @@ func readEntry(path string) (Entry, error) {
 			return Entry{}, fmt.Errorf("extras %s: %w", xp, err)
 		}
 		e.Extras = &x
+		if n, ok := legacyMimoNames[e.Task]; ok {
+			e.Task = n // written by mimo under MTEB's name before the rename
+		}
 	}
 	e.MainMetric, e.MainMetricNote = mainMetric(e)
 	return e, nil

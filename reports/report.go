@@ -522,10 +522,10 @@ func (p *printer) mteb(rs []*row) {
 		return
 	}
 	var tasks []string
-	for _, t := range MLIRTasks { // the paper's order first
-		if set[t.Name] {
-			tasks = append(tasks, t.Name)
-			delete(set, t.Name)
+	for _, t := range MLIRTasks { // MTEB's tasks on the paper's data first, in its order
+		if set[t.MTEB] {
+			tasks = append(tasks, t.MTEB)
+			delete(set, t.MTEB)
 		}
 	}
 	tasks = append(tasks, sortedKeys(set)...)
@@ -623,25 +623,30 @@ func (p *printer) paper(rs []*row) {
 			continue
 		}
 		for _, task := range MLIRTasks {
-			e, ok := r.entries[task.Name]
 			want, pok := pr.MLIR[task.Name]
-			if !ok || !pok {
+			if !pok {
 				continue
 			}
-			var ours float64
-			var have bool
-			if e.ByMimo() && e.MainMetric == "ndcg_at_20" {
-				ours, have = 100*e.MainScore(), true
-			} else if v, ok := e.Mean("ndcg_at_20"); ok {
-				ours, have = 100*v, true
+			for _, name := range []string{task.Name, task.MTEB} { // mimo's pooled run, then MTEB's per-pair file
+				e, ok := r.entries[name]
+				if !ok {
+					continue
+				}
+				var ours float64
+				var have bool
+				if e.ByMimo() && e.MainMetric == "ndcg_at_20" {
+					ours, have = 100*e.MainScore(), true
+				} else if v, ok := e.Mean("ndcg_at_20"); ok {
+					ours, have = 100*v, true
+				}
+				row := []Cell{Txt(r.label), Txt(pr.Name + " (" + pr.Source + ")"), Txt(task.Short)}
+				if have {
+					row = append(row, Num(ours, 2), Num(want, 2), Cell{Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true})
+				} else {
+					row = append(row, Missing, Num(want, 2), Missing)
+				}
+				t.Rows = append(t.Rows, append(row, Txt(differsFromPaper(e, have))))
 			}
-			row := []Cell{Txt(r.label), Txt(pr.Name + " (" + pr.Source + ")"), Txt(task.Short)}
-			if have {
-				row = append(row, Num(ours, 2), Num(want, 2), Cell{Text: fmt.Sprintf("%+.2f", ours-want), Value: ours - want, IsNum: true})
-			} else {
-				row = append(row, Missing, Num(want, 2), Missing)
-			}
-			t.Rows = append(t.Rows, append(row, Txt(differsFromPaper(e, have))))
 		}
 	}
 	if len(t.Rows) == 0 {
@@ -781,10 +786,12 @@ func allTasks(rs []*row) []string {
 		}
 	}
 	var out []string
-	for _, t := range MLIRTasks {
-		if set[t.Name] {
-			out = append(out, t.Name)
-			delete(set, t.Name)
+	for _, t := range MLIRTasks { // the paper's order: mimo's task, then MTEB's on the same data
+		for _, name := range []string{t.Name, t.MTEB} {
+			if set[name] {
+				out = append(out, name)
+				delete(set, name)
+			}
 		}
 	}
 	return append(out, sortedKeys(set)...)

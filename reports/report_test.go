@@ -79,7 +79,7 @@ func TestWriteFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"lambda_sweep", "align_uniformity_belebeleretrieval", "mrc_radar_xquadretrieval", "by_query_lang_belebeleretrieval"} {
+	for _, name := range []string{"lambda_sweep", "align_uniformity_belebelemlir", "mrc_radar_xquadmlir", "by_query_lang_belebelemlir"} {
 		for _, ext := range []string{".svg", ".png"} {
 			rel := "figures/" + name + ext
 			if !strings.Contains(string(md), rel) {
@@ -169,5 +169,45 @@ func TestFormatNum(t *testing.T) {
 		if got := FormatNum(tc.v, tc.d); got != tc.want {
 			t.Errorf("FormatNum(%v, %d) = %q, want %q", tc.v, tc.d, got, tc.want)
 		}
+	}
+}
+
+// TestLegacyMimoNames: a file mimo wrote under MTEB's name before the
+// rename (extras beside it) is read as the paper's task of the new name;
+// an MTEB file of that name stays MTEB's task.
+func TestLegacyMimoNames(t *testing.T) {
+	root := t.TempDir()
+	src := "testdata/results/mimo-mini__infonce/v1"
+	rev := filepath.Join(root, "mimo-mini__infonce", "v1")
+	for _, p := range []struct{ from, to string }{
+		{"XQuADMLIR.json", "XQuADRetrieval.json"}, {"mimo/XQuADMLIR.json", "mimo/XQuADRetrieval.json"}, {"model_meta.json", "model_meta.json"},
+	} {
+		b, err := os.ReadFile(filepath.Join(src, p.from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte(`"XQuADMLIR"`), []byte(`"XQuADRetrieval"`))
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(rev, p.to)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rev, p.to), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := LoadResults(root, "testdata/results/BAAI__bge-m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range res.Entries {
+		got[e.Model+" "+filepath.Base(e.Path)] = e.Task
+	}
+	want := map[string]string{
+		"mimo-mini/infonce XQuADRetrieval.json": "XQuADMLIR",
+		"BAAI/bge-m3 BelebeleRetrieval.json":    "BelebeleRetrieval",
+		"BAAI/bge-m3 MIRACLRetrieval.json":      "MIRACLRetrieval",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tasks read (-want +got):\n%s", d)
 	}
 }

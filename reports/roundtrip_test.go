@@ -79,7 +79,7 @@ func (rtEncoder) Close() error { return nil }
 func TestRoundTrip(t *testing.T) {
 	fields := readMTEBFields(t)
 	out := t.TempDir()
-	task := rtTask{tasks.Metadata{Name: "BelebeleRetrieval", MainScore: "ndcg_at_20", Languages: []string{"de", "en"}, Source: "memory", Revision: "rev1"}}
+	task := rtTask{tasks.Metadata{Name: "BelebeleMLIR", MainScore: "ndcg_at_20", Languages: []string{"de", "en"}, Source: "memory", Revision: "rev1"}}
 	outs, err := harness.Evaluate(context.Background(), rtEncoder{}, []tasks.Task{task},
 		harness.Options{OutputDir: out, NoCache: true, Progress: &discard{}})
 	if err != nil {
@@ -95,7 +95,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	e := res.Entries[0]
 	got := []any{e.Model, e.Revision, e.Task, e.ByMimo(), e.MainMetric, e.Layout, e.MainScore()}
-	want := []any{"test-org/round-trip", "r1", "BelebeleRetrieval", true, "ndcg_at_20", LayoutCurrent, outs[0].Result.Scores["test"][0]["main_score"]}
+	want := []any{"test-org/round-trip", "r1", "BelebeleMLIR", true, "ndcg_at_20", LayoutCurrent, outs[0].Result.Scores["test"][0]["main_score"]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
 	}

@@ -36,14 +36,55 @@ func All() []Task {
 	return out
 }
 
-// Select resolves a comma-separated task selection, as MTEB's get_tasks does:
-// each item is a task name (case-insensitive, with or without the
-// "Retrieval" suffix) or a group ("mlir", "miracl", "mini", "all").
-// The result keeps registry order and has no duplicates.
+// Match reports whether a selection item names the task: its name or one
+// of its aliases, case-insensitive, with the "Retrieval" or "MLIR" suffix
+// optional ("xquad", "XQuADMLIR", "xquadretrieval"). alias is true when
+// the item named the task through an alias only. It is the one name
+// matcher (Select, builders.New and the command line use it).
+func Match(item string, m Metadata) (ok, alias bool) {
+	l := strings.ToLower(strings.TrimSpace(item))
+	if l == "" {
+		return false, false
+	}
+	is := func(name string) bool {
+		n := strings.ToLower(name)
+		return l == n || l+"retrieval" == n || l+"mlir" == n
+	}
+	if is(m.Name) {
+		return true, false
+	}
+	for _, a := range m.Aliases {
+		if is(a) {
+			return true, true
+		}
+	}
+	return false, false
+}
+
+// AliasNote is the one line said when a selection item named a task by an
+// old name.
+func AliasNote(item string, m Metadata) string {
+	return fmt.Sprintf("note: task %q is now %s; results are written under %s (docs/decisions.md, \"Task names\")", item, m.Name, m.Name)
+}
+
+// Select resolves a comma-separated task selection (see SelectNotes),
+// dropping the notes.
 func Select(spec string) ([]Task, error) {
+	ts, _, err := SelectNotes(spec)
+	return ts, err
+}
+
+// SelectNotes resolves a comma-separated task selection, as MTEB's
+// get_tasks does: each item is a task name (see Match: case-insensitive,
+// "Retrieval" or "MLIR" optional, old names as aliases) or a group
+// ("mlir", "miracl", "mini", "all"). The result keeps registry order and
+// has no duplicates; notes holds one line per item that named a task by
+// an alias.
+func SelectNotes(spec string) ([]Task, []string, error) {
 	all := All()
 	seen := map[string]bool{}
 	var out []Task
+	var notes []string
 	add := func(t Task) {
 		if n := t.Metadata().Name; !seen[n] {
 			seen[n] = true
@@ -59,11 +100,14 @@ func Select(spec string) ([]Task, error) {
 		matched := false
 		for _, t := range all {
 			m := t.Metadata()
-			name := strings.ToLower(m.Name)
-			if l == "all" && m.Group != "mini" || l == strings.ToLower(m.Group) ||
-				l == name || l+"retrieval" == name {
+			ok, alias := Match(item, m)
+			group := l == "all" && m.Group != "mini" || l == strings.ToLower(m.Group)
+			if group || ok {
 				add(t)
 				matched = true
+				if ok && alias && !group {
+					notes = append(notes, AliasNote(item, m))
+				}
 			}
 		}
 		if !matched {
@@ -71,11 +115,11 @@ func Select(spec string) ([]Task, error) {
 			for _, t := range all {
 				names = append(names, t.Metadata().Name)
 			}
-			return nil, fmt.Errorf("unknown task or group %q (groups: mlir, miracl, mini, all; tasks: %s)", item, strings.Join(names, ", "))
+			return nil, nil, fmt.Errorf("unknown task or group %q (groups: mlir, miracl, mini, all; tasks: %s)", item, strings.Join(names, ", "))
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no task selected by %q", spec)
+		return nil, nil, fmt.Errorf("no task selected by %q", spec)
 	}
-	return out, nil
+	return out, notes, nil
 }

@@ -47,7 +47,14 @@ type Dataset struct {
 
 // Metadata describes a task.
 type Metadata struct {
-	Name        string   `json:"name"`  // MTEB-style name, e.g. "XQuADRetrieval"
+	// Name is the task's name in results. MTEB's name only for a task that
+	// is MTEB's (MIRACLRetrievalHardNegatives); the paper's pooled tasks
+	// have their own ("XQuADMLIR"), see docs/decisions.md.
+	Name string `json:"name"`
+	// Aliases are older names --tasks still accepts for this task (MTEB's
+	// names mimo used before, e.g. "XQuADRetrieval"); results are written
+	// under Name.
+	Aliases     []string `json:"aliases,omitempty"`
 	Group       string   `json:"group"` // "mlir", "miracl", "mini", "local"
 	Description string   `json:"description"`
 	Languages   []string `json:"languages"`  // paper codes: ar de en ...

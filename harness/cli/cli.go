@@ -63,11 +63,11 @@ Examples:
                                               # --overwrite-strategy, --eval-splits, --model-revision)
   mimo-eval --model path/to/model-folder --tasks xquad,belebele
   mimo-eval --model hf:intfloat/multilingual-e5-small --tasks mlir --langs en,de,zh
-  mimo-eval --model tei+http://localhost:8080 --tasks XQuADRetrieval --batch-size 64
+  mimo-eval --model tei+http://localhost:8080 --tasks XQuADMLIR --batch-size 64
   mimo-eval --model 'openai+http://localhost:8000/v1?model=NAME' --tasks mini
   mimo-eval --data-dir my-task/ --run-file runs/{task}.run
                                               # your own BEIR-like folder (queries/corpus/qrels.jsonl)
-  mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADRetrieval.run
+  mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADMLIR.run
   mimo-eval --tasks xquad --source /data/xquad --source-flat
                                               # XQuAD from a folder of xquad.{lang}.json files
   mimo-eval stats --tasks xquad
@@ -123,7 +123,7 @@ func (s *sourceFlags) apply() {
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.model, "model", DefaultModel(), "model: a model folder (with "+adapters.FolderFile+"), hf:org/name[@revision], an embedding server URL, or a registered name: \"mimo-mini\" (the embedded default), \"lexical\", a known model")
-	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\" optional), groups (mlir, miracl, mini, all) or paths of local task folders (with a \"/\": ./scifact)")
+	fs.StringVar(&f.taskSpec, "tasks", "mini", "comma-separated task names (case-insensitive, \"Retrieval\"/\"MLIR\" optional; MTEB's names of the paper's tasks, e.g. XQuADRetrieval, select mimo's XQuADMLIR), groups (mlir, miracl, mini, all) or paths of local task folders (with a \"/\": ./scifact)")
 	fs.StringVar(&f.langs, "langs", "", "comma-separated language codes to keep (e.g. en,de,zh); empty keeps all")
 	fs.StringVar(&f.output, "output", "results", "results folder")
 	fs.IntVar(&f.batchSize, "batch-size", 32, "texts per encoder call")
@@ -361,9 +361,12 @@ func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) 
 	}
 	spec = strings.Join(names, ",")
 	if (len(dirs) == 0 || specSet) && (len(names) > 0 || len(paths) == 0) {
-		sel, err := tasks.Select(spec)
+		sel, notes, err := tasks.SelectNotes(spec)
 		if err != nil {
 			return nil, fmt.Errorf("--tasks: %w", err)
+		}
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "mimo-eval: %s\n", n)
 		}
 		for _, t := range sel {
 			c, ok := t.(tasks.Checker)
@@ -372,7 +375,7 @@ func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) 
 				continue
 			}
 			if err := c.Available(); err != nil {
-				if named(spec, t.Metadata().Name) {
+				if named(spec, t.Metadata()) {
 					return nil, fmt.Errorf("--tasks: %w", err)
 				}
 				fmt.Fprintf(stderr, "mimo-eval: skipping %s: %v\n", t.Metadata().Name, err)
@@ -402,9 +405,9 @@ func resolveTasks(spec string, specSet bool, dataDirs string, stderr io.Writer) 
 }
 
 // named reports whether the selection names the task itself (not a group).
-func named(spec, name string) bool {
+func named(spec string, m tasks.Metadata) bool {
 	for _, item := range splitList(spec) {
-		if strings.EqualFold(item, name) || strings.EqualFold(item+"Retrieval", name) {
+		if ok, _ := tasks.Match(item, m); ok {
 			return true
 		}
 	}

@@ -12,40 +12,24 @@ import (
 	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/harness/cache"
 	"github.com/mimo-mlir/mimo/internal/textset"
+	"github.com/mimo-mlir/mimo/lang"
 )
 
-// iso6393 maps MTEB's ISO 639-3 codes (what `mteb run -l` takes) to the
-// ISO 639-1 codes the tasks tag their queries and documents with, for
-// every language of the paper's tasks.
-var iso6393 = map[string]string{
-	"ara": "ar", "ben": "bn", "deu": "de", "ell": "el", "eng": "en", "spa": "es",
-	"fas": "fa", "fin": "fi", "fra": "fr", "hin": "hi", "ind": "id", "ita": "it",
-	"jpn": "ja", "kor": "ko", "nld": "nl", "pol": "pl", "por": "pt", "ron": "ro",
-	"rus": "ru", "swa": "sw", "tel": "te", "tha": "th", "tur": "tr", "vie": "vi",
-	"yor": "yo", "zho": "zh", "cmn": "zh",
-}
-
-// normalizeLangs accepts "de", "deu", "deu-Latn" and "DE", returning the
-// 639-1 code; an unknown three-letter code is an error naming it.
+// normalizeLangs accepts "de", "deu", "deu-Latn" and "DE" (lang.Normalize),
+// as MTEB's -l takes ISO 639-3 codes; a code of no language the tasks know
+// is an error naming it.
 func normalizeLangs(in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, l := range in {
-		code := strings.ToLower(l)
-		code, _, _ = strings.Cut(code, "-")
-		code, _, _ = strings.Cut(code, "_")
-		if len(code) == 3 {
-			two, ok := iso6393[code]
-			if !ok {
-				known := make([]string, 0, len(iso6393))
-				for k := range iso6393 {
-					known = append(known, k)
-				}
-				sort.Strings(known)
-				return nil, fmt.Errorf("language %q: unknown ISO 639-3 code (known: %s)", l, strings.Join(known, " "))
+		if !lang.Known(l) {
+			var known []string
+			for _, x := range lang.All() {
+				known = append(known, lang.ISO3(x.Code))
 			}
-			code = two
+			sort.Strings(known)
+			return nil, fmt.Errorf("language %q: unknown code (known ISO 639-3: %s)", l, strings.Join(known, " "))
 		}
-		out = append(out, code)
+		out = append(out, lang.Normalize(l))
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -20,7 +21,7 @@ import (
 // languages, link a passage.
 
 // BelebeleLangs are the task's languages, in the paper's order.
-var BelebeleLangs = []string{"ar", "de", "nl", "en", "es", "fr", "hi", "id", "it", "ja", "pt", "ru", "vi", "zh"}
+var BelebeleLangs = lang.Belebele
 
 // BelebeleFlores maps the paper's codes to the FLORES-200 codes the authors
 // used. Arabic is acm_Arab (Mesopotamian Arabic), as in the paper; set
@@ -43,8 +44,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "BelebeleRetrieval",
-				Group: "mlir",
+				Name:    "BelebeleMLIR",
+				Aliases: []string{"BelebeleRetrieval"},
+				Group:   "mlir",
 				Description: "Belebele as multilingual retrieval: 900 questions in each of 14 languages against the " +
 					"de-duplicated FLORES passages of all 14; every language version of the gold passage is relevant. " +
 					"Arabic is acm_Arab as in the paper (Variant belebele_arabic=arb_Arab for MSA).",
@@ -92,10 +94,10 @@ func belebeleCode(lang string, opts tasks.LoadOptions) (string, error) {
 	return BelebeleFlores[lang], nil
 }
 
-// BuildBelebele builds BelebeleRetrieval from ref: data/{flores}.jsonl for
+// BuildBelebele builds BelebeleMLIR from ref: data/{flores}.jsonl for
 // each language.
 func BuildBelebele(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("BelebeleRetrieval", BelebeleLangs, opts.Langs); err != nil {
+	if err := checkLangs("BelebeleMLIR", BelebeleLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	in := input{src: src, ref: ref}

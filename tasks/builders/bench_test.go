@@ -9,7 +9,7 @@ import (
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// BenchmarkXQuADReal builds XQuADRetrieval from the real JSON files
+// BenchmarkXQuADReal builds XQuADMLIR from the real JSON files
 // (parse + build + finish).
 func BenchmarkXQuADReal(b *testing.B) {
 	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {

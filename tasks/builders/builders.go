@@ -132,17 +132,15 @@ func Names() []string {
 	return out
 }
 
-// New returns the named task (case-insensitive, with or without the
-// "Retrieval" suffix) reading its files from src; a nil src means the
+// New returns the named task (tasks.Match: case-insensitive, "Retrieval"
+// or "MLIR" optional, old names accepted) reading its files from src; a nil src means the
 // package default. Use it to build a task from a local copy of its source
 // files: tasks.DirSource{Root: dir} holding dir/<repo>/<path>, or
 // tasks.DirSource{Root: dir, Flat: true} for a task with a single repository.
 func New(name string, src tasks.Source) (*Task, error) {
-	l := strings.ToLower(strings.TrimSpace(name))
 	for _, mk := range all {
 		t := mk()
-		n := strings.ToLower(t.meta.Name)
-		if l == n || l+"retrieval" == n {
+		if ok, _ := tasks.Match(name, t.meta); ok {
 			t.src = src
 			return t, nil
 		}

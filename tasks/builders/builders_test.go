@@ -66,15 +66,15 @@ type goldenCase struct {
 }
 
 var goldenCases = []goldenCase{
-	{"belebele acm ar+en+zh", "BelebeleRetrieval", tasks.LoadOptions{Langs: []string{"ar", "en", "zh"}}, "belebele_ar_en_zh.json"},
-	{"belebele arb", "BelebeleRetrieval", tasks.LoadOptions{Langs: []string{"ar"}, Variant: map[string]string{BelebeleArabicVariant: "arb_Arab"}}, "belebele_arb.json"},
-	{"xquad de+hi", "XQuADRetrieval", tasks.LoadOptions{Langs: []string{"de", "hi"}}, "xquad_de_hi.json"},
-	{"mlqa", "MLQARetrieval", tasks.LoadOptions{}, "mlqa.json"},
-	{"mlqa de+es", "MLQARetrieval", tasks.LoadOptions{Langs: []string{"de", "es"}}, "mlqa_de_es.json"},
-	{"multieup", "MultiEuPRetrieval", tasks.LoadOptions{}, "multieup.json"},
-	{"neuclir 2022", "NeuCLIR2022Retrieval", tasks.LoadOptions{}, "neuclir2022.json"},
-	{"neuclir 2023", "NeuCLIR2023Retrieval", tasks.LoadOptions{}, "neuclir2023.json"},
-	{"miracl", "MIRACLRetrieval", tasks.LoadOptions{}, "miracl.json"},
+	{"belebele acm ar+en+zh", "BelebeleMLIR", tasks.LoadOptions{Langs: []string{"ar", "en", "zh"}}, "belebele_ar_en_zh.json"},
+	{"belebele arb", "BelebeleMLIR", tasks.LoadOptions{Langs: []string{"ar"}, Variant: map[string]string{BelebeleArabicVariant: "arb_Arab"}}, "belebele_arb.json"},
+	{"xquad de+hi", "XQuADMLIR", tasks.LoadOptions{Langs: []string{"de", "hi"}}, "xquad_de_hi.json"},
+	{"mlqa", "MLQAMLIR", tasks.LoadOptions{}, "mlqa.json"},
+	{"mlqa de+es", "MLQAMLIR", tasks.LoadOptions{Langs: []string{"de", "es"}}, "mlqa_de_es.json"},
+	{"multieup", "MultiEuPMLIR", tasks.LoadOptions{}, "multieup.json"},
+	{"neuclir 2022", "NeuCLIR2022MLIR", tasks.LoadOptions{}, "neuclir2022.json"},
+	{"neuclir 2023", "NeuCLIR2023MLIR", tasks.LoadOptions{}, "neuclir2023.json"},
+	{"miracl", "MIRACLRetrievalHardNegatives", tasks.LoadOptions{}, "miracl.json"},
 }
 
 // runGoldenCases loads every golden case from src and compares.
@@ -112,10 +112,10 @@ func TestFixtureSizes(t *testing.T) {
 	}{
 		// 14 languages x (A1, A2, B1) + zh's C1; 14 x 2 passages + zh's C;
 		// 42 queries x 14 languages + C1's single positive.
-		{"BelebeleRetrieval", 43, 29, 589, map[string]int{"passage_missing_in_language": 13}, 3, 14},
+		{"BelebeleMLIR", 43, 29, 589, map[string]int{"passage_missing_in_language": 13}, 3, 14},
 		// 8 x 3 questions (hi: q1 q2 q4); 8 x 2 paragraphs;
 		// q1, q2: 16 x 8; q3: 7 x 7; q4: 1.
-		{"XQuADRetrieval", 24, 16, 178, map[string]int{"question_missing_in_language": 14}, 3, 8},
+		{"XQuADMLIR", 24, 16, 178, map[string]int{"question_missing_in_language": 14}, 3, 8},
 	}
 	for _, c := range cases {
 		t.Run(c.task, func(t *testing.T) {

@@ -5,26 +5,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// langTags maps the paper's language codes to MTEB's ISO 639-3 + script tags.
-var langTags = map[string]string{
-	"ar": "ara-Arab", "bn": "ben-Beng", "de": "deu-Latn", "nl": "nld-Latn", "en": "eng-Latn",
-	"es": "spa-Latn", "fa": "fas-Arab", "fi": "fin-Latn", "fr": "fra-Latn", "hi": "hin-Deva",
-	"id": "ind-Latn", "it": "ita-Latn", "ja": "jpn-Jpan", "ko": "kor-Kore", "pt": "por-Latn",
-	"ru": "rus-Cyrl", "sw": "swa-Latn", "te": "tel-Telu", "th": "tha-Thai", "vi": "vie-Latn",
-	"yo": "yor-Latn", "zh": "zho-Hans",
-}
-
 // mtebTag returns the MTEB language tag of a paper language code, or the
 // code itself when unknown.
-func mtebTag(code string) string {
-	if t, ok := langTags[code]; ok {
-		return t
-	}
-	return code
-}
+func mtebTag(code string) string { return lang.MTEBTag(code) }
 
 // langFilter answers whether a language is kept by LoadOptions.Langs.
 type langFilter map[string]bool

@@ -62,7 +62,7 @@ func TestBuildersThroughHub(t *testing.T) {
 
 	t.Run("offline cold cache", func(t *testing.T) {
 		c := hubtest.NewClient(t, srv, hub.WithOffline(true))
-		task, err := New("XQuADRetrieval", hub.DatasetSource{Client: c})
+		task, err := New("XQuADMLIR", hub.DatasetSource{Client: c})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -15,11 +16,11 @@ import (
 // averaged by the harness.
 
 // MIRACLLangs are the paper's MIRACL languages (loaded by default).
-var MIRACLLangs = []string{"ar", "de", "en", "es", "fr", "hi", "id", "ja", "ru", "zh"}
+var MIRACLLangs = lang.MIRACL
 
 // MIRACLAllLangs are every subset of the hard-negative set; LoadOptions.Langs
 // may name any of them.
-var MIRACLAllLangs = []string{"ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th", "yo", "zh"}
+var MIRACLAllLangs = lang.MIRACLAll
 
 // MIRACLRef is mteb/MIRACLRetrievalHardNegatives at the pinned revision.
 var MIRACLRef = Ref{Repo: "mteb/MIRACLRetrievalHardNegatives", Revision: "d7d94fa4b946cec4a27c84653aa0cf6b33f74a3c"}
@@ -28,8 +29,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "MIRACLRetrieval",
-				Group: "miracl",
+				Name:    "MIRACLRetrievalHardNegatives",
+				Aliases: []string{"MIRACLRetrieval"},
+				Group:   "miracl",
 				Description: "MIRACL hard negatives, multi-monolingual: one dataset per language (dev split), " +
 					"nDCG@10 per language averaged.",
 				Languages: MIRACLLangs,
@@ -51,7 +53,7 @@ func init() {
 // -queries, -qrels of split dev. Qrels keep their grades; queries without a
 // positive judgement are dropped.
 func BuildMIRACL(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MIRACLRetrieval", MIRACLAllLangs, opts.Langs); err != nil {
+	if err := checkLangs("MIRACLRetrievalHardNegatives", MIRACLAllLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	langs := MIRACLLangs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -16,7 +17,7 @@ import (
 // language, carrying that id.
 
 // MLQALangs are the task's languages (MLQA's own order).
-var MLQALangs = []string{"en", "ar", "de", "es", "hi", "vi", "zh"}
+var MLQALangs = lang.MLQA
 
 // MLQARef is facebook/mlqa on the Hub's Parquet conversion branch. MTEB pins
 // the repository at 397ed406c1a7902140303e7faf60fff35b58d285, a loading-script
@@ -34,8 +35,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "MLQARetrieval",
-				Group: "mlir",
+				Name:    "MLQAMLIR",
+				Aliases: []string{"MLQARetrieval"},
+				Group:   "mlir",
 				Description: "MLQA as multilingual retrieval: questions of 7 languages against the contexts of all 49 " +
 					"configs de-duplicated by text; every context carrying the question's MLQA id is relevant.",
 				Languages:       MLQALangs,
@@ -63,11 +65,11 @@ type mlqaConfig struct {
 	Rows   []mlqaRow
 }
 
-// BuildMLQA builds MLQARetrieval from ref, reading the 49 configs
+// BuildMLQA builds MLQAMLIR from ref, reading the 49 configs
 // mlqa.{c}.{q} (c, q in MLQALangs order) of split test (or
 // Variant["mlqa_split"]).
 func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MLQARetrieval", MLQALangs, opts.Langs); err != nil {
+	if err := checkLangs("MLQAMLIR", MLQALangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	split := "test"

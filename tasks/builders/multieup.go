@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -15,7 +16,7 @@ import (
 // "dt", so nl fell out).
 
 // MultiEuPLangs are the task's languages.
-var MultiEuPLangs = []string{"de", "en", "es", "fr", "it", "pt"}
+var MultiEuPLangs = lang.MultiEuP
 
 // MultiEuPRef is unimelb-nlp/MultiEup-v2 at the pinned revision.
 var MultiEuPRef = Ref{Repo: "unimelb-nlp/MultiEup-v2", Revision: "382817850e097286b3fa9d874fb1b5128d0a430c"}
@@ -27,8 +28,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "MultiEuPRetrieval",
-				Group: "mlir",
+				Name:    "MultiEuPMLIR",
+				Aliases: []string{"MultiEuPRetrieval"},
+				Group:   "mlir",
 				Description: "MultiEuP-v2 as multilingual retrieval: debate topic titles in 6 languages against the " +
 					"speeches (original languages) of those languages; every speech of the topic is relevant.",
 				Languages:       MultiEuPLangs,
@@ -47,9 +49,9 @@ func init() {
 	})
 }
 
-// BuildMultiEuP builds MultiEuPRetrieval from ref by streaming MultiEuPFile.
+// BuildMultiEuP builds MultiEuPMLIR from ref by streaming MultiEuPFile.
 func BuildMultiEuP(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MultiEuPRetrieval", MultiEuPLangs, opts.Langs); err != nil {
+	if err := checkLangs("MultiEuPMLIR", MultiEuPLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	in := input{src: src, ref: ref}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -21,7 +22,7 @@ import (
 var NeuCLIRSubsets = []struct{ Subset, Lang string }{{"rus", "ru"}, {"zho", "zh"}}
 
 // NeuCLIRLangs are the task's languages: English queries, ru and zh docs.
-var NeuCLIRLangs = []string{"en", "ru", "zh"}
+var NeuCLIRLangs = lang.NeuCLIR
 
 // NeuCLIRBenchRef is neuclir/bench (queries and qrels of every NeuCLIR year).
 // No MTEB pin exists for it; "main" is read and recorded.
@@ -42,8 +43,9 @@ func init() {
 		register(func() *Task {
 			return &Task{
 				meta: tasks.Metadata{
-					Name:  "NeuCLIR" + y.year + "Retrieval",
-					Group: "mlir",
+					Name:    "NeuCLIR" + y.year + "MLIR",
+					Aliases: []string{"NeuCLIR" + y.year + "Retrieval"},
+					Group:   "mlir",
 					Description: "NeuCLIR " + y.year + " as multilingual retrieval: English topics (neuclir/bench) against " +
 						"the pooled Russian and Chinese documents of MTEB's hard-negative set (Persian excluded); " +
 						"NIST judgements > 0 count as relevant.",

@@ -120,7 +120,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: incomplete metadata %+v", m.Name, m)
 		}
 	}
-	want := []string{"BelebeleRetrieval", "MLQARetrieval", "MultiEuPRetrieval", "NeuCLIR2022Retrieval", "NeuCLIR2023Retrieval", "XQuADRetrieval"}
+	want := []string{"BelebeleMLIR", "MLQAMLIR", "MultiEuPMLIR", "NeuCLIR2022MLIR", "NeuCLIR2023MLIR", "XQuADMLIR"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("mlir group (-want +got):\n%s", diff)
 	}
@@ -136,7 +136,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("New(%q): %v", name, err)
 		}
 	}
-	if _, err := New("nope", nil); err == nil || !strings.Contains(err.Error(), "XQuADRetrieval") {
+	if _, err := New("nope", nil); err == nil || !strings.Contains(err.Error(), "XQuADMLIR") {
 		t.Errorf("New(nope) = %v, want an error listing the tasks", err)
 	}
 }
@@ -163,7 +163,7 @@ func TestDefaultSource(t *testing.T) {
 }
 
 func TestCheckSizes(t *testing.T) {
-	task, err := New("XQuADRetrieval", tasks.DirSource{Root: fixtures})
+	task, err := New("XQuADMLIR", tasks.DirSource{Root: fixtures})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestCheckSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = tasks.CheckSizes(task.Metadata(), ds)
-	want := "XQuADRetrieval: sizes differ from the paper's: queries 24, expected 9520; corpus 16, expected 1920; qrels 178, expected 76160"
+	want := "XQuADMLIR: sizes differ from the paper's: queries 24, expected 9520; corpus 16, expected 1920; qrels 178, expected 76160"
 	if err == nil || err.Error() != want {
 		t.Errorf("CheckSizes on the fixture = %v, want %q", err, want)
 	}
@@ -192,6 +192,37 @@ func TestCancelledContext(t *testing.T) {
 		}
 		if _, err := task.Load(ctx, tasks.LoadOptions{}); !errors.Is(err, context.Canceled) {
 			t.Errorf("%s: Load with a cancelled context = %v, want context.Canceled", name, err)
+		}
+	}
+}
+
+// TestOldNamesAreAliases: MTEB's names, which mimo used for its pooled
+// tasks before, select the new task with a note, and New accepts them.
+func TestOldNamesAreAliases(t *testing.T) {
+	for _, tc := range []struct{ item, want string }{
+		{"BelebeleRetrieval", "BelebeleMLIR"}, {"MLQARetrieval", "MLQAMLIR"}, {"xquadretrieval", "XQuADMLIR"},
+		{"MultiEuPRetrieval", "MultiEuPMLIR"}, {"NeuCLIR2022Retrieval", "NeuCLIR2022MLIR"},
+		{"NeuCLIR2023Retrieval", "NeuCLIR2023MLIR"}, {"MIRACLRetrieval", "MIRACLRetrievalHardNegatives"},
+	} {
+		t.Run(tc.item, func(t *testing.T) {
+			sel, notes, err := tasks.SelectNotes(tc.item)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sel) != 1 || sel[0].Metadata().Name != tc.want {
+				t.Fatalf("SelectNotes(%q) = %v, want only %s", tc.item, sel, tc.want)
+			}
+			if len(notes) != 1 || !strings.Contains(notes[0], tc.item) || !strings.Contains(notes[0], "written under "+tc.want) {
+				t.Errorf("notes = %q, want one line naming %s and %s", notes, tc.item, tc.want)
+			}
+			if task, err := New(tc.item, nil); err != nil || task.Metadata().Name != tc.want {
+				t.Errorf("New(%q) = %v, %v", tc.item, task, err)
+			}
+		})
+	}
+	for _, item := range []string{"XQuADMLIR", "xquad", "mlir", "miracl", "MIRACLRetrievalHardNegatives"} {
+		if _, notes, err := tasks.SelectNotes(item); err != nil || len(notes) != 0 {
+			t.Errorf("SelectNotes(%q): notes %q, err %v; want no note", item, notes, err)
 		}
 	}
 }

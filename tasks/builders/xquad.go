@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -17,7 +18,7 @@ import (
 // all 8 languages.
 
 // XQuADLangs are the task's languages, in the paper's order.
-var XQuADLangs = []string{"ar", "de", "en", "es", "hi", "ru", "vi", "zh"}
+var XQuADLangs = lang.XQuAD
 
 // XQuADRef is google/xquad at the revision MTEB pins.
 var XQuADRef = Ref{Repo: "google/xquad", Revision: "51adfef1c1287aab1d2d91b5bead9bcfb9c68583"}
@@ -26,8 +27,9 @@ func init() {
 	register(func() *Task {
 		return &Task{
 			meta: tasks.Metadata{
-				Name:  "XQuADRetrieval",
-				Group: "mlir",
+				Name:    "XQuADMLIR",
+				Aliases: []string{"XQuADRetrieval"},
+				Group:   "mlir",
 				Description: "XQuAD as multilingual retrieval: questions in 8 languages against one corpus " +
 					"pooling every language version of the 240 paragraphs; all 8 versions of the gold paragraph are relevant.",
 				Languages:       XQuADLangs,
@@ -67,13 +69,13 @@ type xquadLang struct {
 	Paras []xquadPara
 }
 
-// BuildXQuAD builds XQuADRetrieval from ref. It reads the SQuAD-v1.1 JSON
+// BuildXQuAD builds XQuADMLIR from ref. It reads the SQuAD-v1.1 JSON
 // files xquad.{lang}.json when the repository has them (the original
 // release, and LAReQA's XQuAD-R copy: doc ids "{lang}_{article}_{paragraph}")
 // and otherwise the Hub's Parquet configs xquad.{lang}, split validation
 // (doc ids "{lang}_p{n}", the same grouping by position).
 func BuildXQuAD(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("XQuADRetrieval", XQuADLangs, opts.Langs); err != nil {
+	if err := checkLangs("XQuADMLIR", XQuADLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	in := input{src: src, ref: ref}

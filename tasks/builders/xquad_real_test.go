@@ -18,7 +18,7 @@ import (
 // data folder, read at run time and never copied into the repository.
 var realXQuAD, _ = shareddata.Path("xquad")
 
-// TestXQuADRealData builds XQuADRetrieval from the real SQuAD JSON files
+// TestXQuADRealData builds XQuADMLIR from the real SQuAD JSON files
 // and checks the paper's sizes (Table 7) and a few pinned ids.
 func TestXQuADRealData(t *testing.T) {
 	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
@@ -40,7 +40,7 @@ func TestXQuADRealData(t *testing.T) {
 	if got, want := [3]int{len(d.Queries), len(d.Corpus), qrels}, [3]int{9520, 1920, 76160}; got != want {
 		t.Fatalf("queries, docs, qrels = %v, want %v", got, want)
 	}
-	task, err := New("XQuADRetrieval", src)
+	task, err := New("XQuADMLIR", src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@
 // states the rule again rather than importing training (tasks must not
 // depend on the trainer), and a test checks the two agree.
 //
-// The task is the XQuADRetrieval build (tasks/builders.BuildXQuAD: every
+// The task is the XQuADMLIR build (tasks/builders.BuildXQuAD: every
 // language's paragraphs pooled into one corpus, a question's relevant set
 // is its paragraph in all 8 languages) restricted to the held-out articles.
 // It reads the original release's xquad.<lang>.json files from a local
@@ -155,7 +155,7 @@ func Article(group string) (int, error) {
 	return n, nil
 }
 
-// Restrict keeps the held-out articles of an XQuADRetrieval dataset: their
+// Restrict keeps the held-out articles of an XQuADMLIR dataset: their
 // paragraphs, the questions whose relevant paragraphs are all among them,
 // and those questions' qrels. A question judged against paragraphs of both
 // sides of the split is an error (it cannot happen with XQuAD's layout).

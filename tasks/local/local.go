@@ -78,6 +78,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/internal/strictjson"
+	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -588,23 +589,10 @@ func languagesOf(d tasks.Dataset) []string {
 	return out
 }
 
-// mtebLang maps the paper's ISO 639-1 codes to MTEB's ISO 639-3 + script tags.
-var mtebLang = map[string]string{
-	"ar": "ara-Arab", "de": "deu-Latn", "nl": "nld-Latn", "en": "eng-Latn",
-	"es": "spa-Latn", "fr": "fra-Latn", "hi": "hin-Deva", "id": "ind-Latn",
-	"it": "ita-Latn", "ja": "jpn-Jpan", "pt": "por-Latn", "ru": "rus-Cyrl",
-	"vi": "vie-Latn", "zh": "cmn-Hans", "fi": "fin-Latn", "ko": "kor-Hang",
-	"fa": "fas-Arab", "th": "tha-Thai", "tr": "tur-Latn",
-}
-
 // MTEBLanguage returns the MTEB language tag of a paper code ("de" ->
-// "deu-Latn"); codes it does not know are returned as given.
-func MTEBLanguage(code string) string {
-	if t, ok := mtebLang[code]; ok {
-		return t
-	}
-	return code
-}
+// "deu-Latn", "zh" -> "zho-Hans"); codes it does not know are returned as
+// given. The table is package lang's.
+func MTEBLanguage(code string) string { return lang.MTEBTag(code) }
 
 // groupOf returns the parallel group an id implies: "{lang}_{rest}" -> rest.
 func groupOf(id, lang string) string {

@@ -31,26 +31,17 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	textlines "github.com/mimo-mlir/mimo/internal/lines"
+	"github.com/mimo-mlir/mimo/lang"
 )
 
 // Languages are the 14 mMARCO languages of the paper, in its order. mMARCO
 // itself names Dutch "dt"; we use "nl" throughout (see NormalizeLang).
-var Languages = []string{"ar", "de", "nl", "en", "es", "fr", "hi", "id", "it", "ja", "pt", "ru", "vi", "zh"}
+var Languages = lang.Paper
 
 // NormalizeLang maps mMARCO's "dt" and ISO 639-3 codes used by Tatoeba/LASER
-// to the two-letter codes of Languages; other codes are returned lower-cased.
-func NormalizeLang(code string) string {
-	c := strings.ToLower(strings.TrimSpace(code))
-	if m, ok := iso3[c]; ok {
-		return m
-	}
-	return c
-}
-
-var iso3 = map[string]string{
-	"dt": "nl", "ara": "ar", "deu": "de", "nld": "nl", "eng": "en", "spa": "es", "fra": "fr", "hin": "hi",
-	"ind": "id", "ita": "it", "jpn": "ja", "por": "pt", "rus": "ru", "vie": "vi", "cmn": "zh", "zho": "zh",
-}
+// ("cmn", "deu") to the two-letter codes of Languages (package lang's
+// table); other codes are returned lower-cased.
+func NormalizeLang(code string) string { return lang.Normalize(code) }
 
 // SentencePair is one stage-1 example: English text and its translation in Lang.
 type SentencePair struct {
