@@ -25,6 +25,11 @@ type Figure struct {
 	Caption string
 	SVG     string
 	PNG     string
+	// Task is the task the figure is about ("" for several).
+	Task string
+	// Inline is the figure as SVG markup with hover values (<title>
+	// elements), for the HTML page; empty for figures written to files.
+	Inline string
 }
 
 var gray = color.Gray{Y: 170}
