@@ -321,6 +321,7 @@ func (p *builder) mlir(rs []*row) {
 		t.Header = append(t.Header, h)
 	}
 	t.Header = append(t.Header, "Avg", "Paper avg")
+	marked := false
 	for j := 1; j <= len(cols)+1; j++ {
 		t.Best[j] = BestHigh
 	}
@@ -335,7 +336,8 @@ func (p *builder) mlir(rs []*row) {
 				continue
 			}
 			v := 100 * e.MainScore()
-			cells = append(cells, Num(v, 2))
+			cells = append(cells, scoreCell(e, v))
+			marked = marked || contaminated(e) > 0
 			sum += v
 			n++
 			all20 = all20 && e.MainMetric == "ndcg_at_20"
@@ -355,6 +357,9 @@ func (p *builder) mlir(rs []*row) {
 		}
 	}
 	p.table(t)
+	if marked {
+		p.para("† some of the task's queries or documents were in the model's training texts (see Contamination).")
+	}
 	if len(cols) < len(MLIRTasks) {
 		p.para("Avg is over the %d MLIR tasks shown; the paper's average (nDCG@20) is over all six.", len(cols))
 	}
@@ -409,12 +414,14 @@ func (p *builder) other(rs []*row) {
 		t.Header = append(t.Header, task+" ("+strings.Join(mapStrings(metricsOf(es), metricLabel), " / ")+")")
 		t.Best[j+1] = BestHigh
 	}
+	marked := false
 	for _, r := range rs {
 		cells := []Cell{Txt(r.label)}
 		any := false
 		for _, task := range tasks {
 			if e, ok := r.entries[task]; ok {
-				cells = append(cells, Num(100*e.MainScore(), 2))
+				cells = append(cells, scoreCell(e, 100*e.MainScore()))
+				marked = marked || contaminated(e) > 0
 				any = true
 			} else {
 				cells = append(cells, Missing)
@@ -425,6 +432,9 @@ func (p *builder) other(rs []*row) {
 		}
 	}
 	p.table(t)
+	if marked {
+		p.para("† some of the task's queries or documents were in the model's training texts (see Contamination).")
+	}
 }
 
 // miraclDataset is the dataset an entry of a MIRACL task was computed on:
@@ -1020,10 +1030,6 @@ func mlirAverage(r *row) (float64, int) {
 }
 
 var _ = sort.Strings
-
-func (p *builder) crossSame(rs []*row)     {}
-func (p *builder) peer(rs []*row)          {}
-func (p *builder) contamination(rs []*row) {}
 
 // langCols maps column first+i to langs[i].
 func langCols(langs []string, first int) map[int]string {
