@@ -91,7 +91,7 @@ func figureSpecs(rs []*row) []figSpec {
 		if svg, k, ok := relevantFoundHeatmap(rs, task); ok {
 			out = append(out, figSpec{name: "relevant_found_" + slug(task), title: "Relevant documents found by query and document language: " + task,
 				caption: fmt.Sprintf("Share of the relevant documents in each document language (columns) found in the top %d, by query language (rows), one panel per model; darker is more.", k),
-				task: task, raw: svg})
+				task:    task, raw: svg})
 		}
 	}
 	return out
