@@ -29,7 +29,9 @@ func relevantFoundHeatmap(rs []*row, task string) (string, int, bool) {
 		}
 		keys := peerKeys(s.RelevantFound, "at_")
 		if k == 0 {
-			fmt.Sscanf(keys[0], "at_%d", &k)
+			if _, err := fmt.Sscanf(keys[0], "at_%d", &k); err != nil {
+				continue
+			}
 		}
 		m := s.RelevantFound[fmt.Sprintf("at_%d", k)]
 		if m == nil {
