@@ -8,7 +8,7 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
 .PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train \
-        train-smoke recipe-deps default-model paper-mini ort clean fuzz
+        train-smoke recipe-deps default-model paper-mini ort clean fuzz test-browser
 
 all: build
 
@@ -27,6 +27,11 @@ eval: build
 test: ort
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+
+# The HTML report in headless Chromium over the DevTools protocol (chromedp):
+# needs Debian's chromium (apt-get install chromium; CHROMIUM= names another).
+test-browser:
+	$(GO) test -count=1 -tags browser -run TestHTMLInBrowser ./reports/
 
 test-short:
 	$(GO) test -short ./...

@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"html"
 	"image/color"
 	"math"
 	"os"
@@ -16,6 +19,9 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // Figure is one figure written as SVG and PNG. Paths are relative to the
@@ -25,6 +31,11 @@ type Figure struct {
 	Caption string
 	SVG     string
 	PNG     string
+	// Task is the task the figure is about ("" for several).
+	Task string
+	// Inline is the figure as SVG markup with hover values (<title>
+	// elements), for the HTML page; empty for figures written to files.
+	Inline string
 }
 
 var gray = color.Gray{Y: 170}
@@ -33,27 +44,89 @@ var gray = color.Gray{Y: 170}
 // "mimo_lambda=0.8", "lambda-1.0".
 var lambdaRE = regexp.MustCompile(`(?i)lambda[=_-]?([01](?:\.[0-9]+)?)`)
 
+// hover is a value shown when the pointer is over a point of an inline
+// figure: at data coordinates (x, y), shifted dx along the x axis on the
+// canvas (bars drawn beside their nominal position).
+type hover struct {
+	x, y float64
+	dx   vg.Length
+	text string
+}
+
+// figSpec is one figure the entries support: a gonum plot with its hover
+// values, or (raw) SVG drawn directly.
+type figSpec struct {
+	name, title, caption, task string
+	w, h                       vg.Length
+	plot                       *plot.Plot
+	hovers                     []hover
+	raw                        string
+}
+
+// figureSpecs lists every figure the rows support, in the report's order.
+func figureSpecs(rs []*row) []figSpec {
+	var out []figSpec
+	if p, caption, hs, ok := lambdaSweep(rs); ok {
+		out = append(out, figSpec{name: "lambda_sweep", title: "Lambda sweep (Figure 2)", caption: caption, w: 5 * vg.Inch, h: 3.5 * vg.Inch, plot: p, hovers: hs})
+	}
+	for _, task := range allTasks(rs) {
+		if p, hs, ok := alignUniformity(rs, task); ok {
+			out = append(out, figSpec{name: "align_uniformity_" + slug(task), title: "Alignment vs uniformity: " + task + " (Figures 3 and 5)",
+				caption: "Each point is a model; lower-left is better on both axes.", task: task, w: 5 * vg.Inch, h: 4 * vg.Inch, plot: p, hovers: hs})
+		}
+	}
+	for _, task := range allTasks(rs) {
+		if p, hs, ok := mrcRadar(rs, task, "mrc_at_10"); ok {
+			out = append(out, figSpec{name: "mrc_radar_" + slug(task), title: "MRC@10 per query language: " + task + " (Figure 4)",
+				caption: "A polygon closer to regular and larger means rankings more consistent across query languages.", task: task, w: 5 * vg.Inch, h: 5 * vg.Inch, plot: p, hovers: hs})
+		}
+	}
+	for _, task := range allTasks(rs) {
+		if p, hs, ok := langBars(rs, task); ok {
+			out = append(out, figSpec{name: "by_query_lang_" + slug(task), title: "Main score by query language: " + task,
+				caption: "Grouped by query language, one bar per model.", task: task, w: 7 * vg.Inch, h: 3.5 * vg.Inch, plot: p, hovers: hs})
+		}
+	}
+	for _, task := range allTasks(rs) {
+		if svg, k, ok := relevantFoundHeatmap(rs, task); ok {
+			out = append(out, figSpec{name: "relevant_found_" + slug(task), title: "Relevant documents found by query and document language: " + task,
+				caption: fmt.Sprintf("Share of the relevant documents in each document language (columns) found in the top %d, by query language (rows), one panel per model; darker is more.", k),
+				task:    task, raw: svg})
+		}
+	}
+	return out
+}
+
 // WriteFigures draws every figure the entries support into dir and returns
 // them with paths relative to dir's parent (the report's folder).
 func WriteFigures(entries []Entry, dir string) ([]Figure, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	rs := rows(entries)
 	var figs []Figure
-	save := func(p *plot.Plot, name, title, caption string, w, h vg.Length) error {
-		f := Figure{Title: title, Caption: caption}
-		for _, ext := range []string{"svg", "png"} {
-			path := filepath.Join(dir, name+"."+ext)
-			tmp := filepath.Join(dir, "."+name+".tmp."+ext)
-			if err := p.Save(w, h, tmp); err != nil {
-				os.Remove(tmp)
-				return fmt.Errorf("figure %s: %w", path, err)
+	for _, fs := range figureSpecs(rows(entries)) {
+		f := Figure{Title: fs.title, Caption: fs.caption, Task: fs.task}
+		exts := []string{"svg", "png"}
+		if fs.raw != "" {
+			exts = exts[:1]
+		}
+		for _, ext := range exts {
+			path := filepath.Join(dir, fs.name+"."+ext)
+			if fs.raw != "" {
+				if err := atomicfile.WriteFile(path, []byte(fs.raw), 0o644); err != nil {
+					return nil, fmt.Errorf("figure %s: %w", path, err)
+				}
+			} else {
+				tmp := filepath.Join(dir, "."+fs.name+".tmp."+ext)
+				if err := fs.plot.Save(fs.w, fs.h, tmp); err != nil {
+					os.Remove(tmp)
+					return nil, fmt.Errorf("figure %s: %w", path, err)
+				}
+				if err := os.Rename(tmp, path); err != nil {
+					return nil, fmt.Errorf("figure %s: %w", path, err)
+				}
 			}
-			if err := os.Rename(tmp, path); err != nil {
-				return fmt.Errorf("figure %s: %w", path, err)
-			}
-			rel := filepath.ToSlash(filepath.Join(filepath.Base(dir), name+"."+ext))
+			rel := filepath.ToSlash(filepath.Join(filepath.Base(dir), fs.name+"."+ext))
 			if ext == "svg" {
 				f.SVG = rel
 			} else {
@@ -61,38 +134,59 @@ func WriteFigures(entries []Entry, dir string) ([]Figure, error) {
 			}
 		}
 		figs = append(figs, f)
-		return nil
-	}
-	if p, caption, ok := lambdaSweep(rs); ok {
-		if err := save(p, "lambda_sweep", "Lambda sweep (Figure 2)", caption, 5*vg.Inch, 3.5*vg.Inch); err != nil {
-			return nil, err
-		}
-	}
-	for _, task := range allTasks(rs) {
-		if p, ok := alignUniformity(rs, task); ok {
-			if err := save(p, "align_uniformity_"+slug(task), "Alignment vs uniformity: "+task+" (Figures 3 and 5)",
-				"Each point is a model; lower-left is better on both axes.", 5*vg.Inch, 4*vg.Inch); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, task := range allTasks(rs) {
-		if p, ok := mrcRadar(rs, task, "mrc_at_10"); ok {
-			if err := save(p, "mrc_radar_"+slug(task), "MRC@10 per query language: "+task+" (Figure 4)",
-				"A polygon closer to regular and larger means rankings more consistent across query languages.", 5*vg.Inch, 5*vg.Inch); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, task := range allTasks(rs) {
-		if p, ok := langBars(rs, task); ok {
-			if err := save(p, "by_query_lang_"+slug(task), "Main score by query language: "+task,
-				"Grouped by query language, one bar per model.", 7*vg.Inch, 3.5*vg.Inch); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return figs, nil
+}
+
+// InlineFigures draws every figure the entries support as SVG markup for
+// the HTML page: the same plots WriteFigures saves, each data point
+// carrying its value in a <title> (shown on hover).
+func InlineFigures(entries []Entry) ([]Figure, error) {
+	var figs []Figure
+	for _, fs := range figureSpecs(rows(entries)) {
+		f := Figure{Title: fs.title, Caption: fs.caption, Task: fs.task, Inline: fs.raw}
+		if fs.raw == "" {
+			svg, err := inlineSVG(fs)
+			if err != nil {
+				return nil, fmt.Errorf("figure %s: %w", fs.name, err)
+			}
+			f.Inline = svg
+		}
+		figs = append(figs, f)
+	}
+	return figs, nil
+}
+
+// inlineSVG renders the plot with gonum's SVG canvas and adds, inside its
+// flipped drawing group (canvas coordinates, origin bottom left), an
+// invisible circle with a <title> at each hover point.
+func inlineSVG(fs figSpec) (string, error) {
+	c := vgsvg.New(fs.w, fs.h)
+	dc := draw.New(c)
+	fs.plot.Draw(dc)
+	da := fs.plot.DataCanvas(dc)
+	tx, ty := fs.plot.Transforms(&da)
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return "", err
+	}
+	svg := buf.String()
+	if i := strings.Index(svg, "<svg"); i >= 0 {
+		svg = svg[i:] // drop the XML declaration and comment
+	}
+	end := strings.LastIndex(svg, "</g>")
+	if end < 0 {
+		return "", errors.New("vgsvg output has no drawing group")
+	}
+	var hs strings.Builder
+	hs.WriteString(`<g class="hover">`)
+	for _, h := range fs.hovers {
+		x, y := tx(h.x)+h.dx, ty(h.y)
+		fmt.Fprintf(&hs, `<circle cx="%.2f" cy="%.2f" r="6" fill="#000" fill-opacity="0" stroke="none"><title>%s</title></circle>`,
+			x.Points(), y.Points(), html.EscapeString(h.text))
+	}
+	hs.WriteString("</g>\n")
+	return svg[:end] + hs.String() + svg[end:], nil
 }
 
 func slug(s string) string {
@@ -101,8 +195,11 @@ func slug(s string) string {
 
 // lambdaSweep plots the MLIR average (or, without MLIR tasks, the mean main
 // score over the tasks each model has) against lambda.
-func lambdaSweep(rs []*row) (*plot.Plot, string, bool) {
-	type pt struct{ lambda, score float64 }
+func lambdaSweep(rs []*row) (*plot.Plot, string, []hover, bool) {
+	type pt struct {
+		lambda, score float64
+		label         string
+	}
 	var pts []pt
 	what := "MLIR average nDCG@20"
 	anyMLIR := false
@@ -134,18 +231,20 @@ func lambdaSweep(rs []*row) (*plot.Plot, string, bool) {
 			}
 			s = sum / float64(len(r.entries))
 		}
-		pts = append(pts, pt{l, s})
+		pts = append(pts, pt{l, s, r.label})
 	}
 	if len(pts) < 2 {
-		return nil, "", false
+		return nil, "", nil, false
 	}
 	if !anyMLIR {
 		what = "mean main score"
 	}
 	sort.Slice(pts, func(i, j int) bool { return pts[i].lambda < pts[j].lambda })
 	xy := make(plotter.XYs, len(pts))
+	var hs []hover
 	for i, q := range pts {
 		xy[i].X, xy[i].Y = q.lambda, q.score
+		hs = append(hs, hover{x: q.lambda, y: q.score, text: fmt.Sprintf("%s: λ=%g, %s %.2f", q.label, q.lambda, what, q.score)})
 	}
 	p := plot.New()
 	p.Title.Text = "Joint-loss weight λ"
@@ -153,12 +252,13 @@ func lambdaSweep(rs []*row) (*plot.Plot, string, bool) {
 	p.Y.Label.Text = what
 	p.Add(plotter.NewGrid())
 	if err := plotutil.AddLinePoints(p, xy); err != nil {
-		return nil, "", false
+		return nil, "", nil, false
 	}
-	return p, fmt.Sprintf("%s against λ over %d models (λ read from model names).", what, len(pts)), true
+	return p, fmt.Sprintf("%s against λ over %d models (λ read from model names).", what, len(pts)), hs, true
 }
 
-func alignUniformity(rs []*row, task string) (*plot.Plot, bool) {
+func alignUniformity(rs []*row, task string) (*plot.Plot, []hover, bool) {
+	var hs []hover
 	p := plot.New()
 	p.Title.Text = "Alignment vs uniformity: " + task
 	p.X.Label.Text = "uniformity (lower is better)"
@@ -176,8 +276,10 @@ func alignUniformity(rs []*row, task string) (*plot.Plot, bool) {
 		}
 		sc, err := plotter.NewScatter(plotter.XYs{{X: *s.Uniformity, Y: *s.Alignment}})
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
+		hs = append(hs, hover{x: *s.Uniformity, y: *s.Alignment,
+			text: fmt.Sprintf("%s: uniformity %.4f, alignment %.4f, main score %.2f", r.label, *s.Uniformity, *s.Alignment, 100*e.MainScore())})
 		sc.GlyphStyle.Radius = vg.Points(4)
 		sc.GlyphStyle.Shape = plotutil.Shape(n)
 		sc.GlyphStyle.Color = plotutil.Color(n)
@@ -186,7 +288,7 @@ func alignUniformity(rs []*row, task string) (*plot.Plot, bool) {
 		n++
 	}
 	if n == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	p.Legend.Top = true
 	padRange(&p.X.Min, &p.X.Max, 0.2)
@@ -197,7 +299,7 @@ func alignUniformity(rs []*row, task string) (*plot.Plot, bool) {
 	}
 	p.Y.Min -= 0.1 * d
 	p.Y.Max += d * (0.15 + 0.12*float64(n))
-	return p, true
+	return p, hs, true
 }
 
 // padRange widens an axis so labels and single points fit.
@@ -210,7 +312,8 @@ func padRange(min, max *float64, frac float64) {
 	*max += d * frac
 }
 
-func mrcRadar(rs []*row, task, key string) (*plot.Plot, bool) {
+func mrcRadar(rs []*row, task, key string) (*plot.Plot, []hover, bool) {
+	var hs []hover
 	type series struct {
 		label string
 		vals  map[string]float64
@@ -232,7 +335,7 @@ func mrcRadar(rs []*row, task, key string) (*plot.Plot, bool) {
 	}
 	langs := sortedKeys(langSet)
 	if len(ss) == 0 || len(langs) < 3 {
-		return nil, false
+		return nil, nil, false
 	}
 	lo := 0.0
 	for _, s := range ss {
@@ -282,10 +385,13 @@ func mrcRadar(rs []*row, task, key string) (*plot.Plot, bool) {
 			rad := radius(s.vals[l])
 			a := angle(i % len(langs))
 			poly[i] = plotter.XY{X: rad * math.Cos(a), Y: rad * math.Sin(a)}
+			if i < len(langs) {
+				hs = append(hs, hover{x: poly[i].X, y: poly[i].Y, text: fmt.Sprintf("%s, %s: MRC@10 %.2f", s.label, l, s.vals[l])})
+			}
 		}
 		ln, sc, err := plotter.NewLinePoints(poly)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		ln.LineStyle.Color = plotutil.Color(si)
 		ln.LineStyle.Width = vg.Points(1.5)
@@ -299,10 +405,11 @@ func mrcRadar(rs []*row, task, key string) (*plot.Plot, bool) {
 	p.X.Min, p.X.Max = -1.25, 1.25
 	p.Y.Min, p.Y.Max = -1.2, 1.3+0.13*float64(len(ss))
 	p.Title.Text += fmt.Sprintf("  (centre %.0f, rim 100)", lo)
-	return p, true
+	return p, hs, true
 }
 
-func langBars(rs []*row, task string) (*plot.Plot, bool) {
+func langBars(rs []*row, task string) (*plot.Plot, []hover, bool) {
+	var hs []hover
 	langSet := map[string]bool{}
 	var use []*row
 	for _, r := range rs {
@@ -319,7 +426,7 @@ func langBars(rs []*row, task string) (*plot.Plot, bool) {
 	}
 	langs := sortedKeys(langSet)
 	if len(use) == 0 || len(langs) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	p := plot.New()
 	p.Title.Text = "Main score by query language: " + task
@@ -338,11 +445,14 @@ func langBars(rs []*row, task string) (*plot.Plot, bool) {
 		}
 		b, err := plotter.NewBarChart(vals, w)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		b.LineStyle.Width = 0
 		b.Color = plotutil.Color(i)
 		b.Offset = w * vg.Length(float64(i)-float64(n-1)/2)
+		for j, l := range langs {
+			hs = append(hs, hover{x: float64(j), y: vals[j], dx: b.Offset, text: fmt.Sprintf("%s, %s: %.2f", r.label, l, vals[j])})
+		}
 		p.Add(b)
 		p.Legend.Add(r.label, b)
 	}
@@ -351,5 +461,5 @@ func langBars(rs []*row, task string) (*plot.Plot, bool) {
 	p.Y.Min = 0
 	// Leave room above the tallest bar for the legend.
 	p.Y.Max = math.Max(maxVal, 1) / math.Max(0.3, 1-0.075*float64(n+1))
-	return p, true
+	return p, hs, true
 }

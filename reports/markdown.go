@@ -30,6 +30,11 @@ type Table struct {
 	Rows   [][]Cell
 	// Best per column index (columns not listed are not bolded).
 	Best map[int]Best
+	// ColTask and ColLang name, per column index, the task or the query
+	// language the column holds (absent: none). The HTML page's filters
+	// hide columns by them; the Markdown rendering ignores them.
+	ColTask map[int]string
+	ColLang map[int]string
 }
 
 // Cell is a text or a number.
@@ -73,30 +78,8 @@ func (t Table) Render(w io.Writer) error {
 			}
 		}
 	}
-	for col, b := range t.Best {
-		if b == BestNone {
-			continue
-		}
-		best, n := math.NaN(), 0
-		for _, r := range t.Rows {
-			if col >= len(r) || !r[col].IsNum || math.IsNaN(r[col].Value) {
-				continue
-			}
-			// Compare what is shown, so equal displayed values tie.
-			v := shown(r[col])
-			n++
-			if math.IsNaN(best) || b == BestHigh && v > best || b == BestLow && v < best {
-				best = v
-			}
-		}
-		if n < 2 { // a lone value is not "best" of anything
-			continue
-		}
-		for i, r := range t.Rows {
-			if col < len(r) && r[col].IsNum && shown(r[col]) == best {
-				rows[i][col] = "**" + rows[i][col] + "**"
-			}
-		}
+	for c := range t.bestCells() {
+		rows[c[0]][c[1]] = "**" + rows[c[0]][c[1]] + "**"
 	}
 	// Numbers align right, text left.
 	aligns := make([]tw.Align, len(t.Header))

@@ -129,12 +129,18 @@ func Render(w io.Writer, entries []Entry, problems []Problem, figs []Figure, opt
 // RenderResults is Render over everything LoadResults read, model_meta.json
 // files included.
 func RenderResults(w io.Writer, res Results, figs []Figure, opts Options) error {
+	return Build(res, figs, opts).Markdown(w)
+}
+
+// Build makes the model of the report: every heading, paragraph, table and
+// figure, in order, that both renderings (Markdown and HTML) show.
+func Build(res Results, figs []Figure, opts Options) *Report {
 	opts = opts.withDefaults()
 	entries := res.Entries
 	rs := rows(entries)
-	p := &printer{w: w}
-	p.f("# %s\n\n", opts.Title)
-	p.f("Scores are x100. Best per column in **bold**. %s.\n\n", res.Summary())
+	p := &builder{}
+	p.h(1, "%s", opts.Title)
+	p.para("Scores are x100. Best per column in **bold**. %s.", res.Summary())
 
 	var mimoRows, mtebRows []*row
 	for _, r := range rs {
@@ -145,31 +151,52 @@ func RenderResults(w io.Writer, res Results, figs []Figure, opts Options) error 
 			mtebRows = append(mtebRows, m)
 		}
 	}
+	p.section()
 	p.mlir(mimoRows)
+	p.section()
 	p.other(mimoRows)
+	p.section()
 	p.miracl(rs)
+	p.section()
 	p.mteb(mtebRows)
+	p.section()
 	p.paper(rs)
+	p.section()
 	p.byQueryLang(rs)
+	p.section()
 	p.mrc(rs, opts.MRCKey)
+	p.section()
+	p.crossSame(rs)
+	p.section()
+	p.peer(rs)
+	p.section()
+	p.contamination(rs)
+	p.section()
 	p.geometry(rs)
+	p.section()
 	p.settings(rs)
+	p.section()
 	if len(figs) > 0 {
-		p.f("## Figures\n\n")
-		for _, f := range figs {
-			p.f("### %s\n\n![%s](%s)\n\n%s ([SVG](%s), [PNG](%s))\n\n", f.Title, f.Title, f.SVG, f.Caption, f.SVG, f.PNG)
+		p.h(2, "Figures")
+		for i := range figs {
+			p.task = figs[i].Task
+			p.h(3, "%s", figs[i].Title)
+			p.blocks = append(p.blocks, Block{Kind: BlockFigure, Figure: &figs[i], Task: p.task})
 		}
+		p.section()
 	}
 	p.files(res)
+	p.section()
 	if len(res.Problems) > 0 {
-		p.f("## Skipped files\n\n")
-		p.f("%s could not be read; each is named with the reason.\n\n", plural(len(res.Problems), "file"))
+		p.h(2, "Skipped files")
+		p.para("%s could not be read; each is named with the reason.", plural(len(res.Problems), "file"))
+		var items []string
 		for _, pr := range res.Problems {
-			p.f("- `%s`: %v\n", relTo(pr.Root, pr.Path), pr.Err)
+			items = append(items, fmt.Sprintf("`%s`: %v", relTo(pr.Root, pr.Path), pr.Err))
 		}
-		p.f("\n")
+		p.blocks = append(p.blocks, Block{Kind: BlockList, Items: items})
 	}
-	return p.err
+	return &Report{Title: opts.Title, Blocks: p.blocks, Models: modelLabels(rs), Tasks: allTasks(rs), Langs: queryLangs(rs)}
 }
 
 // Summary counts what was read: "39 task result files of 6 models at 10
@@ -208,25 +235,26 @@ func (res Results) Summary() string {
 	return s
 }
 
-type printer struct {
-	w   io.Writer
-	err error
+// builder collects the blocks of a report; task is the task the blocks
+// being added are about ("" for none), which the HTML filters use.
+type builder struct {
+	blocks []Block
+	task   string
 }
 
-func (p *printer) f(format string, args ...any) {
-	if p.err != nil {
-		return
-	}
-	_, p.err = fmt.Fprintf(p.w, format, args...)
+// section starts a part of the report about no task in particular.
+func (p *builder) section() { p.task = "" }
+
+func (p *builder) h(level int, format string, args ...any) {
+	p.blocks = append(p.blocks, Block{Kind: BlockHeading, Level: level, Text: fmt.Sprintf(format, args...), Task: p.task})
 }
 
-func (p *printer) table(t Table) {
-	if p.err != nil {
-		return
-	}
-	if p.err = t.Render(p.w); p.err == nil {
-		p.f("\n")
-	}
+func (p *builder) para(format string, args ...any) {
+	p.blocks = append(p.blocks, Block{Kind: BlockPara, Text: fmt.Sprintf(format, args...), Task: p.task})
+}
+
+func (p *builder) table(t Table) {
+	p.blocks = append(p.blocks, Block{Kind: BlockTable, Table: &t, Task: p.task})
 }
 
 func isMLIR(task string) bool {
@@ -254,7 +282,7 @@ func metricsOf(es []Entry) []string {
 // setting (one corpus pooling every language). Files written by MTEB under
 // the same task names score each language pair apart; they are in the MTEB
 // section, never here.
-func (p *printer) mlir(rs []*row) {
+func (p *builder) mlir(rs []*row) {
 	var cols []int
 	var colMetric []string
 	for i, t := range MLIRTasks {
@@ -277,14 +305,15 @@ func (p *printer) mlir(rs []*row) {
 		uniform = uniform && m == colMetric[0]
 	}
 	if uniform {
-		p.f("## MLIR, the paper's setting (mimo runs; main score %s)\n\n", colMetric[0])
+		p.h(2, "MLIR, the paper's setting (mimo runs; main score %s)", colMetric[0])
 	} else {
-		p.f("## MLIR, the paper's setting (mimo runs; main score per column)\n\n")
+		p.h(2, "MLIR, the paper's setting (mimo runs; main score per column)")
 	}
-	p.f("One corpus pools every language of the task; queries in every language. Each cell is the file's main_score (%s), mean over the subsets of split test (else dev, else validation).\n\n",
+	p.para("One corpus pools every language of the task; queries in every language. Each cell is the file's main_score (%s), mean over the subsets of split test (else dev, else validation).",
 		strings.Join(uniqueStrings(colMetric), ", "))
-	t := Table{Header: []string{"Model"}, Best: map[int]Best{}}
+	t := Table{Header: []string{"Model"}, Best: map[int]Best{}, ColTask: map[int]string{}}
 	for i, c := range cols {
+		t.ColTask[i+1] = MLIRTasks[c].Name
 		h := MLIRTasks[c].Short
 		if !uniform {
 			h += " (" + colMetric[i] + ")"
@@ -292,6 +321,7 @@ func (p *printer) mlir(rs []*row) {
 		t.Header = append(t.Header, h)
 	}
 	t.Header = append(t.Header, "Avg", "Paper avg")
+	marked := false
 	for j := 1; j <= len(cols)+1; j++ {
 		t.Best[j] = BestHigh
 	}
@@ -306,7 +336,8 @@ func (p *printer) mlir(rs []*row) {
 				continue
 			}
 			v := 100 * e.MainScore()
-			cells = append(cells, Num(v, 2))
+			cells = append(cells, scoreCell(e, v))
+			marked = marked || contaminated(e) > 0
 			sum += v
 			n++
 			all20 = all20 && e.MainMetric == "ndcg_at_20"
@@ -326,11 +357,14 @@ func (p *printer) mlir(rs []*row) {
 		}
 	}
 	p.table(t)
+	if marked {
+		p.para("† some of the task's queries or documents were in the model's training texts (see Contamination).")
+	}
 	if len(cols) < len(MLIRTasks) {
-		p.f("Avg is over the %d MLIR tasks shown; the paper's average (nDCG@20) is over all six.\n\n", len(cols))
+		p.para("Avg is over the %d MLIR tasks shown; the paper's average (nDCG@20) is over all six.", len(cols))
 	}
 	if !uniform {
-		p.f("The columns hold different metrics, so no average is taken.\n\n")
+		p.para("The columns hold different metrics, so no average is taken.")
 	}
 }
 
@@ -354,7 +388,7 @@ func uniqueStrings(in []string) []string {
 
 // other writes mimo's runs of tasks that are neither MLIR nor MIRACL (mini,
 // local ones).
-func (p *printer) other(rs []*row) {
+func (p *builder) other(rs []*row) {
 	set := map[string]bool{}
 	for _, r := range rs {
 		for task := range r.entries {
@@ -367,9 +401,10 @@ func (p *printer) other(rs []*row) {
 		return
 	}
 	tasks := sortedKeys(set)
-	p.f("## Other tasks (mimo runs, main score)\n\n")
-	t := Table{Header: []string{"Model"}, Best: map[int]Best{}}
+	p.h(2, "Other tasks (mimo runs, main score)")
+	t := Table{Header: []string{"Model"}, Best: map[int]Best{}, ColTask: map[int]string{}}
 	for j, task := range tasks {
+		t.ColTask[j+1] = task
 		var es []Entry
 		for _, r := range rs {
 			if e, ok := r.entries[task]; ok {
@@ -379,12 +414,14 @@ func (p *printer) other(rs []*row) {
 		t.Header = append(t.Header, task+" ("+strings.Join(mapStrings(metricsOf(es), metricLabel), " / ")+")")
 		t.Best[j+1] = BestHigh
 	}
+	marked := false
 	for _, r := range rs {
 		cells := []Cell{Txt(r.label)}
 		any := false
 		for _, task := range tasks {
 			if e, ok := r.entries[task]; ok {
-				cells = append(cells, Num(100*e.MainScore(), 2))
+				cells = append(cells, scoreCell(e, 100*e.MainScore()))
+				marked = marked || contaminated(e) > 0
 				any = true
 			} else {
 				cells = append(cells, Missing)
@@ -395,6 +432,9 @@ func (p *printer) other(rs []*row) {
 		}
 	}
 	p.table(t)
+	if marked {
+		p.para("† some of the task's queries or documents were in the model's training texts (see Contamination).")
+	}
 }
 
 // miraclDataset is the dataset an entry of a MIRACL task was computed on:
@@ -413,7 +453,7 @@ func miraclDataset(e Entry) string {
 // miracl writes MIRACL per language (the paper's Table 4), one table per
 // dataset: MTEB's MIRACLRetrieval (full corpus) and
 // MIRACLRetrievalHardNegatives (the paper's) are different tasks.
-func (p *printer) miracl(rs []*row) {
+func (p *builder) miracl(rs []*row) {
 	type item struct {
 		label, model string
 		e            Entry
@@ -441,15 +481,16 @@ func (p *printer) miracl(rs []*row) {
 			}
 		}
 		paper := d == MIRACLPaperDataset
-		p.f("## MIRACL per language: %s (nDCG@10, split dev)\n\n", d)
-		p.f("Rows: %s. Columns: the paper's ten languages (%s); Avg is their mean, shown only when all ten are in the file; Langs is the file's coverage of the task's 18 languages.",
+		p.h(2, "MIRACL per language: %s (nDCG@10, split dev)", d)
+		text := fmt.Sprintf("Rows: %s. Columns: the paper's ten languages (%s); Avg is their mean, shown only when all ten are in the file; Langs is the file's coverage of the task's 18 languages.",
 			strings.Join(names, ", "), strings.Join(MIRACLLangs, " "))
 		if paper {
-			p.f(" This is the dataset of the paper's Table 4 (Paper avg).\n\n")
+			text += " This is the dataset of the paper's Table 4 (Paper avg)."
 		} else {
-			p.f(" The paper reports MIRACL on %s, not on this dataset: no paper column.\n\n", MIRACLPaperDataset)
+			text += fmt.Sprintf(" The paper reports MIRACL on %s, not on this dataset: no paper column.", MIRACLPaperDataset)
 		}
-		t := Table{Header: append([]string{"Model"}, MIRACLLangs...), Best: map[int]Best{}}
+		p.para("%s", text)
+		t := Table{Header: append([]string{"Model"}, MIRACLLangs...), Best: map[int]Best{}, ColLang: langCols(MIRACLLangs, 1)}
 		t.Header = append(t.Header, "Avg", "Langs")
 		if paper {
 			t.Header = append(t.Header, "Paper avg")
@@ -511,7 +552,7 @@ func boolRank(b bool) int {
 // metric is named from the task's definition and checked against the
 // file; a file holding only some of the task's subsets says so and is not
 // ranked with the whole ones.
-func (p *printer) mteb(rs []*row) {
+func (p *builder) mteb(rs []*row) {
 	set := map[string]bool{}
 	for _, r := range rs {
 		for task := range r.entries {
@@ -529,11 +570,11 @@ func (p *printer) mteb(rs []*row) {
 		}
 	}
 	tasks = append(tasks, sortedKeys(set)...)
-	p.f("## Results written by MTEB, as MTEB scores them\n\n")
-	p.f("MTEB's tasks of these names score every subset (one language, or one pair of query and corpus languages) on its own corpus: " +
+	p.h(2, "Results written by MTEB, as MTEB scores them")
+	p.para("MTEB's tasks of these names score every subset (one language, or one pair of query and corpus languages) on its own corpus: " +
 		"they are not the paper's pooled MLIR tasks, and their numbers are not comparable with the MLIR table. " +
 		"Main score: the mean of main_score over the file's subsets and splits, as MTEB's TaskResult.get_score computes it. " +
-		"Subsets: the file's coverage of the task's subsets; a file that covers only some (marked *) is averaged over those only and never bolded.\n\n")
+		"Subsets: the file's coverage of the task's subsets; a file that covers only some (marked *) is averaged over those only and never bolded.")
 	for _, task := range tasks {
 		var es []Entry
 		var labels []string
@@ -545,7 +586,8 @@ func (p *printer) mteb(rs []*row) {
 		}
 		metrics := metricsOf(es)
 		def, known := mtebTasks[task]
-		p.f("### %s\n\n", task)
+		p.task = task
+		p.h(3, "%s", task)
 		var notes []string
 		if known {
 			notes = append(notes, fmt.Sprintf("MTEB's main score for this task: %s; eval splits %s; %s.",
@@ -558,7 +600,7 @@ func (p *printer) mteb(rs []*row) {
 				notes = append(notes, fmt.Sprintf("%s: %s.", labels[i], e.MainMetricNote))
 			}
 		}
-		p.f("%s\n\n", strings.Join(notes, " "))
+		p.para("%s", strings.Join(notes, " "))
 		mainHdr := "Main score"
 		if len(metrics) == 1 {
 			mainHdr += " (" + metricLabel(metrics[0]) + ")"
@@ -603,10 +645,10 @@ func (p *printer) mteb(rs []*row) {
 		}
 		p.table(t)
 		if partial {
-			p.f("\\* covers only some of the task's subsets or splits: the mean is over those only, not MTEB's score for the task.\n\n")
+			p.para("\\* covers only some of the task's subsets or splits: the mean is over those only, not MTEB's score for the task.")
 		}
 		if with20 {
-			p.f("nDCG@20: ndcg_at_20 of the file, averaged the same way (where every subset has it).\n\n")
+			p.para("nDCG@20: ndcg_at_20 of the file, averaged the same way (where every subset has it).")
 		}
 	}
 }
@@ -615,7 +657,7 @@ func (p *printer) mteb(rs []*row) {
 // task match. The paper's MLIR numbers are nDCG@20 on the pooled corpus:
 // mimo's runs compare directly; a file written by MTEB compares only
 // through its ndcg_at_20, averaged over MTEB's per-pair subsets, and says so.
-func (p *printer) paper(rs []*row) {
+func (p *builder) paper(rs []*row) {
 	t := Table{Header: []string{"Model", "Paper row", "Task", "Ours (nDCG@20)", "Paper (nDCG@20)", "Δ", "Ours differs in"}}
 	for _, r := range rs {
 		pr, ok := PaperFor(r.model)
@@ -652,7 +694,7 @@ func (p *printer) paper(rs []*row) {
 	if len(t.Rows) == 0 {
 		return
 	}
-	p.f("## Comparison with the paper's published numbers\n\n")
+	p.h(2, "Comparison with the paper's published numbers")
 	p.table(t)
 }
 
@@ -683,11 +725,11 @@ func differsFromPaper(e Entry, have20 bool) string {
 // files lists every task result file read, with its layout and what the
 // report takes from it, and the revision folders that hold only a
 // model_meta.json.
-func (p *printer) files(res Results) {
+func (p *builder) files(res Results) {
 	if len(res.Entries) == 0 && len(res.Metas) == 0 {
 		return
 	}
-	p.f("## Files read\n\n")
+	p.h(2, "Files read")
 	if len(res.Entries) > 0 {
 		t := Table{Header: []string{"File", "Task", "Written by", "Layout", "Splits", "Subsets", "Main score is"}}
 		es := slices.Clone(res.Entries)
@@ -721,12 +763,12 @@ func (p *printer) files(res Results) {
 	}
 	if len(only) > 0 {
 		sort.Strings(only)
-		p.f("Revision folders with a model_meta.json and no task result (read, nothing to tabulate): %s.\n\n", strings.Join(only, ", "))
+		p.para("Revision folders with a model_meta.json and no task result (read, nothing to tabulate): %s.", strings.Join(only, ", "))
 	}
 }
 
 // byQueryLang writes, per task, the main score by query language.
-func (p *printer) byQueryLang(rs []*row) {
+func (p *builder) byQueryLang(rs []*row) {
 	for _, task := range allTasks(rs) {
 		langSet := map[string]bool{}
 		for _, r := range rs {
@@ -743,7 +785,7 @@ func (p *printer) byQueryLang(rs []*row) {
 		}
 		delete(langSet, "all")
 		langs := sortedKeys(langSet)
-		t := Table{Header: append([]string{"Model"}, langs...), Best: map[int]Best{}}
+		t := Table{Header: append([]string{"Model"}, langs...), Best: map[int]Best{}, ColLang: langCols(langs, 1)}
 		for j := range langs {
 			t.Best[j+1] = BestHigh
 		}
@@ -763,7 +805,8 @@ func (p *printer) byQueryLang(rs []*row) {
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		p.f("## %s: main score by query language\n\n", task)
+		p.task = task
+		p.h(2, "%s: main score by query language", task)
 		p.table(t)
 	}
 }
@@ -798,7 +841,7 @@ func allTasks(rs []*row) []string {
 }
 
 // mrc writes MRC@k per query language (the paper's Figure 4 as a table).
-func (p *printer) mrc(rs []*row, key string) {
+func (p *builder) mrc(rs []*row, key string) {
 	for _, task := range allTasks(rs) {
 		langSet := map[string]bool{}
 		for _, r := range rs {
@@ -813,7 +856,7 @@ func (p *printer) mrc(rs []*row, key string) {
 			continue
 		}
 		langs := sortedKeys(langSet)
-		t := Table{Header: append(append([]string{"Model"}, langs...), "MRC"), Best: map[int]Best{}}
+		t := Table{Header: append(append([]string{"Model"}, langs...), "MRC"), Best: map[int]Best{}, ColLang: langCols(langs, 1)}
 		for j := 1; j <= len(langs)+1; j++ {
 			t.Best[j] = BestHigh
 		}
@@ -833,13 +876,14 @@ func (p *printer) mrc(rs []*row, key string) {
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		p.f("## %s: %s by query language\n\n", task, strings.ToUpper(strings.Replace(key, "_at_", "@", 1)))
+		p.task = task
+		p.h(2, "%s: %s by query language", task, strings.ToUpper(strings.Replace(key, "_at_", "@", 1)))
 		p.table(t)
 	}
 }
 
 // geometry writes cross-lingual alignment and uniformity (lower is better).
-func (p *printer) geometry(rs []*row) {
+func (p *builder) geometry(rs []*row) {
 	t := Table{Header: []string{"Model", "Task", "Alignment ↓", "Uniformity ↓", "Main score"}, Best: map[int]Best{2: BestLow, 3: BestLow}}
 	for _, task := range allTasks(rs) {
 		for _, r := range rs {
@@ -864,14 +908,14 @@ func (p *printer) geometry(rs []*row) {
 	if len(t.Rows) == 0 {
 		return
 	}
-	p.f("## Cross-lingual alignment and uniformity\n\n")
-	p.f("Alignment: mean squared distance between parallel documents in different languages. Uniformity: log mean exp(-2 d²) over document pairs. Lower is better for both (paper: InfoNCE alignment ≈ 0.83; XLCO/LaKDA ≈ 0.19 and -3.37; MIMO ≈ 0.15 and -3.57).\n\n")
+	p.h(2, "Cross-lingual alignment and uniformity")
+	p.para("Alignment: mean squared distance between parallel documents in different languages. Uniformity: log mean exp(-2 d²) over document pairs. Lower is better for both (paper: InfoNCE alignment ≈ 0.83; XLCO/LaKDA ≈ 0.19 and -3.37; MIMO ≈ 0.15 and -3.57).")
 	p.table(t)
 }
 
 // settings lists, per task, what changes scores, and marks what differs
 // between the runs being compared.
-func (p *printer) settings(rs []*row) {
+func (p *builder) settings(rs []*row) {
 	type col struct {
 		name string
 		get  func(Entry) string
@@ -910,7 +954,7 @@ func (p *printer) settings(rs []*row) {
 			return fmt.Sprint(e.Extras.Settings.BatchSize)
 		}},
 	}
-	var out bytes.Buffer
+	sub := &builder{}
 	for _, task := range allTasks(rs) {
 		var es []Entry
 		var labels []string
@@ -944,24 +988,19 @@ func (p *printer) settings(rs []*row) {
 			}
 			t.Rows = append(t.Rows, cells)
 		}
-		sub := &printer{w: &out}
-		sub.f("### %s\n\n", task)
+		sub.task = task
+		sub.h(3, "%s", task)
 		if len(differ) > 0 {
-			sub.f("⚠ The compared runs differ in %s: their scores are not strictly comparable.\n\n", strings.Join(differ, ", "))
+			sub.para("⚠ The compared runs differ in %s: their scores are not strictly comparable.", strings.Join(differ, ", "))
 		} else {
-			sub.f("The compared runs agree on every recorded setting.\n\n")
+			sub.para("The compared runs agree on every recorded setting.")
 		}
 		sub.table(t)
-		if sub.err != nil {
-			p.err = sub.err
-			return
-		}
 	}
-	if out.Len() > 0 {
-		p.f("## Run settings that change scores\n\n")
-		if p.err == nil {
-			_, p.err = p.w.Write(out.Bytes())
-		}
+	if len(sub.blocks) > 0 {
+		p.task = ""
+		p.h(2, "Run settings that change scores")
+		p.blocks = append(p.blocks, sub.blocks...)
 	}
 }
 
@@ -998,3 +1037,12 @@ func mlirAverage(r *row) (float64, int) {
 }
 
 var _ = sort.Strings
+
+// langCols maps column first+i to langs[i].
+func langCols(langs []string, first int) map[int]string {
+	m := make(map[int]string, len(langs))
+	for i, l := range langs {
+		m[first+i] = l
+	}
+	return m
+}

@@ -29,13 +29,14 @@ func run(args []string, stderr io.Writer) int {
 	fs.Var(&dirs, "results", "a results folder (repeatable; also positional): <model>/<revision>/<Task>.json as MTEB and mimo-eval write them")
 	out := fs.String("out", "report.md", "the Markdown report to write; figures go to a figures/ folder beside it")
 	title := fs.String("title", "Retrieval report", "the report's heading")
+	htmlOut := fs.String("html", "", "also (or, without --out, only) write the report as one self-contained HTML page to this file: sortable tables, filters, inline SVG figures")
 	noFigs := fs.Bool("no-figures", false, "write tables only")
 	mrc := fs.String("mrc", "mrc_at_10", "which MRC cut-off to tabulate (mrc_at_10, mrc_at_20)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `mimo-report: Markdown tables and figures from result folders.
 
 Usage:
-  mimo-report --results DIR [--results DIR2 ...] [--out report.md]
+  mimo-report --results DIR [--results DIR2 ...] [--out report.md] [--html report.html]
 
 Reads every <model>/<revision>/<Task>.json under the folders (mimo-eval's
 output, or a folder of MTEB's public results repository), and writes the
@@ -53,8 +54,14 @@ written by MTEB are tabulated apart from mimo's pooled MLIR runs. Every
 file that cannot be read is named, with the reason, under "Skipped files"
 and on stderr; it does not stop the report.
 
+With --html the same report (same tables, same numbers) is also written as
+one HTML page that needs nothing else: tables sortable by any column,
+filters by task, query language and model, the figures inline as SVG with
+values on hover. Without --out, --html writes the page only.
+
 Examples:
   mimo-report --results results --out results/report.md
+  mimo-report --results results --html results/report.html
   mimo-report results ../mteb-results/results --out compare.md
 
 Flags:
@@ -73,7 +80,20 @@ Flags:
 		fs.Usage()
 		return 2
 	}
-	res, err := reports.WriteResults(*out, dirs, reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc})
+	outSet := false
+	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	opts := reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc}
+	var res reports.Results
+	var err error
+	var wrote []string
+	if *htmlOut == "" || outSet {
+		res, err = reports.WriteResults(*out, dirs, opts)
+		wrote = append(wrote, *out)
+	}
+	if err == nil && *htmlOut != "" {
+		res, err = reports.WriteHTML(*htmlOut, dirs, opts)
+		wrote = append(wrote, *htmlOut)
+	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(stderr, "mimo-report: skipped %s\n", p)
 	}
@@ -82,6 +102,8 @@ Flags:
 		return 1
 	}
 	fmt.Fprintf(stderr, "mimo-report: read %s\n", res.Summary())
-	fmt.Fprintf(stderr, "mimo-report: wrote %s\n", *out)
+	for _, w := range wrote {
+		fmt.Fprintf(stderr, "mimo-report: wrote %s\n", w)
+	}
 	return 0
 }

@@ -66,3 +66,30 @@ func TestSkippedFilesNamed(t *testing.T) {
 		}
 	}
 }
+
+// --html alone writes the page and no Markdown; with --out, both.
+func TestHTMLFlag(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "r.html")
+	var stderr bytes.Buffer
+	if code := run([]string{"--html", page, "../../reports/testdata/results"}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "<!DOCTYPE html>") || !strings.Contains(string(b), "<svg") {
+		t.Errorf("not the HTML page: %.100s", b)
+	}
+	if _, err := os.Stat("report.md"); err == nil {
+		t.Error("--html alone wrote report.md")
+	}
+	md := filepath.Join(dir, "r.md")
+	if code := run([]string{"--no-figures", "--out", md, "--html", page, "../../reports/testdata/results"}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if _, err := os.Stat(md); err != nil {
+		t.Errorf("--out with --html: %v", err)
+	}
+}

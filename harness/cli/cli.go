@@ -136,7 +136,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.device, "device", "cpu", "cpu, cuda or cuda:N (encoders that support it)")
 	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default $ONNXRUNTIME_LIB, then the project's location)")
 	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
-	fs.StringVar(&f.report, "report", "", "after evaluating, write a Markdown report of --output to this file")
+	fs.StringVar(&f.report, "report", "", "after evaluating, write a report of --output to this file: Markdown, or one self-contained HTML page when it ends in .html or .htm")
 	f.src.register(fs)
 
 	// MTEB's spellings of the same flags (mteb run): -m/--model,
@@ -326,7 +326,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	if f.report != "" {
-		problems, err := reports.Write(f.report, []string{f.output}, reports.Options{})
+		problems, err := writeReport(f.report, f.output)
 		for _, p := range problems {
 			fmt.Fprintf(stderr, "mimo-eval: report: %v\n", p)
 		}
@@ -542,4 +542,15 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// writeReport writes the report of the results folder to path: an HTML
+// page for a .html or .htm path, else Markdown with figures beside it.
+func writeReport(path, results string) ([]reports.Problem, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".html", ".htm":
+		res, err := reports.WriteHTML(path, []string{results}, reports.Options{})
+		return res.Problems, err
+	}
+	return reports.Write(path, []string{results}, reports.Options{})
 }
