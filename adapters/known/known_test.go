@@ -236,7 +236,7 @@ func TestResolveNative(t *testing.T) {
 func TestResolveSentenceTransformersPooling(t *testing.T) {
 	dir := t.TempDir()
 	pool := filepath.Join(dir, "pool.json")
-	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true}`), 0o644); err != nil {
+	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false, "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false, "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stConfig := filepath.Join(dir, "st.json")
