@@ -273,7 +273,8 @@ func (e *Encoder) ExportHint(dir string) string {
 // count (longest first), runs batches of at most BatchSize texts and at most
 // the token budget (folder option "token_budget", default
 // adapters.DefaultTokenBudget) of padded ids, each padded to its longest
-// text rounded up to a multiple of 16, pools, optionally L2-normalises and
+// text rounded up to a multiple of 16, pools, runs the folder's head
+// (adapters.Head: Dense layers, then the optional L2 normalisation) and
 // returns vectors in the request's order. The budget keeps long-context
 // models (ModernBERT's 8192 positions) from building batches that do not
 // fit in memory.

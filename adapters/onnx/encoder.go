@@ -7,7 +7,9 @@
 // to long ones), runs input_ids / attention_mask (/ token_type_ids /
 // position_ids when the graph has them) through the session, pools the
 // last_hidden_state (mean, cls or last-token; last-token pads on the left),
-// L2-normalises, and puts the vectors back in the caller's order.
+// runs the folder's post-pooling head (adapters.Head: sentence-transformers
+// Dense layers, then the L2 normalisation), and puts the vectors back in
+// the caller's order.
 //
 // The ONNX Runtime library (libonnxruntime.so) is loaded once per process
 // from Options.ORTLibrary, $ONNXRUNTIME_LIB or third_party/onnxruntime

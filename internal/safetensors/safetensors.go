@@ -225,7 +225,6 @@ func Write(path string, tensors []Tensor, metadata map[string]string) error {
 	})
 }
 
-
 // Entry returns the header entry of tensor name.
 func (st *File) Entry(name string) (Entry, bool) {
 	e, ok := st.entries[name]
