@@ -47,6 +47,9 @@ type Identity struct {
 	Dtype     string `json:"dtype,omitempty"` // float32, float16, bf16
 	// Prompts per role ("query", "document") and per "task:role" override.
 	Prompts map[string]string `json:"prompts,omitempty"`
+	// Head is the post-pooling pipeline (Head.Describe: Dense layers,
+	// normalisations between them), "" when the model has none.
+	Head string `json:"head,omitempty"`
 	// Extra holds kind-specific settings that change vectors (e.g. server URL model name).
 	Extra map[string]string `json:"extra,omitempty"`
 	// Content is the hex SHA-256 of the bytes of every file the vectors

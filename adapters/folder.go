@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -54,6 +55,11 @@ type Folder struct {
 	// precomputed
 	Vectors string `json:"vectors,omitempty"`
 
+	// Head lists the modules applied after pooling, in order (a
+	// sentence-transformers Dense layer, a normalisation); see HeadStep.
+	// The folder's "normalize" then applies after the last one.
+	Head []HeadStep `json:"head,omitempty"`
+
 	// Options holds kind-specific settings (e.g. lexical n-gram sizes).
 	Options map[string]any `json:"options,omitempty"`
 
@@ -93,10 +99,17 @@ const (
 	MaxFolderDim       = 1 << 20
 )
 
-// ReadFolder reads dir/mimo-model.json strictly (see ParseFolder).
+// ReadFolder reads dir/mimo-model.json strictly (see ParseFolder). A
+// folder without one that holds a Hugging Face model's tokenizer.json (a
+// plain or sentence-transformers download) is read by ReadPlainFolder.
 func ReadFolder(dir string) (Folder, error) {
 	p := filepath.Join(dir, FolderFile)
 	fh, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, terr := os.Stat(filepath.Join(dir, "tokenizer.json")); terr == nil {
+			return ReadPlainFolder(dir)
+		}
+	}
 	if err != nil {
 		return Folder{}, fmt.Errorf("model folder %s: %w", dir, err)
 	}

@@ -54,7 +54,7 @@ func FuzzSentenceTransformers(f *testing.F) {
 			return p, nil
 		}
 		fo := adapters.Folder{Kind: "onnx", Name: "org/model", Revision: "main"}
-		if err := fromSentenceTransformers(&fo, get); err != nil {
+		if err := adapters.ReadSentenceTransformers(&fo, get); err != nil {
 			if msg := err.Error(); !strings.Contains(msg, dir) {
 				t.Fatalf("error %q does not name the file", msg)
 			}
@@ -107,9 +107,9 @@ func TestSentenceTransformersDimRange(t *testing.T) {
 				return p, nil
 			}
 			var fo adapters.Folder
-			err := fromSentenceTransformers(&fo, get)
+			err := adapters.ReadSentenceTransformers(&fo, get)
 			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.field) {
-				t.Fatalf("fromSentenceTransformers = %v (dim %d), want an error naming %s and %s", err, fo.Dim, p, c.field)
+				t.Fatalf("ReadSentenceTransformers = %v (dim %d), want an error naming %s and %s", err, fo.Dim, p, c.field)
 			}
 		})
 	}

@@ -13,10 +13,12 @@
 // (mmBERT-base) gives a kind "native" folder of its config.json and
 // model.safetensors instead; ResolveNative always does, for training.
 //
-// For a repository the registry does not know, Resolve falls back to the
-// sentence-transformers files of the repository (1_Pooling/config.json for
-// the pooling, config.json for the dimension, config_sentence_transformers.json
-// for the query and document prompts), else mean pooling and no prompts.
+// Every repository's sentence-transformers files are read as for a local
+// folder (adapters.ReadSentenceTransformers: modules.json and each module,
+// Dense heads included, sentence_bert_config.json,
+// config_sentence_transformers.json); the registry's settings, where it
+// knows the model, win over the files' pooling, length, dimension and
+// prompts. Without those files: mean pooling, no prompts.
 package known
 
 import (

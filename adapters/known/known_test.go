@@ -15,6 +15,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	_ "github.com/mimo-mlir/mimo/adapters/native" // kind "native"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
+	"github.com/mimo-mlir/mimo/internal/safetensors"
 )
 
 const tinyDir = "../onnx/testdata/tiny-xlmr"
@@ -236,7 +237,7 @@ func TestResolveNative(t *testing.T) {
 func TestResolveSentenceTransformersPooling(t *testing.T) {
 	dir := t.TempDir()
 	pool := filepath.Join(dir, "pool.json")
-	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true}`), 0o644); err != nil {
+	if err := os.WriteFile(pool, []byte(`{"word_embedding_dimension": 64, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false, "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false, "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stConfig := filepath.Join(dir, "st.json")
@@ -337,5 +338,57 @@ func TestPromptedFamilies(t *testing.T) {
 				t.Errorf("%s: %s prompt %q, want %q", m.Key, role, m.Prompts[role], p)
 			}
 		}
+	}
+}
+
+// TestResolveDenseHead: an unregistered hub model with a Dense module
+// (LaBSE's layout) resolves to a folder whose head applies it, with the
+// Dense files downloaded beside the others; before, 2_Dense was never
+// fetched and the vectors were the pooled ones.
+func TestResolveDenseHead(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"modules.json": `[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},` +
+			`{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},` +
+			`{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"},` +
+			`{"idx":3,"name":"3","path":"3_Normalize","type":"sentence_transformers.models.Normalize"}]`,
+		"1_Pooling/config.json":     `{"word_embedding_dimension": 64, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}`,
+		"2_Dense/config.json":       `{"in_features": 64, "out_features": 64, "bias": false, "activation_function": "torch.nn.modules.linear.Identity"}`,
+		"sentence_bert_config.json": `{"max_seq_length": 100, "do_lower_case": false}`,
+	}
+	repo := tinyRepo("onnx/model.onnx")
+	for rel, content := range files {
+		p := filepath.Join(dir, strings.ReplaceAll(rel, "/", "_"))
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		repo[rel] = p
+	}
+	w := make([]float32, 64*64)
+	for i := range w {
+		w[i] = float32(i%7) * 0.01
+	}
+	dense := filepath.Join(dir, "dense.safetensors")
+	if err := safetensors.Write(dense, []safetensors.Tensor{{Name: "linear.weight", Shape: []int{64, 64}, Data: w}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	repo["2_Dense/model.safetensors"] = dense
+	hub := &fakeHub{cache: t.TempDir(), repos: map[string]map[string]string{"someone/labse-like": repo}}
+	f, err := Resolve(context.Background(), "hf:someone/labse-like", hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Head) != 1 || f.Head[0].Type != adapters.StepDense || f.Head[0].Path != "2_Dense" || f.Pooling != "cls" || f.MaxLength != 100 || !f.NormalizeOrDefault() {
+		t.Fatalf("folder %+v: want the Dense step, cls pooling, max_length 100, normalised", f)
+	}
+	back, err := adapters.ReadFolder(f.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(f.Head, back.Head); d != "" {
+		t.Errorf("head read back from mimo-model.json (-resolved +read):\n%s", d)
+	}
+	if _, err := adapters.OpenHead(back, 64); err != nil {
+		t.Errorf("the downloaded Dense weights do not open: %v", err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -104,14 +104,18 @@ func resolve(ctx context.Context, spec string, dl Downloader, onnxAt []string) (
 			f.Revision = commit
 		}
 	}
+	// The sentence-transformers files (modules.json and the modules'
+	// configs), read as for a local folder: every module is applied or
+	// the model refused. A known model's registry settings win over the
+	// files' pooling, length, dimension and prompts; its head (Dense
+	// layers) comes from the files all the same.
+	if err := adapters.ReadSentenceTransformers(&f, get); err != nil {
+		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
+	}
 	if isKnown {
 		norm := m.Normalize
 		f.Pooling, f.Normalize, f.MaxLength, f.Dim = m.Pooling, &norm, m.MaxLength, m.Dim
 		f.Prompts, f.License, f.NParameters = m.Prompts, m.License, m.NParameters
-	} else {
-		if err := fromSentenceTransformers(&f, get); err != nil {
-			return adapters.Folder{}, err
-		}
 	}
 	if onnxPath == "" {
 		return resolveNative(f, tokPath, get, where, tried)
@@ -135,10 +139,32 @@ func resolve(ctx context.Context, spec string, dl Downloader, onnxAt []string) (
 		f.ONNX, f.Tokenizer = onnxPath, tokPath
 		f.Dir = filepath.Dir(tokPath)
 	}
+	if err := localizeHead(&f, get); err != nil {
+		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
+	}
 	if err := writeFolder(f); err != nil {
 		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
 	}
 	return f, nil
+}
+
+// localizeHead points each Dense step of f at the folder its weights were
+// downloaded to, when that is not the step's path under f.Dir (a
+// Downloader that does not mirror the repository).
+func localizeHead(f *adapters.Folder, get func(string) (string, error)) error {
+	for i, s := range f.Head {
+		if s.Type != adapters.StepDense {
+			continue
+		}
+		p, err := get(path.Join(s.Path, adapters.DenseWeightsFile))
+		if err != nil {
+			return err
+		}
+		if d := filepath.Dir(p); d != filepath.Join(f.Dir, filepath.FromSlash(s.Path)) {
+			f.Head[i].Path = d
+		}
+	}
+	return nil
 }
 
 // nativeFiles are what the native encoder reads, besides tokenizer.json.
@@ -173,107 +199,13 @@ func resolveNative(f adapters.Folder, tokPath string, get func(string) (string, 
 	f.Kind = "native"
 	f.Dir = filepath.Dir(tokPath)
 	f.Tokenizer, f.Config, f.Weights = "tokenizer.json", "config.json", "model.safetensors"
+	if err := localizeHead(&f, get); err != nil {
+		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
+	}
 	if err := writeFolder(f); err != nil {
 		return adapters.Folder{}, fmt.Errorf("%s: %w", where, err)
 	}
 	return f, nil
-}
-
-// stPromptRoles maps sentence-transformers prompt names to our roles.
-var stPromptRoles = map[string]adapters.Role{
-	"query": adapters.RoleQuery, "document": adapters.RoleDocument, "passage": adapters.RoleDocument,
-}
-
-// fromSentenceTransformers fills pooling, dimension and prompts of an
-// unknown model from its sentence-transformers files: 1_Pooling/config.json
-// (else mean pooling), config.json's hidden_size, and the "query" and
-// "document" (or "passage") prompts of config_sentence_transformers.json.
-func fromSentenceTransformers(f *adapters.Folder, get func(string) (string, error)) error {
-	if p, err := get("config_sentence_transformers.json"); err == nil {
-		var st struct {
-			Prompts map[string]string `json:"prompts"`
-		}
-		if err := readJSON(p, &st); err != nil {
-			return err
-		}
-		for name, prompt := range st.Prompts {
-			if role, ok := stPromptRoles[name]; ok && prompt != "" {
-				if f.Prompts == nil {
-					f.Prompts = map[string]string{}
-				}
-				f.Prompts[string(role)] = prompt
-			}
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	f.Pooling = "mean"
-	if p, err := get("1_Pooling/config.json"); err == nil {
-		var pc struct {
-			CLS       bool `json:"pooling_mode_cls_token"`
-			Mean      bool `json:"pooling_mode_mean_tokens"`
-			LastToken bool `json:"pooling_mode_lasttoken"`
-			Dim       int  `json:"word_embedding_dimension"`
-		}
-		if err := readJSON(p, &pc); err != nil {
-			return err
-		}
-		switch {
-		case pc.CLS:
-			f.Pooling = "cls"
-		case pc.LastToken:
-			f.Pooling = "last-token"
-		case pc.Mean:
-			f.Pooling = "mean"
-		}
-		if err := checkDim(p, "word_embedding_dimension", pc.Dim); err != nil {
-			return err
-		}
-		f.Dim = pc.Dim
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if f.Dim == 0 {
-		if p, err := get("config.json"); err == nil {
-			var c struct {
-				Hidden int `json:"hidden_size"`
-			}
-			if err := readJSON(p, &c); err != nil {
-				return err
-			}
-			if err := checkDim(p, "hidden_size", c.Hidden); err != nil {
-				return err
-			}
-			f.Dim = c.Hidden
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
-}
-
-// maxDim is the largest embedding dimension taken from a repository's
-// files: 2^20, the bound mimo-model.json's "dim" is read with, so that
-// Resolve never writes a folder that does not read back.
-const maxDim = 1 << 20
-
-// checkDim refuses a dimension outside 0..maxDim, naming the file and field.
-func checkDim(path, field string, d int) error {
-	if d < 0 || d > maxDim {
-		return fmt.Errorf("%s: %s %d is outside 0..%d", path, field, d, maxDim)
-	}
-	return nil
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 // writeFolder writes f.Dir/mimo-model.json atomically.

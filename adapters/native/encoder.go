@@ -140,10 +140,10 @@ type Encoder struct {
 	id        adapters.Identity
 	maxLen    int
 	batchSize int
-	budget    int    // padded ids per batch
-	engine    string // the GoMLX backend configuration it runs on
-	batches   int    // forward passes run so far (what the token budget changes)
-	normalize bool
+	budget    int            // padded ids per batch
+	engine    string         // the GoMLX backend configuration it runs on
+	batches   int            // forward passes run so far (what the token budget changes)
+	head      *adapters.Head // Dense layers, normalisation
 	owned     backends.Backend
 }
 
@@ -164,7 +164,14 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 			return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 		}
 	}
-	if f.Dim != 0 && f.Dim != cfg.HiddenSize {
+	head, err := adapters.OpenHead(f, cfg.HiddenSize)
+	if err != nil {
+		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
+	}
+	if f.Dim != 0 && f.Dim != head.Dim() {
+		if head.Dim() != cfg.HiddenSize {
+			return nil, fmt.Errorf("model folder %s: dim %d does not match the head's output %d (hidden_size %d)", f.Dir, f.Dim, head.Dim(), cfg.HiddenSize)
+		}
 		return nil, fmt.Errorf("model folder %s: dim %d does not match hidden_size %d", f.Dir, f.Dim, cfg.HiddenSize)
 	}
 	maxLen := cfg.MaxSequenceLength()
@@ -217,27 +224,28 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if revision == "" {
 		revision = adapters.LocalRevision(weights)
 	}
-	content, err := adapters.ContentDigest(opts,
-		digest.Part{Name: "config", Path: f.PathOr(f.Config, "config.json")},
-		digest.Part{Name: "weights", Path: weights},
-		digest.Part{Name: "tokenizer", Path: f.PathOr(f.Tokenizer, "tokenizer.json")})
+	content, err := adapters.ContentDigest(opts, append([]digest.Part{
+		{Name: "config", Path: f.PathOr(f.Config, "config.json")},
+		{Name: "weights", Path: weights},
+		{Name: "tokenizer", Path: f.PathOr(f.Tokenizer, "tokenizer.json")}}, head.Parts()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
 	enc = &Encoder{
 		model: model, tok: tok, maxLen: maxLen, batchSize: bs, budget: budget,
-		normalize: f.NormalizeOrDefault(), owned: backend, engine: bcfg,
+		head: head, owned: backend, engine: bcfg,
 		id: adapters.Identity{
 			Name: f.Name, Revision: revision, Kind: Kind, Pooling: cfg.Pooling,
-			Normalize: f.NormalizeOrDefault(), MaxLength: maxLen, Dim: cfg.HiddenSize,
-			Dtype: "float32", Prompts: f.Prompts, Content: content,
+			Normalize: f.NormalizeOrDefault(), MaxLength: maxLen, Dim: head.Dim(),
+			Dtype: "float32", Prompts: f.Prompts, Content: content, Head: head.Describe(),
 		},
 	}
 	return enc, nil
 }
 
-// Dim is the hidden size.
-func (e *Encoder) Dim() int { return e.model.Config.HiddenSize }
+// Dim is the embedding dimension: the hidden size, or the output of the
+// folder's last Dense layer.
+func (e *Encoder) Dim() int { return e.id.Dim }
 
 // Identity describes the encoder.
 func (e *Encoder) Identity() adapters.Identity { return e.id }
@@ -265,7 +273,8 @@ func (e *Encoder) ExportHint(dir string) string {
 // count (longest first), runs batches of at most BatchSize texts and at most
 // the token budget (folder option "token_budget", default
 // adapters.DefaultTokenBudget) of padded ids, each padded to its longest
-// text rounded up to a multiple of 16, pools, optionally L2-normalises and
+// text rounded up to a multiple of 16, pools, runs the folder's head
+// (adapters.Head: Dense layers, then the optional L2 normalisation) and
 // returns vectors in the request's order. The budget keeps long-context
 // models (ModernBERT's 8192 positions) from building batches that do not
 // fit in memory.
@@ -303,10 +312,10 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 		if err != nil {
 			return nil, fmt.Errorf("native %s: texts %d..: %w", e.id.Name, idx[0], err)
 		}
+		if err := e.head.ApplyAll(vecs); err != nil {
+			return nil, fmt.Errorf("native %s: texts %d..: %w", e.id.Name, idx[0], err)
+		}
 		for k, i := range idx {
-			if e.normalize {
-				adapters.Normalize(vecs[k])
-			}
 			out[i] = vecs[k]
 		}
 	}

@@ -255,7 +255,13 @@ func (b *onnxBuilder) attend(q, k, v, bias string) string {
 // vectors agree with the native ones to float32 rounding, not bit for bit,
 // so their results and cache entries are kept apart. The pooling comes from
 // src (else the config's); the onnx kind pools the same way.
+//
+// A folder with a post-pooling head (sentence-transformers Dense layers)
+// is refused: the export would carry the transformer and drop the head.
 func ExportFolder(src adapters.Folder, out string) (adapters.Folder, error) {
+	if len(src.Head) > 0 {
+		return adapters.Folder{}, fmt.Errorf("export %s: %w: the folder has %d head steps after pooling (%s), which the export does not carry", src.Dir, adapters.ErrHead, len(src.Head), src.Head[0].Module)
+	}
 	cfg, err := ReadConfig(src.PathOr(src.Config, "config.json"))
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)

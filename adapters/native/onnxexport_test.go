@@ -2,8 +2,10 @@ package native_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -110,5 +112,15 @@ func TestExportONNX(t *testing.T) {
 				nat.Close()
 			}
 		})
+	}
+}
+
+// TestExportRefusesHead: a folder with a Dense head is not exported
+// without it (the ONNX copy would give the pooled vectors).
+func TestExportRefusesHead(t *testing.T) {
+	src := adapters.Folder{Kind: native.Kind, Dir: t.TempDir(), Head: []adapters.HeadStep{{Type: adapters.StepDense, Path: "2_Dense", Module: "modules.json entry 2"}}}
+	_, err := native.ExportFolder(src, t.TempDir())
+	if !errors.Is(err, adapters.ErrHead) || !strings.Contains(err.Error(), "modules.json entry 2") {
+		t.Fatalf("ExportFolder = %v, want an ErrHead naming the module", err)
 	}
 }

@@ -7,7 +7,9 @@
 // to long ones), runs input_ids / attention_mask (/ token_type_ids /
 // position_ids when the graph has them) through the session, pools the
 // last_hidden_state (mean, cls or last-token; last-token pads on the left),
-// L2-normalises, and puts the vectors back in the caller's order.
+// runs the folder's post-pooling head (adapters.Head: sentence-transformers
+// Dense layers, then the L2 normalisation), and puts the vectors back in
+// the caller's order.
 //
 // The ONNX Runtime library (libonnxruntime.so) is loaded once per process
 // from Options.ORTLibrary, $ONNXRUNTIME_LIB or third_party/onnxruntime
@@ -65,6 +67,7 @@ type Encoder struct {
 	batchSize int
 	budget    int
 	padID     int64
+	head      *adapters.Head // Dense layers, normalisation
 }
 
 // Open builds an Encoder from a model folder of kind "onnx".
@@ -149,6 +152,12 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 		return nil, fmt.Errorf("%s: %s: %w", where, modelPath, err)
 	}
 	e.output, e.pooled = out.Name, len(out.Dimensions) == 2
+	if e.pooled && len(f.Head) > 0 {
+		return nil, fmt.Errorf("%s: output %q is already pooled, and the folder has a head after pooling (%d steps): name a token-level output (options.output) so that the head is applied once", where, e.output, len(f.Head))
+	}
+	if e.head, err = adapters.OpenHead(f, dim); err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
@@ -174,7 +183,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if revision == "" {
 		revision = adapters.LocalRevision(modelPath, modelPath+"_data")
 	}
-	content, err := contentDigest(opts, modelPath, tokPath)
+	content, err := contentDigest(opts, modelPath, tokPath, e.head.Parts()...)
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("%s: %w", where, err)
@@ -182,6 +191,7 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	e.id = adapters.Identity{
 		Name: f.Name, Revision: revision, Kind: Kind, Pooling: pooling, Normalize: f.NormalizeOrDefault(),
 		MaxLength: maxLen, Dim: f.Dim, Dtype: "float32", Prompts: f.Prompts, Content: content,
+		Head: e.head.Describe(),
 	}
 	if e.pooled {
 		e.id.Pooling = ""
@@ -190,12 +200,15 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if e.id.Name == "" {
 		e.id.Name = f.Dir
 	}
-	if dim > 0 {
-		if f.Dim > 0 && f.Dim != dim {
+	if d := e.head.Dim(); d > 0 {
+		if f.Dim > 0 && f.Dim != d {
 			e.Close()
+			if d != dim {
+				return nil, fmt.Errorf("%s: dim %d, but output %q has %d and the head maps it to %d", where, f.Dim, e.output, dim, d)
+			}
 			return nil, fmt.Errorf("%s: dim %d, but output %q has %d", where, f.Dim, e.output, dim)
 		}
-		e.id.Dim = dim
+		e.id.Dim = d
 	}
 	if e.id.Dim <= 0 {
 		// The output's last axis is dynamic: measure it.
@@ -422,10 +435,8 @@ func (e *Encoder) run(encs []tokenize.Encoding, idx []int) ([][]float32, error) 
 		}
 		vecs = Pool(data, mask, b, seq, int(oshape[2]), e.id.Pooling)
 	}
-	if e.id.Normalize {
-		for _, v := range vecs {
-			adapters.Normalize(v)
-		}
+	if err := e.head.ApplyAll(vecs); err != nil {
+		return nil, err
 	}
 	return vecs, nil
 }

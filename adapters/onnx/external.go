@@ -15,7 +15,7 @@ import (
 
 // contentDigest is Identity.Content: the graph, every external data file it
 // references and the tokenizer.
-func contentDigest(opts adapters.Options, modelPath, tokPath string) (string, error) {
+func contentDigest(opts adapters.Options, modelPath, tokPath string, extra ...digest.Part) (string, error) {
 	ext, err := ExternalData(modelPath)
 	if err != nil {
 		return "", err
@@ -29,6 +29,7 @@ func contentDigest(opts adapters.Options, modelPath, tokPath string) (string, er
 		parts = append(parts, digest.Part{Name: "onnx-data:" + loc, Path: p})
 	}
 	parts = append(parts, digest.Part{Name: "tokenizer", Path: tokPath})
+	parts = append(parts, extra...)
 	return adapters.ContentDigest(opts, parts...)
 }
 
