@@ -2,6 +2,7 @@ package formats
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -39,6 +40,30 @@ type SQuADAnswer struct {
 	AnswerStart int    `json:"answer_start"`
 }
 
+// MaxDocumentBytes bounds a whole-document JSON file (SQuAD format) after
+// decompression.
+var MaxDocumentBytes int64 = 1 << 30
+
+var errTooLarge = errors.New("document too large")
+
+// capped reads at most left bytes, then fails with errTooLarge.
+type capped struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
 // ReadSQuAD decodes a SQuAD-v1.1 JSON document (gzip detected by magic
 // bytes) and checks what retrieval builders rely on: at least one article,
 // every question has a non-empty id and text, ids are unique, every
@@ -54,9 +79,15 @@ func ReadSQuAD(r io.Reader, name string) (*SQuAD, error) {
 	if err := skipBOM(br); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	dec := json.NewDecoder(br)
+	// The whole document is one JSON value, held in memory while decoded:
+	// bound it (after decompression, so a small gzip bomb cannot expand
+	// without limit). Real SQuAD-format files are under 50 MB.
+	dec := json.NewDecoder(&capped{r: br, left: MaxDocumentBytes})
 	var sq SQuAD
 	if err := dec.Decode(&sq); err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, fmt.Errorf("%s: larger than %d bytes (decompressed): not a SQuAD file this reader takes (MaxDocumentBytes)", name, MaxDocumentBytes)
+		}
 		return nil, fmt.Errorf("%s: decoding SQuAD JSON (byte %d): %w", name, dec.InputOffset(), err)
 	}
 	if dec.More() {

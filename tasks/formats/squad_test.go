@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 )
@@ -141,5 +143,21 @@ func TestReadSQuADRealXQuAD(t *testing.T) {
 				t.Errorf("%d paragraphs, %d questions; want 240, 1190", paras, qas)
 			}
 		})
+	}
+}
+
+// TestSQuADGzipBomb: a small gzip file that expands past MaxDocumentBytes is
+// refused with the limit named, without holding the expansion in memory.
+func TestSQuADGzipBomb(t *testing.T) {
+	defer func(n int64) { MaxDocumentBytes = n }(MaxDocumentBytes)
+	MaxDocumentBytes = 1 << 20
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"data": [{"title": "`))
+	_, _ = zw.Write(bytes.Repeat([]byte("a"), 4<<20))
+	_ = zw.Close()
+	_, err := ReadSQuAD(&buf, "bomb.json.gz")
+	if err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }
