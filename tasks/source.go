@@ -12,7 +12,7 @@ import (
 )
 
 // Source serves a dataset repository's files at a revision: the Hugging Face
-// Hub through the hub client (tasks/hub), or a local copy of the files.
+// Hub through the hub client (package hub, via builders.HubSource), or a local copy of the files.
 // Builders read every input through a Source, so the same builder runs on
 // the Hub, on a mirror, on a warm cache and on test fixtures.
 type Source interface {

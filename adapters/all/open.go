@@ -32,8 +32,7 @@ import (
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
-	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
+	"github.com/mimo-mlir/mimo/hub"
 )
 
 // Open resolves spec to an Encoder. The caller closes it.
@@ -152,7 +151,7 @@ func (h hubDownloader) Download(ctx context.Context, kind, repo, revision, path 
 	// safetensors weights): a model fully cached without onnx/model.onnx
 	// works offline. The error stays ErrOffline for the caller that has no
 	// candidate left.
-	if err != nil && (errors.Is(err, tasks.ErrNotFound) || errors.Is(err, hub.ErrOffline)) && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && (errors.Is(err, hub.ErrNotFound) || errors.Is(err, hub.ErrOffline)) && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w (%w)", err, fs.ErrNotExist)
 	}
 	return p, err

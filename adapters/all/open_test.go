@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters/known"
-	"github.com/mimo-mlir/mimo/tasks/hub"
+	"github.com/mimo-mlir/mimo/hub"
 )
 
 // pythonCache lays out one model as huggingface_hub writes it (blobs named

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
+	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 	"github.com/mimo-mlir/mimo/training"
 )
 

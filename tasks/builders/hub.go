@@ -1,8 +1,8 @@
 package builders
 
 import (
+	"github.com/mimo-mlir/mimo/hub"
 	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
 )
 
 // The default Source of registered tasks is the Hugging Face Hub, through
@@ -14,6 +14,6 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return hub.DatasetSource{Client: c}, nil
+		return HubSource{Client: c}, nil
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
 )
 
 // hubRoot is the fixture folder as the fake Hub serves it:
@@ -27,7 +27,7 @@ func TestBuildersThroughHub(t *testing.T) {
 	online := hubtest.NewClient(t, srv, hub.WithCacheDir(cache))
 
 	t.Run("online", func(t *testing.T) {
-		runGoldenCases(t, hub.DatasetSource{Client: online})
+		runGoldenCases(t, HubSource{Client: online})
 	})
 	if srv.Count("", "") == 0 {
 		t.Fatal("the online run made no request to the fake Hub")
@@ -54,7 +54,7 @@ func TestBuildersThroughHub(t *testing.T) {
 		if !c.Offline() {
 			t.Fatal("HF_HUB_OFFLINE=1 did not make the client offline")
 		}
-		runGoldenCases(t, hub.DatasetSource{Client: c})
+		runGoldenCases(t, HubSource{Client: c})
 		if reqs := srv.Requests(); len(reqs) != 0 {
 			t.Errorf("offline run sent %d requests, first %+v", len(reqs), reqs[0])
 		}
@@ -62,7 +62,7 @@ func TestBuildersThroughHub(t *testing.T) {
 
 	t.Run("offline cold cache", func(t *testing.T) {
 		c := hubtest.NewClient(t, srv, hub.WithOffline(true))
-		task, err := New("XQuADMLIR", hub.DatasetSource{Client: c})
+		task, err := New("XQuADMLIR", HubSource{Client: c})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +116,7 @@ func TestXQuADRealThroughHub(t *testing.T) {
 	}
 	hubtest.WriteRepo(t, root, hub.Dataset, XQuADRef.Repo, files)
 	srv := hubtest.NewServer(t, root)
-	ds, err := BuildXQuAD(context.Background(), hub.DatasetSource{Client: hubtest.NewClient(t, srv)}, XQuADRef, tasks.LoadOptions{})
+	ds, err := BuildXQuAD(context.Background(), HubSource{Client: hubtest.NewClient(t, srv)}, XQuADRef, tasks.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@
 //	root := t.TempDir()
 //	hubtest.WriteRepo(t, root, hub.Dataset, "facebook/belebele", map[string]string{"data/eng_Latn.jsonl": "..."})
 //	srv := hubtest.NewServer(t, root)
-//	src := hub.DatasetSource{Client: hubtest.NewClient(t, srv)}
+//	src := HubSource{Client: hubtest.NewClient(t, srv)}
 package hubtest
 
 import (
@@ -45,7 +45,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mimo-mlir/mimo/tasks/hub"
+	"github.com/mimo-mlir/mimo/hub"
 )
 
 // Request is one request the server received.

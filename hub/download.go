@@ -24,7 +24,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
-	"github.com/mimo-mlir/mimo/tasks"
 )
 
 var (
@@ -69,7 +68,7 @@ func (c *Client) Download(ctx context.Context, kind RepoKind, repo, revision, pa
 	}
 	if c.offline {
 		if c.knownMissing(r) {
-			return "", fmt.Errorf("hub: %s: not in the repository (the cache recorded the Hub's 404 under .no_exist) and offline mode is on: %w (%w)", r, tasks.ErrNotFound, ErrOffline)
+			return "", fmt.Errorf("hub: %s: not in the repository (the cache recorded the Hub's 404 under .no_exist) and offline mode is on: %w (%w)", r, ErrNotFound, ErrOffline)
 		}
 		return "", fmt.Errorf("hub: %s: not in the cache (looked in %s) and offline mode is on (HF_HUB_OFFLINE=1 is set, or hub.WithOffline): run once online to fill the cache, or unset HF_HUB_OFFLINE: %w", r, c.repoDir(r), ErrOffline)
 	}

@@ -53,13 +53,14 @@
 //	HF_HUB_OFFLINE=1 never touch the network; missing files are an error naming them
 //	MIMO_HUB_MAX_BYTES  the download ceiling (mimo's own)
 //
-// Typical use, reading a dataset through the tasks.Source seam:
+// Typical use, reading a dataset through the tasks.Source seam (the
+// adapter lives with the task builders, which are its users):
 //
 //	c, err := hub.New()                    // environment defaults
-//	src := hub.DatasetSource{Client: c}     // a tasks.Source
+//	src := builders.HubSource{Client: c}    // a tasks.Source (tasks/builders)
 //	rc, err := src.Open(ctx, "facebook/belebele", "75b399394a9803252cfec289d103de462763db7c", "data/eng_Latn.jsonl")
 //
-// Errors wrap sentinels for callers that branch on them: tasks.ErrNotFound
+// Errors wrap sentinels for callers that branch on them: ErrNotFound
 // (404: repository, revision or file), ErrUnauthorized (401/403: set
 // HF_TOKEN), ErrOffline (offline mode and not cached), ErrIntegrity (size or
 // SHA-256 mismatch). Messages always name the repository, revision and file.

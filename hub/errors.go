@@ -3,13 +3,15 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
-
-	"github.com/mimo-mlir/mimo/tasks"
 )
 
 var (
+	// ErrNotFound is wrapped when the Hub answers 404 (repository,
+	// revision or file); it also matches fs.ErrNotExist.
+	ErrNotFound error = notFound{}
 	// ErrUnauthorized is wrapped when the Hub answers 401 or 403.
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrOffline is wrapped when offline mode needs a file the cache lacks.
@@ -46,7 +48,7 @@ func (c *Client) statusError(r ref, status int, errCode, errMsg string) error {
 			return fmt.Errorf("%s: HTTP %d%s: the repository is gated: accept its conditions at %s while logged in, and set HF_TOKEN to a token of that account: %w", r, status, detail, page, ErrUnauthorized)
 		case errCode == "RepoNotFound" && c.token == "":
 			// The Hub answers this way for private repositories too, so
-			// this is not tasks.ErrNotFound: nothing may skip it as absent.
+			// this is not ErrNotFound: nothing may skip it as absent.
 			return fmt.Errorf("%s: HTTP %d%s: repository %s not found, or private: if it is private, set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens): %w", r, status, detail, r.repo, ErrUnauthorized)
 		case c.token == "":
 			return fmt.Errorf("%s: HTTP %d%s: the repository needs authentication: set HF_TOKEN to a token with read access (https://huggingface.co/settings/tokens): %w", r, status, detail, ErrUnauthorized)
@@ -63,7 +65,7 @@ func (c *Client) statusError(r ref, status int, errCode, errMsg string) error {
 		case "EntryNotFound":
 			what = fmt.Sprintf("file %s not found in %s at revision %s", r.path, r.repo, r.revision)
 		}
-		return fmt.Errorf("%s: HTTP 404%s: %s: %w", r, detail, what, tasks.ErrNotFound)
+		return fmt.Errorf("%s: HTTP 404%s: %s: %w", r, detail, what, ErrNotFound)
 	}
 	return fmt.Errorf("%s: HTTP %d%s", r, status, detail)
 }
@@ -78,3 +80,10 @@ func retryable(status int) bool {
 	}
 	return false
 }
+
+// notFound is ErrNotFound: errors.Is(err, fs.ErrNotExist) holds too, so
+// callers that only know the standard library can tell absence apart.
+type notFound struct{}
+
+func (notFound) Error() string        { return "not found" }
+func (notFound) Is(target error) bool { return target == fs.ErrNotExist }

@@ -14,9 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
+	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 )
 
 // rogue is a server that answers every file request with the headers and
@@ -353,11 +352,11 @@ func TestReadsPythonCache(t *testing.T) {
 		t.Errorf("CachedCommit = %q, want refs/main's %q", got, commit)
 	}
 	_, err = c.Download(ctx, hub.Model, "org/tiny", "main", "model.safetensors")
-	if !errors.Is(err, hub.ErrOffline) || errors.Is(err, tasks.ErrNotFound) {
+	if !errors.Is(err, hub.ErrOffline) || errors.Is(err, hub.ErrNotFound) {
 		t.Errorf("uncached file: %v, want ErrOffline only", err)
 	}
 	_, err = c.Download(ctx, hub.Model, "org/tiny", "main", "model.onnx")
-	if !errors.Is(err, hub.ErrOffline) || !errors.Is(err, tasks.ErrNotFound) {
+	if !errors.Is(err, hub.ErrOffline) || !errors.Is(err, hub.ErrNotFound) {
 		t.Errorf(".no_exist file: %v, want ErrOffline and ErrNotFound", err)
 	}
 }

@@ -1,16 +1,18 @@
-package hub_test
+package builders
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 	"github.com/mimo-mlir/mimo/internal/shareddata"
+	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/formats"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
 )
 
 // TestRealXQuADThroughFakeHub serves the shared XQuAD release as the
@@ -30,7 +32,7 @@ func TestRealXQuADThroughFakeHub(t *testing.T) {
 	cache := t.TempDir()
 	ctx := context.Background()
 	const rev = "51adfef1c1287aab1d2d91b5bead9bcfb9c68583"
-	count := func(src hub.DatasetSource) map[string]int {
+	count := func(src HubSource) map[string]int {
 		files, err := src.List(ctx, "google/xquad", rev)
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +59,7 @@ func TestRealXQuADThroughFakeHub(t *testing.T) {
 		}
 		return got
 	}
-	online := count(hub.DatasetSource{Client: hubtest.NewClient(t, srv, hub.WithCacheDir(cache))})
+	online := count(HubSource{Client: hubtest.NewClient(t, srv, hub.WithCacheDir(cache))})
 	if len(online) < 8 {
 		t.Fatalf("only %d XQuAD languages listed: %v", len(online), online)
 	}
@@ -74,8 +76,42 @@ func TestRealXQuADThroughFakeHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := count(hub.DatasetSource{Client: offline})
+	again := count(HubSource{Client: offline})
 	if len(again) != len(online) {
 		t.Errorf("offline read %d files, online %d", len(again), len(online))
+	}
+}
+
+// TestHubSource: the tasks.Source adapter returns the cached *os.File (a
+// Parquet reader uses it in place), lists what the client lists, describes
+// endpoint and cache, and turns the hub's 404 into tasks.ErrNotFound.
+func TestHubSource(t *testing.T) {
+	root := t.TempDir()
+	hubtest.WriteRepo(t, root, hub.Dataset, "org/d", map[string]string{"a.jsonl": "{}\n", "b/c.parquet": "PAR1 x PAR1"})
+	srv := hubtest.NewServer(t, root)
+	c := hubtest.NewClient(t, srv)
+	src := HubSource{Client: c}
+	ctx := context.Background()
+	rc, err := src.Open(ctx, "org/d", "main", "a.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, ok := rc.(*os.File); !ok {
+		t.Errorf("Open returned %T, want the cached *os.File", rc)
+	}
+	want, err := c.List(ctx, hub.Dataset, "org/d", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := src.List(ctx, "org/d", "main")
+	if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("List = %v, %v; want %v", got, err, want)
+	}
+	if d := src.Describe(); !strings.Contains(d, srv.URL) || !strings.Contains(d, c.CacheDir()) {
+		t.Errorf("Describe() = %q", d)
+	}
+	if _, err := src.Open(ctx, "org/d", "main", "missing.jsonl"); !errors.Is(err, tasks.ErrNotFound) || !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf("missing file: %v, want tasks.ErrNotFound and hub.ErrNotFound", err)
 	}
 }

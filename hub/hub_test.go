@@ -16,9 +16,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/hub"
-	"github.com/mimo-mlir/mimo/tasks/hub/hubtest"
+	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 )
 
 const pinnedRev = "75b399394a9803252cfec289d103de462763db7c"
@@ -126,16 +125,7 @@ func TestCacheHitWithoutNetwork(t *testing.T) {
 	if first != second || readFile(t, second) != files["data/big.jsonl"] {
 		t.Errorf("second download %s differs from first %s", second, first)
 	}
-	src := hub.DatasetSource{Client: c}
-	rc, err := src.Open(ctx, "facebook/belebele", pinnedRev, "data/big.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	if _, ok := rc.(*os.File); !ok {
-		t.Errorf("Open returned %T, want the cached *os.File", rc)
-	}
-	if _, err := src.List(ctx, "facebook/belebele", pinnedRev); err != nil {
+	if _, err := c.List(ctx, hub.Dataset, "facebook/belebele", pinnedRev); err != nil {
 		t.Errorf("cached listing needed the network: %v", err)
 	}
 	// A file never downloaded does need the server, which is gone.
@@ -344,7 +334,7 @@ func TestRetries(t *testing.T) {
 		srv := hubtest.NewServer(t, root)
 		c := hubtest.NewClient(t, srv)
 		_, err := c.Download(ctx, hub.Dataset, "facebook/belebele", pinnedRev, "nope.txt")
-		if !errors.Is(err, tasks.ErrNotFound) {
+		if !errors.Is(err, hub.ErrNotFound) {
 			t.Fatalf("error %v", err)
 		}
 		if n := len(srv.Requests()); n != 1 {
@@ -487,8 +477,8 @@ func TestNotFound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.Download(ctx, hub.Dataset, tc.repo, tc.revision, tc.path)
-			if !errors.Is(err, tasks.ErrNotFound) {
-				t.Fatalf("error %v does not wrap tasks.ErrNotFound", err)
+			if !errors.Is(err, hub.ErrNotFound) {
+				t.Fatalf("error %v does not wrap hub.ErrNotFound", err)
 			}
 			for _, w := range []string{"HTTP 404", tc.want} {
 				if !strings.Contains(err.Error(), w) {
@@ -499,7 +489,7 @@ func TestNotFound(t *testing.T) {
 	}
 	t.Run("listing", func(t *testing.T) {
 		_, err := c.List(ctx, hub.Dataset, "facebook/nope", "main")
-		if !errors.Is(err, tasks.ErrNotFound) || !strings.Contains(err.Error(), "repository facebook/nope not found") {
+		if !errors.Is(err, hub.ErrNotFound) || !strings.Contains(err.Error(), "repository facebook/nope not found") {
 			t.Fatalf("error %v", err)
 		}
 	})
@@ -538,18 +528,6 @@ func TestList(t *testing.T) {
 		if e.Type == "file" && (e.LFS != nil) != isLFS {
 			t.Errorf("%s: LFS info %+v", e.Path, e.LFS)
 		}
-	}
-	// The DatasetSource lists the same files.
-	src := hub.DatasetSource{Client: c}
-	viaSource, err := src.List(ctx, "facebook/belebele", pinnedRev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(got, viaSource); diff != "" {
-		t.Errorf("DatasetSource.List (-want +got):\n%s", diff)
-	}
-	if d := src.Describe(); !strings.Contains(d, srv.URL) || !strings.Contains(d, c.CacheDir()) {
-		t.Errorf("Describe() = %q", d)
 	}
 }
 
