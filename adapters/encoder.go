@@ -91,6 +91,9 @@ type Encoder interface {
 	Dim() int
 	// Identity describes the encoder for caches and result metadata.
 	Identity() Identity
-	// Close releases C-backed or network resources.
+	// Close releases C-backed or network resources (ONNX Runtime sessions,
+	// GoMLX backends and compiled graphs, files). Every implementation's
+	// Close is idempotent: a second call does nothing and returns nil, so a
+	// deferred Close after an explicit one is safe.
 	Close() error
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -457,5 +458,28 @@ func TestDiffConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunCloseIdempotent: Run.Close releases the run (the output lock
+// included, so another trainer may take the folder) and a second call is a
+// no-op (issue 13 item 6).
+func TestRunCloseIdempotent(t *testing.T) {
+	r := bagSetup(t, t.TempDir())
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	r2, closer, err := Setup(context.Background(), r.Cfg)
+	if err != nil {
+		t.Fatalf("the output folder stayed locked after Close: %v", err)
+	}
+	if closer != io.Closer(r2) {
+		t.Error("Setup's closer is not the Run")
+	}
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

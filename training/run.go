@@ -76,6 +76,11 @@ type Run struct {
 	StopAfter int
 	// outLock is the output folder's lock, when Setup took it.
 	outLock io.Closer
+	// closers are what Setup opened for the run (the lock, teacher
+	// caches); phaseRes the current phase's engine and optimiser.
+	closers  io.Closer
+	phaseRes []io.Closer
+	closed   bool
 	// Notes receives what a user should know that is not an error (nil:
 	// os.Stderr).
 	Notes io.Writer
@@ -121,6 +126,37 @@ type Summary struct {
 	Folder   string             `json:"folder,omitempty"`
 	Resumed  bool               `json:"resumed"`
 	Finished bool               `json:"finished"`
+}
+
+// releasePhase finalises the current phase's engine and optimiser.
+func (r *Run) releasePhase() {
+	for _, c := range r.phaseRes {
+		_ = c.Close() // Finalize reports nothing
+	}
+	r.phaseRes = nil
+}
+
+// Close releases everything the run owns: the compiled graphs of its
+// engines and optimiser, the variables, the GoMLX backend, the teacher
+// caches and the output folder's lock (errors joined). It is idempotent.
+// On xla:cuda, device memory is held until Close, not until the GC runs.
+func (r *Run) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.releasePhase()
+	var errs []error
+	if r.closers != nil {
+		errs = append(errs, r.closers.Close())
+	}
+	if r.Ctx != nil {
+		r.Ctx.Finalize()
+	}
+	if r.Backend != nil {
+		r.Backend.Finalize()
+	}
+	return errors.Join(errs...)
 }
 
 // CheckpointPath is where a run keeps its checkpoint.
@@ -457,16 +493,19 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 				return sum, fmt.Errorf("training: %w", err)
 			}
 		}
+		r.releasePhase() // the previous phase's compiled graphs
 		eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{MiniBatch: c.MiniBatch, Train: true, TrimPadding: true})
 		if err != nil {
 			return sum, fmt.Errorf("training: %w", err)
 		}
+		r.phaseRes = append(r.phaseRes, eng)
 		ocfg := optim.Default()
 		ocfg.WeightDecay, ocfg.MaxGradNorm = c.WeightDecay, c.MaxGradNorm
 		opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg)
 		if err != nil {
 			return sum, fmt.Errorf("training: %w", err)
 		}
+		r.phaseRes = append(r.phaseRes, opt)
 		if pi != st.Phase || st.Step == 0 {
 			st.Phase, st.Step = pi, 0
 			if err := opt.Reset(); err != nil {

@@ -33,7 +33,8 @@ import (
 // vectors (computed once into the cache folder when a teacher model is
 // given). It takes the output folder's lock first (one trainer per folder;
 // the teacher cache is written under it), held until the returned closer
-// is closed.
+// is closed. The closer is the Run itself (Run.Close: everything the run
+// owns, GoMLX objects included).
 func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("training: %w", err)
@@ -68,6 +69,11 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	defer func() {
+		if err != nil {
+			b.Finalize() // a failed Setup returns no Run to Close
+		}
+	}()
 	gctx := mlctx.New()
 	r := &Run{Cfg: c, Backend: b, Ctx: gctx, outLock: lock}
 
@@ -139,7 +145,10 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if err := r.setupTeacher(ctx, &cl); err != nil {
 		return nil, nil, err
 	}
-	return r, cl, nil
+	r.closers = cl
+	// The run is its own closer: Close releases what Setup opened and what
+	// training compiles (GoMLX backend, variables, executables).
+	return r, r, nil
 }
 
 func folderName(c Config) string {

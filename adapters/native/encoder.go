@@ -2,7 +2,6 @@ package native
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -322,10 +321,11 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 	return out, nil
 }
 
-// Close releases the compiled graphs, the weights and the backend.
+// Close releases the compiled graphs, the weights and the backend. It is
+// idempotent: a second call does nothing.
 func (e *Encoder) Close() error {
 	if e.owned == nil {
-		return errors.New("native: encoder closed twice")
+		return nil
 	}
 	e.model.exec.Finalize()
 	e.model.ctx.Finalize()

@@ -80,7 +80,7 @@ func (e *Encoder) Dim() int { return e.f.Dim() }
 // Identity implements adapters.Encoder.
 func (e *Encoder) Identity() adapters.Identity { return e.ident }
 
-// Close implements adapters.Encoder.
+// Close implements adapters.Encoder (idempotent: File.Close is).
 func (e *Encoder) Close() error { return e.f.Close() }
 
 // Encode implements adapters.Encoder: it prepends the identity's prompt for

@@ -12,11 +12,12 @@ import (
 
 // File is an open vectors file. Lookups are safe for concurrent use.
 type File struct {
-	path  string
-	f     *os.File
-	hdr   Header
-	size  int    // bytes per vector
-	index []byte // count x entryLen, sorted by hash
+	path   string
+	f      *os.File
+	hdr    Header
+	size   int    // bytes per vector
+	index  []byte // count x entryLen, sorted by hash
+	closed bool   // Close ran (a second Close does nothing)
 }
 
 // Open opens a vectors file and reads its index into memory.
@@ -150,5 +151,11 @@ func (v *File) LookupInto(dst []float32, text string) (bool, error) {
 	return true, nil
 }
 
-// Close releases the file.
-func (v *File) Close() error { return v.f.Close() }
+// Close releases the file; a second call does nothing.
+func (v *File) Close() error {
+	if v.closed {
+		return nil
+	}
+	v.closed = true
+	return v.f.Close()
+}

@@ -265,6 +265,19 @@ func accumFor(ctx *context.Context, v *context.Variable) (*context.Variable, err
 	return a, nil
 }
 
+// Close releases the engine's compiled executables (on xla:cuda they hold
+// device memory until finalised). It is idempotent; the engine cannot be
+// used after it.
+func (e *Engine) Close() error {
+	for _, x := range []**context.Exec{&e.fwd, &e.loss, &e.bwd, &e.direct} {
+		if *x != nil {
+			(*x).Finalize()
+			*x = nil
+		}
+	}
+	return nil
+}
+
 // Params are the trainable variables the engine differentiates (student
 // first, then the objective's), sorted by scope and name.
 func (e *Engine) Params() []*context.Variable { return e.params }

@@ -74,6 +74,15 @@ type AdamW struct {
 	exec           *context.Exec
 }
 
+// Close releases the optimiser's compiled step; idempotent.
+func (o *AdamW) Close() error {
+	if o.exec != nil {
+		o.exec.Finalize()
+		o.exec = nil
+	}
+	return nil
+}
+
 // NewAdamW creates (or finds, e.g. after a checkpoint load) the moments of
 // each parameter. accums[i] holds the gradient of params[i].
 func NewAdamW(b backends.Backend, ctx *context.Context, params, accums []*context.Variable, cfg Config) (*AdamW, error) {
