@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/harness"
 )
 
 // TestNumpyRNG pins the generator to numpy's, as recorded with numpy 1.24.2
@@ -126,5 +128,84 @@ func TestPairedTestEdges(t *testing.T) {
 	ab, ba := PairedTest(a, b, 1000, 3), PairedTest(b, a, 1000, 3)
 	if ab.P != ba.P || ab.MeanDiff != -ba.MeanDiff {
 		t.Errorf("a-b %+v, b-a %+v", ab, ba)
+	}
+}
+
+// TestPairedTestFullPrecision: beyond the printed digits, the count is
+// numpy's: the script's loop, run with more digits printed
+// ((count + 1) / 20001 for mimo against close on TaskA and TaskB, and
+// against partial on TaskB: counts 5886, 2301, 2069).
+func TestPairedTestFullPrecision(t *testing.T) {
+	dir := filepath.Join("testdata", "significance")
+	for _, c := range []struct {
+		other, task string
+		count       int
+	}{{"close", "TaskA", 5886}, {"close", "TaskB", 2301}, {"partial", "TaskB", 2069}} {
+		a := readPerQuery(t, filepath.Join(dir, "pq.mimo."+c.task+".txt"))
+		o := readPerQuery(t, filepath.Join(dir, "pq."+c.other+"."+c.task+".txt"))
+		if r, want := PairedTest(a, o, DefaultDraws, DefaultSeed), float64(c.count+1)/float64(DefaultDraws+1); r.P != want {
+			t.Errorf("%s/%s: p %v, numpy %v", c.task, c.other, r.P, want)
+		}
+	}
+}
+
+// TestSignificanceTable: both renderings carry the significance table,
+// against the named baseline, with the draws and seed recorded.
+func TestSignificanceTable(t *testing.T) {
+	dir := filepath.Join("testdata", "significance")
+	entry := func(model, method string) Entry {
+		pq := readPerQuery(t, filepath.Join(dir, "pq."+method+".TaskA.txt"))
+		cross := map[string]float64{}
+		sum := 0.0
+		for q, v := range pq {
+			cross[q] = v / 2
+			sum += v
+		}
+		return Entry{Model: model, Revision: "r1", Task: "TaskA", MainMetric: "ndcg_at_20",
+			Result: harness.TaskResult{TaskName: "TaskA", Scores: map[string][]map[string]any{"test": {{"main_score": sum / float64(len(pq)), "ndcg_at_20": sum / float64(len(pq)), "hf_subset": "default"}}}},
+			Extras: &harness.Extras{TaskName: "TaskA", Model: model, Subsets: []harness.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq,
+				CrossLanguage: &harness.LangScores{PerQuery: cross}}}}}
+	}
+	res := Results{Entries: []Entry{entry("org/far", "far"), entry("org/mimo-mini", "mimo"), entry("org/close", "close")}}
+	rep := Build(res, nil, Options{Baseline: "mimo-mini"})
+	var tab *Table
+	for _, b := range rep.Blocks {
+		if b.Kind == BlockTable && b.Task == "TaskA" && len(b.Table.Header) > 1 && b.Table.Header[1] == "Difference" {
+			tab = b.Table
+		}
+	}
+	if tab == nil {
+		t.Fatal("no significance table")
+	}
+	var got [][]string
+	for _, r := range tab.Rows {
+		var line []string
+		for _, c := range r {
+			line = append(line, c.Text)
+		}
+		got = append(got, line)
+	}
+	// The script's values (testdata/significance/script-output.txt); the
+	// cross-language scores are halved, so the differences halve.
+	want := [][]string{
+		{"org/far", "+10.13", "< 0.0001", "384", "+5.06", "< 0.0001", "384"},
+		{"org/close", "+0.39", "0.2943", "384", "+0.20", "0.2943", "384"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("significance rows (-want +got):\n%s", diff)
+	}
+	var md, page strings.Builder
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.HTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"markdown": md.String(), "html": page.String()} {
+		for _, w := range []string{"TaskA: significance against org/mimo-mini", "20000 draws", "seeded 12345", "0.2943"} {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s rendering lacks %q", name, w)
+			}
+		}
 	}
 }
