@@ -10,7 +10,7 @@ import (
 )
 
 // The paired randomisation test's defaults: those of the Python script
-// docs/paper-mini used before it moved here (scripts/paired-test.py: 20,000
+// docs/paper-mini used before it moved here (scripts/paired-test.py, removed after 0770d84: 20,000
 // draws, numpy.random.default_rng(12345)).
 const (
 	DefaultDraws = 20000
