@@ -420,7 +420,7 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
-	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks); err != nil {
+	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks, MainScore(meta)); err != nil {
 		return nil, sx, err
 	}
 	sx.Contamination = contamination(ev.opts.TrainingTexts, ds)
@@ -450,6 +450,7 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	}
 	scores["main_score"] = main
 	scores["hf_subset"] = sx.Subset
+	sx.PerQuery = mainPerQuery(perQuery, MainScore(meta))
 	scores["languages"] = langs
 
 	// Per query language.

@@ -23,6 +23,9 @@ type LangScores struct {
 	NQueries    int                           `json:"n_queries"`
 	Scores      map[string]float64            `json:"scores"`
 	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
+	// PerQuery: query id -> the task's main score of that query in the
+	// scope (as SubsetExtras.PerQuery).
+	PerQuery map[string]float64 `json:"per_query,omitempty"`
 }
 
 // PEERScore is PEER@k (see metrics.PEER) overall and per query language,
@@ -38,7 +41,7 @@ type PEERScore struct {
 // cross- and same-language scores, PEER and the language matrix. It does
 // nothing when the corpus holds fewer than two languages or the queries
 // carry none.
-func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, hits [][]search.Hit, ks []int) error {
+func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
 	qlang := make(map[string]string, len(ds.Queries))
 	for _, q := range ds.Queries {
 		if q.Lang != "" {
@@ -74,7 +77,8 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, h
 			}
 			byLang[l][qid] = m
 		}
-		out := &LangScores{NQueries: len(perQuery), Scores: metrics.Average(perQuery), ByQueryLang: map[string]map[string]float64{}}
+		out := &LangScores{NQueries: len(perQuery), Scores: metrics.Average(perQuery), ByQueryLang: map[string]map[string]float64{},
+			PerQuery: mainPerQuery(perQuery, main)}
 		for l, m := range byLang {
 			out.ByQueryLang[l] = metrics.Average(m)
 		}
@@ -145,4 +149,19 @@ func maxOf(ks []int) int {
 		m = max(m, k)
 	}
 	return m
+}
+
+// mainPerQuery is each query's value of the main score (nil when none has
+// it).
+func mainPerQuery(perQuery map[string]map[string]float64, main string) map[string]float64 {
+	out := make(map[string]float64, len(perQuery))
+	for qid, m := range perQuery {
+		if v, ok := m[main]; ok {
+			out[qid] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/tasks"
 )
@@ -173,5 +175,50 @@ func TestSizeCheck(t *testing.T) {
 	}
 	if outs[0].Extras.Sizes != nil {
 		t.Errorf("sizes compared under --langs: %+v", outs[0].Extras.Sizes)
+	}
+}
+
+// TestPerQueryMainScores: the extras keep each query's main score (what a
+// paired significance test reads), overall and in the cross- and
+// same-language scopes, and they survive the round trip through the file.
+//
+//	en_q: d1 at rank 2 -> 1/log2 3 = 0.63093.
+//	de_q: d1 at 2, d2 at 3 -> (0.63093 + 0.5) / (1 + 0.63093) = 0.69343.
+//	cross: de_q d1 at 2 alone relevant -> 0.63093; same: en_q 0.63093, de_q d2 at 3 -> 0.5.
+func TestPerQueryMainScores(t *testing.T) {
+	task, enc := handTask()
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := ReadExtras(strings.Replace(outs[0].Path, "TinyRetrieval.json", ExtrasDir+"/TinyRetrieval.json", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sx := x.Subsets[0]
+	if sx.CrossLanguage == nil || sx.SameLanguage == nil {
+		t.Fatalf("no cross/same-language scores: %+v", sx)
+	}
+	round := func(m map[string]float64) map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range m {
+			out[k] = math.Round(v*1e5) / 1e5
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		got  map[string]float64
+		want map[string]float64
+	}{
+		{"all", sx.PerQuery, map[string]float64{"en_q": 0.63093, "de_q": 0.69343}},
+		{"cross", sx.CrossLanguage.PerQuery, map[string]float64{"de_q": 0.63093}},
+		{"same", sx.SameLanguage.PerQuery, map[string]float64{"en_q": 0.63093, "de_q": 0.5}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if diff := cmp.Diff(c.want, round(c.got)); diff != "" {
+				t.Errorf("per-query ndcg_at_20 (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -153,6 +153,11 @@ type SubsetExtras struct {
 	// ByQueryLang: query language -> MTEB-style score map (ndcg_at_20, ...)
 	// averaged over that language's queries.
 	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
+	// PerQuery: query id -> the task's main score (MainScore) of that
+	// query, for the queries scored (those with a relevant document): what
+	// a paired significance test between two models reads
+	// (reports.PairedTest).
+	PerQuery map[string]float64 `json:"per_query,omitempty"`
 	// MRC: "mrc_at_10" -> language -> value (x100), plus "mean".
 	MRC map[string]map[string]float64 `json:"mrc,omitempty"`
 	// Alignment and uniformity of the corpus embeddings (lower is better).

@@ -24,6 +24,14 @@ type Options struct {
 	NoFigures bool
 	// MRCKey selects the MRC cut-off shown ("mrc_at_10" by default).
 	MRCKey string
+	// Baseline names the model the significance tables compare with every
+	// other (a label, a model name, or its last part); empty: per task,
+	// the model with the best main score.
+	Baseline string
+	// Draws and Seed set the paired randomisation tests (PairedTest);
+	// 0: DefaultDraws, DefaultSeed.
+	Draws int
+	Seed  uint64
 }
 
 func (o Options) withDefaults() Options {
@@ -35,6 +43,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MRCKey == "" {
 		o.MRCKey = "mrc_at_10"
+	}
+	if o.Draws == 0 {
+		o.Draws = DefaultDraws
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
 	}
 	return o
 }
@@ -167,6 +181,8 @@ func Build(res Results, figs []Figure, opts Options) *Report {
 	p.mrc(rs, opts.MRCKey)
 	p.section()
 	p.crossSame(rs)
+	p.section()
+	p.significance(rs, opts)
 	p.section()
 	p.peer(rs)
 	p.section()

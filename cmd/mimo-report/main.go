@@ -32,6 +32,9 @@ func run(args []string, stderr io.Writer) int {
 	htmlOut := fs.String("html", "", "also (or, without --out, only) write the report as one self-contained HTML page to this file: sortable tables, filters, inline SVG figures")
 	noFigs := fs.Bool("no-figures", false, "write tables only")
 	mrc := fs.String("mrc", "mrc_at_10", "which MRC cut-off to tabulate (mrc_at_10, mrc_at_20)")
+	baseline := fs.String("baseline", "", "the model the significance tables compare with every other (its label, name, or the name's last part); default: per task, the best main score")
+	draws := fs.Int("draws", reports.DefaultDraws, "draws of each paired randomisation test")
+	seed := fs.Uint64("seed", reports.DefaultSeed, "seed of the paired randomisation tests (numpy's default_rng(seed) stream, afresh per test)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `mimo-report: Markdown tables and figures from result folders.
 
@@ -41,8 +44,11 @@ Usage:
 Reads every <model>/<revision>/<Task>.json under the folders (mimo-eval's
 output, or a folder of MTEB's public results repository), and writes the
 MLIR table (models x tasks, average, the paper's published average), MIRACL
-per language, per-query-language scores, MRC@k, alignment/uniformity, a
-comparison with the paper's numbers and the run settings that differ.
+per language, per-query-language scores, MRC@k, alignment/uniformity,
+paired randomisation tests between models on the same task (from the
+per-query scores mimo-eval keeps in its extras; p-values beside the
+differences), a comparison with the paper's numbers and the run settings
+that differ.
 Figures (SVG and PNG) go beside the report.
 
 Result files are read as MTEB reads them: bare NaN/Infinity (Python's
@@ -82,7 +88,11 @@ Flags:
 	}
 	outSet := false
 	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
-	opts := reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc}
+	if *draws <= 0 || *seed == 0 {
+		fmt.Fprintf(stderr, "mimo-report: --draws %d --seed %d: both must be positive\n", *draws, *seed)
+		return 2
+	}
+	opts := reports.Options{Title: *title, NoFigures: *noFigs, MRCKey: *mrc, Baseline: *baseline, Draws: *draws, Seed: *seed}
 	var res reports.Results
 	var err error
 	var wrote []string

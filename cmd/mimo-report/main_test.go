@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 )
 
@@ -91,5 +94,53 @@ func TestHTMLFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(md); err != nil {
 		t.Errorf("--out with --html: %v", err)
+	}
+}
+
+// TestSignificanceFlags: --baseline, --draws and --seed reach the
+// significance table (from the per-query scores of mimo's extras); bad
+// values are refused.
+func TestSignificanceFlags(t *testing.T) {
+	dir := t.TempDir()
+	for name, shift := range map[string]float64{"a": 0, "b": 0.3} {
+		pq := map[string]float64{}
+		for i := range 20 {
+			pq[fmt.Sprintf("q%02d", i)] = float64(i%5)/5 - shift*float64(i%2)
+		}
+		d := filepath.Join(dir, "org__"+name, harness.NoRevision)
+		res := harness.TaskResult{TaskName: "MiniMLIR", MTEBVersion: harness.MTEBVersion,
+			Scores: map[string][]map[string]any{"test": {{"main_score": 0.4, "ndcg_at_20": 0.4, "hf_subset": "default", "languages": []string{"eng-Latn"}}}}}
+		x := harness.Extras{TaskName: "MiniMLIR", Model: "org/" + name, Subsets: []harness.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq}}}
+		for path, v := range map[string]any{filepath.Join(d, "MiniMLIR.json"): res, filepath.Join(d, harness.ExtrasDir, "MiniMLIR.json"): x} {
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := filepath.Join(t.TempDir(), "report.md")
+	var stderr bytes.Buffer
+	if code := run([]string{"--no-figures", "--out", out, "--baseline", "b", "--draws", "500", "--seed", "7", dir}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"MiniMLIR: significance against org/b", "500 draws", "seeded 7", "| org/a |     -15.00 |"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, args := range [][]string{{"--draws", "0"}, {"--seed", "0"}} {
+		if code := run(append(args, "--out", out, dir), &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
 	}
 }
