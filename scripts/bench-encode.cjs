@@ -1,6 +1,6 @@
 // Node.js side of scripts/bench-encode.sh: runs the same ONNX model with
 // onnxruntime-node (the same ONNX Runtime 1.30.0 library) on pre-tokenised
-// ids written by tools/tinymodel/benchencode (tokenisation is NOT timed on
+// ids written by internal/cmd/benchencode (tokenisation is NOT timed on
 // this side), batch by batch, with mean pooling and L2 normalisation in JS.
 //
 //   node scripts/bench-encode.cjs NODE_DIR MODEL.onnx IDS.json BATCH THREADS ROUNDS

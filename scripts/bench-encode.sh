@@ -31,7 +31,7 @@ if [[ ! -d "$work/node/node_modules/onnxruntime-node" ]]; then
   (cd "$work/node" && [[ -f package.json ]] || echo '{"name":"mimo-bench","private":true}' > package.json
    cd "$work/node" && npm install --silent --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null)
 fi
-go build -o "$work/benchencode" ./tools/tinymodel/benchencode
+go build -o "$work/benchencode" ./internal/cmd/benchencode
 
 echo "model: BERT 384x6 (generated), texts: $N x 128 tokens, batch 32, threads $THREADS, best of $ROUNDS"
 go_line="$("$work/benchencode" -model "$work/model" -n "$N" -batch 32 -len 128 -ids "$work/ids.json" -threads "$THREADS" -rounds "$ROUNDS")"

@@ -46,7 +46,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/benchsearch" ./harness/search/benchsearch
+go build -o "$tmp/benchsearch" ./internal/cmd/benchsearch
 
 echo "matrices: ${NQ} queries x ${NC} docs x ${DIM}-d float32, $(nproc) cores"
 first=1

