@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
+
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -93,5 +95,78 @@ func TestBelebeleSubsetOfFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestXQuADLAReQANames: LAReQA's XQuAD-R copy names its files {lang}.json
+// (google-research-datasets/lareqa, folder xquad-r/); a folder holding
+// them, or the root of a LAReQA checkout, builds like xquad.{lang}.json.
+func TestXQuADLAReQANames(t *testing.T) {
+	for name, src := range map[string]tasks.Source{
+		"xquad-r folder":  tasks.DirSource{Root: "testdata/release/lareqa/xquad-r", Flat: true},
+		"lareqa checkout": tasks.DirSource{Root: "testdata/release/lareqa", Flat: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			task, err := New("XQuADMLIR", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds, err := task.Load(context.Background(), tasks.LoadOptions{Langs: []string{"de", "hi"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(readGolden(t, "xquad_lareqa_de_hi.json"), toGolden(ds)); diff != "" {
+				t.Errorf("xquad_lareqa_de_hi.json (-golden +got):\n%s", diff)
+			}
+			_, err = task.Load(context.Background(), tasks.LoadOptions{Langs: []string{"de", "en", "hi", "zh"}})
+			if !errors.Is(err, tasks.ErrNotFound) {
+				t.Fatalf("Langs de,en,hi,zh: error %v, want ErrNotFound", err)
+			}
+			for _, w := range []string{"2 selected language(s)", "en (none of xquad.en.json, en.json, xquad-r/en.json", "zh (none of"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestXQuADRealDataLAReQANames builds the real XQuAD (../shared/data/xquad,
+// read in place) through a folder of {lang}.json links to it, LAReQA's
+// naming, and checks it is the build from xquad.{lang}.json, with the
+// paper's sizes.
+func TestXQuADRealDataLAReQANames(t *testing.T) {
+	real, ok := shareddata.Path("xquad")
+	if !ok {
+		t.Fatalf("shared XQuAD data not found at %s (set MIMO_DATA)", real)
+	}
+	dir := t.TempDir()
+	for _, l := range XQuADLangs {
+		abs, err := filepath.Abs(filepath.Join(real, "xquad."+l+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, l+".json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	want, err := BuildXQuAD(ctx, tasks.DirSource{Root: real, Flat: true}, XQuADRef, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := BuildXQuAD(ctx, tasks.DirSource{Root: dir, Flat: true}, XQuADRef, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LAReQA naming differs from xquad.{lang}.json (-want +got):\n%s", diff)
+	}
+	task, err := New("XQuADMLIR", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tasks.CheckSizes(task.Metadata(), got); err != nil {
+		t.Errorf("Table 7: %v", err)
 	}
 }
