@@ -170,3 +170,84 @@ func TestXQuADRealDataLAReQANames(t *testing.T) {
 		t.Errorf("Table 7: %v", err)
 	}
 }
+
+// mlqaRelease is the fixture of MLQA's original release
+// (github.com/facebookresearch/MLQA, MLQA_V1.zip): MLQA_V1/{test,dev}/
+// {split}-context-{c}-question-{q}.json, SQuAD format.
+const mlqaRelease = "testdata/release/mlqa"
+
+// TestMLQAReleaseJSON builds MLQAMLIR from the release's JSON files, from
+// the folder the zip was unpacked in, from MLQA_V1 itself and from the
+// split's own folder, for test and dev.
+func TestMLQAReleaseJSON(t *testing.T) {
+	for _, c := range []struct {
+		name, root, split, golden string
+	}{
+		{"unpacked zip, test", mlqaRelease, "", "mlqa_release_test.json"},
+		{"MLQA_V1, test", mlqaRelease + "/MLQA_V1", "test", "mlqa_release_test.json"},
+		{"test folder", mlqaRelease + "/MLQA_V1/test", "", "mlqa_release_test.json"},
+		{"unpacked zip, dev", mlqaRelease, "dev", "mlqa_release_dev.json"},
+		{"MLQA_V1, validation", mlqaRelease + "/MLQA_V1", "validation", "mlqa_release_dev.json"},
+		{"dev folder", mlqaRelease + "/MLQA_V1/dev", "dev", "mlqa_release_dev.json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			task, err := New("MLQAMLIR", tasks.DirSource{Root: c.root, Flat: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := tasks.LoadOptions{}
+			if c.split != "" {
+				opts.Variant = map[string]string{MLQASplitVariant: c.split}
+			}
+			ds, err := task.Load(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(readGolden(t, c.golden), toGolden(ds)); diff != "" {
+				t.Errorf("%s (-golden +got):\n%s", c.golden, diff)
+			}
+		})
+	}
+}
+
+// TestMLQAReleaseIncomplete: a release folder missing some of its 49 files
+// is an error naming each, not a build from the Parquet configs or from
+// fewer files.
+func TestMLQAReleaseIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(mlqaRelease, "MLQA_V1", "test")
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := map[string]bool{"test-context-hi-question-zh.json": true, "test-context-vi-question-vi.json": true}
+	for _, e := range ents {
+		if drop[e.Name()] {
+			continue
+		}
+		abs, err := filepath.Abs(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task, err := New("MLQAMLIR", tasks.DirSource{Root: dir, Flat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = task.Load(context.Background(), tasks.LoadOptions{})
+	if !errors.Is(err, tasks.ErrNotFound) {
+		t.Fatalf("error %v, want ErrNotFound", err)
+	}
+	for _, w := range []string{"2 of the 49 files of split test missing", "test-context-hi-question-zh.json", "test-context-vi-question-vi.json"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not name %q", err, w)
+		}
+	}
+	_, err = task.Load(context.Background(), tasks.LoadOptions{Variant: map[string]string{MLQASplitVariant: "train"}})
+	if err == nil || !strings.Contains(err.Error(), `mlqa_split="train": want test or validation (dev)`) {
+		t.Errorf("split train: error %v", err)
+	}
+}
