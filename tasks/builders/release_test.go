@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/internal/shareddata"
-
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
