@@ -95,21 +95,57 @@ func belebeleCode(lang string, opts tasks.LoadOptions) (string, error) {
 }
 
 // BuildBelebele builds BelebeleMLIR from ref: data/{flores}.jsonl for
-// each language.
+// each language (the Hub's layout; a folder holding the release's
+// {flores}.jsonl at its root is read as well). With LoadOptions.Langs set
+// only the files of those languages are read, so a folder holding just
+// them is enough; a selected language whose file is absent is an error
+// naming every missing file (wrapping tasks.ErrNotFound). Doc numbers
+// ("doc_{lang}_{n}") count over the languages read, so a subset build's
+// doc ids are not those of the full build (its texts and relevant sets are).
 func BuildBelebele(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
 	if err := checkLangs("BelebeleMLIR", BelebeleLangs, opts.Langs); err != nil {
 		return nil, err
 	}
 	in := input{src: src, ref: ref}
-	var langs []beleLang
+	sel := newLangFilter(opts.Langs)
+	type want struct{ lang, code, file string }
+	var wants []want
 	for _, lang := range BelebeleLangs {
+		if !sel.keep(lang) {
+			continue
+		}
 		code, err := belebeleCode(lang, opts)
 		if err != nil {
 			return nil, err
 		}
-		l := beleLang{Lang: lang, Flores: code}
-		name := "data/" + code + ".jsonl"
-		err = in.readJSONL(ctx, name, func(line int, raw json.RawMessage) error {
+		wants = append(wants, want{lang: lang, code: code, file: "data/" + code + ".jsonl"})
+	}
+	// Find every selected file before reading any, so that one error names
+	// all the missing ones. A Source that cannot list is read blind.
+	if files, err := in.list(ctx); err == nil {
+		have := map[string]bool{}
+		for _, f := range files {
+			have[f] = true
+		}
+		var missing []string
+		for i, w := range wants {
+			switch {
+			case have[w.file]:
+			case have[w.code+".jsonl"]:
+				wants[i].file = w.code + ".jsonl"
+			default:
+				missing = append(missing, fmt.Sprintf("%s (%s)", w.file, w.lang))
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("%s@%s: %d of the %d selected language files missing: %s (select the languages present with --langs): %w",
+				ref.Repo, ref.Revision, len(missing), len(wants), strings.Join(missing, ", "), tasks.ErrNotFound)
+		}
+	}
+	var langs []beleLang
+	for _, w := range wants {
+		l := beleLang{Lang: w.lang, Flores: w.code}
+		err := in.readJSONL(ctx, w.file, func(line int, raw json.RawMessage) error {
 			r, err := parseBeleRow(raw)
 			if err != nil {
 				return err
@@ -121,7 +157,7 @@ func BuildBelebele(ctx context.Context, src tasks.Source, ref Ref, opts tasks.Lo
 			return nil, err
 		}
 		if len(l.Rows) == 0 {
-			return nil, fmt.Errorf("%s: no rows", in.where(name))
+			return nil, fmt.Errorf("%s: no rows", in.where(w.file))
 		}
 		langs = append(langs, l)
 	}

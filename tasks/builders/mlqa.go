@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -65,9 +66,29 @@ type mlqaConfig struct {
 	Rows   []mlqaRow
 }
 
+// mlqaReleaseDirs are the folders, relative to the source's root, where
+// the original release's files of a split are looked for: the root itself,
+// {split}/ (the unpacked MLQA_V1 folder) and MLQA_V1/{split}/ (the folder
+// the zip was unpacked in).
+func mlqaReleaseDirs(split string) []string {
+	return []string{"", split + "/", "MLQA_V1/" + split + "/"}
+}
+
+// mlqaReleaseName is the original release's file of one config:
+// "{split}-context-{c}-question-{q}.json", split test or dev.
+func mlqaReleaseName(split, c, q string) string {
+	return split + "-context-" + c + "-question-" + q + ".json"
+}
+
 // BuildMLQA builds MLQAMLIR from ref, reading the 49 configs
 // mlqa.{c}.{q} (c, q in MLQALangs order) of split test (or
-// Variant["mlqa_split"]).
+// Variant["mlqa_split"]: "validation", or its release name "dev"). When the
+// source holds the original release's SQuAD-format JSON
+// ({split}-context-{c}-question-{q}.json, at its root, under {split}/ or
+// under MLQA_V1/{split}/; github.com/facebookresearch/MLQA), all 49 are
+// read from it, in the file's article, paragraph, question order (the
+// order the Hub's rows have); otherwise the Hub's Parquet configs. A
+// partial release is an error naming every missing file.
 func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
 	if err := checkLangs("MLQAMLIR", MLQALangs, opts.Langs); err != nil {
 		return nil, err
@@ -76,19 +97,71 @@ func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOp
 	if v := opts.Variant[MLQASplitVariant]; v != "" {
 		split = v
 	}
+	release := split // the release's name of the split
+	switch split {
+	case "test":
+	case "validation", "dev":
+		split, release = "validation", "dev"
+	default:
+		return nil, fmt.Errorf("MLQAMLIR: Variant %s=%q: want test or validation (dev)", MLQASplitVariant, split)
+	}
 	in := input{src: src, ref: ref}
 	files, err := in.list(ctx)
 	if err != nil {
 		return nil, err
 	}
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	// The release folder is the first that holds any of the split's files.
+	dir, found := "", false
+	for _, d := range mlqaReleaseDirs(release) {
+		for _, c := range MLQALangs {
+			for _, q := range MLQALangs {
+				if have[d+mlqaReleaseName(release, c, q)] {
+					dir, found = d, true
+					break
+				}
+			}
+			if found {
+				break
+			}
+		}
+		if found {
+			break
+		}
+	}
+	if found {
+		var missing []string
+		for _, c := range MLQALangs {
+			for _, q := range MLQALangs {
+				if n := dir + mlqaReleaseName(release, c, q); !have[n] {
+					missing = append(missing, n)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("%s@%s: MLQA release folder incomplete, %d of the 49 files of split %s missing: %s: %w",
+				ref.Repo, ref.Revision, len(missing), release, strings.Join(missing, ", "), tasks.ErrNotFound)
+		}
+	}
 	var configs []mlqaConfig
 	for _, c := range MLQALangs {
 		for _, q := range MLQALangs {
 			cfg := mlqaConfig{Ctx: c, Q: q}
+			if found {
+				if err := readMLQARelease(ctx, in, dir+mlqaReleaseName(release, c, q), &cfg); err != nil {
+					return nil, err
+				}
+				configs = append(configs, cfg)
+				continue
+			}
 			name := "mlqa." + c + "." + q
 			shards, err := splitFiles(files, name, split, false)
 			if err != nil {
-				return nil, fmt.Errorf("%s@%s: %w", ref.Repo, ref.Revision, err)
+				return nil, fmt.Errorf("%s@%s: found neither the release file %s (nor under %s or %s) nor the Parquet config: %w",
+					ref.Repo, ref.Revision, mlqaReleaseName(release, c, q), mlqaReleaseDirs(release)[1], mlqaReleaseDirs(release)[2], err)
 			}
 			for _, f := range shards {
 				err := in.readParquet(ctx, f, []string{"id", "context", "question"}, func(row int, rec map[string]any) error {
@@ -120,6 +193,23 @@ func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOp
 	ds.Split = split
 	finish(&ds, opts, "query_without_positive", MLQALangs, mtebTag)
 	return []tasks.Dataset{ds}, nil
+}
+
+// readMLQARelease appends the rows of one release file (SQuAD v1.1:
+// data[].paragraphs[].qas[], one row per question) to cfg.
+func readMLQARelease(ctx context.Context, in input, name string, cfg *mlqaConfig) error {
+	sq, err := in.readSQuAD(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, art := range sq.Data {
+		for _, para := range art.Paragraphs {
+			for _, qa := range para.QAs {
+				cfg.Rows = append(cfg.Rows, mlqaRow{ID: qa.ID, Context: para.Context, Question: qa.Question})
+			}
+		}
+	}
+	return nil
 }
 
 // buildMLQA is the pure build. Docs "doc_{lang}_{n}": one per distinct

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -69,11 +70,23 @@ type xquadLang struct {
 	Paras []xquadPara
 }
 
+// xquadJSONNames are the file names the SQuAD-format release of one
+// language is found under, in order of preference: google-deepmind/xquad's
+// (and google/xquad's) "xquad.{lang}.json", LAReQA's XQuAD-R copy
+// "{lang}.json" (a folder holding google-research-datasets/lareqa's
+// xquad-r/), and "xquad-r/{lang}.json" (the root of a LAReQA checkout).
+func xquadJSONNames(lang string) []string {
+	return []string{"xquad." + lang + ".json", lang + ".json", "xquad-r/" + lang + ".json"}
+}
+
 // BuildXQuAD builds XQuADMLIR from ref. It reads the SQuAD-v1.1 JSON
-// files xquad.{lang}.json when the repository has them (the original
-// release, and LAReQA's XQuAD-R copy: doc ids "{lang}_{article}_{paragraph}")
-// and otherwise the Hub's Parquet configs xquad.{lang}, split validation
-// (doc ids "{lang}_p{n}", the same grouping by position).
+// file of each language under any of xquadJSONNames (the original release,
+// and LAReQA's XQuAD-R copy, whose texts and ids are identical: doc ids
+// "{lang}_{article}_{paragraph}") and otherwise the Hub's Parquet configs
+// xquad.{lang}, split validation (doc ids "{lang}_p{n}", the same grouping
+// by position). With LoadOptions.Langs set only those languages are read;
+// doc ids do not depend on which are. Every selected language found under
+// no name is named in one error wrapping tasks.ErrNotFound.
 func BuildXQuAD(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
 	if err := checkLangs("XQuADMLIR", XQuADLangs, opts.Langs); err != nil {
 		return nil, err
@@ -83,19 +96,39 @@ func BuildXQuAD(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadO
 	if err != nil {
 		return nil, err
 	}
+	sel := newLangFilter(opts.Langs)
 	var langs []xquadLang
+	var missing []string
 	for _, lang := range XQuADLangs {
+		if !sel.keep(lang) {
+			continue
+		}
 		var l xquadLang
 		var err error
-		if name := "xquad." + lang + ".json"; slices.Contains(files, name) {
+		name := ""
+		for _, n := range xquadJSONNames(lang) {
+			if slices.Contains(files, n) {
+				name = n
+				break
+			}
+		}
+		if name != "" {
 			l, err = readXQuADJSON(ctx, in, lang, name)
 		} else {
 			l, err = readXQuADParquet(ctx, in, files, lang)
+			if errors.Is(err, tasks.ErrNotFound) {
+				missing = append(missing, fmt.Sprintf("%s (none of %s; %v)", lang, strings.Join(xquadJSONNames(lang), ", "), err))
+				continue
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
 		langs = append(langs, l)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s@%s: %d selected language(s) found under no name: %s (select the languages present with --langs): %w",
+			ref.Repo, ref.Revision, len(missing), strings.Join(missing, "; "), tasks.ErrNotFound)
 	}
 	ds, err := buildXQuAD(langs)
 	if err != nil {
@@ -131,7 +164,7 @@ func readXQuADParquet(ctx context.Context, in input, files []string, lang string
 	shards, err := splitFiles(files, config, "validation", false)
 	if err != nil {
 		if errors.Is(err, tasks.ErrNotFound) {
-			return xquadLang{}, fmt.Errorf("%s@%s: found neither the SQuAD file xquad.%s.json nor the Parquet config: %w", in.ref.Repo, in.ref.Revision, lang, err)
+			return xquadLang{}, err // the caller names the repository and every name tried
 		}
 		return xquadLang{}, fmt.Errorf("%s@%s: %w", in.ref.Repo, in.ref.Revision, err)
 	}

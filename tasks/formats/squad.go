@@ -10,8 +10,31 @@ import (
 // SQuAD is a SQuAD-v1.1 JSON file (also XQuAD's and MLQA's release format):
 // articles, each with paragraphs, each with its questions.
 type SQuAD struct {
-	Version string         `json:"version"`
+	Version SQuADVersion   `json:"version"`
 	Data    []SQuADArticle `json:"data"`
+}
+
+// SQuADVersion is the file's "version": SQuAD writes a string ("1.1");
+// other releases in the format are read whether they write a string or a
+// number (1.0), kept as written.
+type SQuADVersion string
+
+// UnmarshalJSON accepts a JSON string, a number or null.
+func (v *SQuADVersion) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*v = SQuADVersion(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*v = SQuADVersion(n.String())
+		return nil
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	return fmt.Errorf("version: want a string or a number, got %s", b)
 }
 
 // SQuADArticle is one article (a Wikipedia page in SQuAD).

@@ -45,7 +45,7 @@ func squadGolden(t *testing.T) *SQuAD {
 	if err := json.Unmarshal(data, &g); err != nil {
 		t.Fatal(err)
 	}
-	out := &SQuAD{Version: g.Version}
+	out := &SQuAD{Version: SQuADVersion(g.Version)}
 	for _, a := range g.Data {
 		art := SQuADArticle{Title: a.Title}
 		for _, p := range a.Paragraphs {
@@ -84,6 +84,29 @@ func TestReadSQuAD(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSQuADVersion: MLQA's release writes the version as a number; it reads
+// as written, and a version of another type is an error naming the field.
+func TestSQuADVersion(t *testing.T) {
+	const body = `, "data": [{"paragraphs": [{"context": "x", "qas": [{"id": "a", "question": "q"}]}]}]}`
+	for _, tc := range []struct{ in, want string }{
+		{`{"version": "1.1"`, "1.1"},
+		{`{"version": 1.0`, "1.0"},
+		{`{"version": null`, ""},
+		{`{"x": 0`, ""},
+	} {
+		got, err := ReadSQuAD(strings.NewReader(tc.in+body), "s.json")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if string(got.Version) != tc.want {
+			t.Errorf("%s: version %q, want %q", tc.in, got.Version, tc.want)
+		}
+	}
+	if _, err := ReadSQuAD(strings.NewReader(`{"version": [1]`+body), "s.json"); err == nil || !strings.Contains(err.Error(), "version: want a string or a number") {
+		t.Errorf("version [1]: error %v", err)
 	}
 }
 
