@@ -346,7 +346,14 @@ func (ev *evaluator) modelMeta() ModelMeta {
 		Languages:        []string{},
 		EmbedDim:         ev.dim,
 		SimilarityFnName: "cosine",
-		Framework:        []string{"mimo"},
+		// MTEB validates framework against its own list (mteb's Frameworks
+		// literal: API, PyTorch, Sentence Transformers, ...); "mimo" is not
+		// on it. An embedding server is MTEB's "API"; for the rest MTEB's
+		// own "no metadata" value, an empty list, is the honest one.
+		Framework: []string{},
+	}
+	if ev.id.Kind == "http" {
+		m.Framework = []string{"API"}
 	}
 	if ev.id.MaxLength > 0 {
 		ml := ev.id.MaxLength
