@@ -18,7 +18,7 @@ import (
 // and chunks are parsed on all cores; their results are consumed in file
 // order, so line numbers and the first error are those of a sequential
 // read. At most inflight chunks are held at a time.
-const chunkSize = 4 << 20
+var chunkSize = 4 << 20 // a variable so that tests can cut small chunks
 
 // segment is a run of consecutive lines of one query inside a chunk.
 type segment struct {
@@ -141,7 +141,7 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 	go func() { // the reader: chunks cut at newlines, numbered lines
 		defer close(order)
 		defer close(jobs)
-		buf := make([]byte, 0, chunkSize+64<<10)
+		buf := make([]byte, 0, 2*chunkSize)
 		line := 1
 		for {
 			n, err := io.ReadAtLeast(br, buf[len(buf):cap(buf)], 1)
@@ -151,7 +151,7 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 			cut := len(buf)
 			if !last {
 				cut = bytes.LastIndexByte(buf, '\n') + 1
-				if cut == 0 || len(buf) < cap(buf)/2 { // a long line or a short read: read on
+				if cut == 0 || len(buf) < chunkSize { // a long line or a short read: read on
 					if len(buf) == cap(buf) {
 						buf = append(buf, 0)[:len(buf)] // grow; lines.Bound bounds the line
 					}
@@ -178,8 +178,8 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 			}
 			rest := copy(buf, buf[cut:])
 			buf = buf[:rest]
-			if cap(buf) > chunkSize+64<<10 && rest < chunkSize { // shrink after a long line
-				buf = append(make([]byte, 0, chunkSize+64<<10), buf...)
+			if cap(buf) > 2*chunkSize && rest < chunkSize { // shrink after a long line
+				buf = append(make([]byte, 0, 2*chunkSize), buf...)
 			}
 		}
 	}()

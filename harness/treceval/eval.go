@@ -108,11 +108,20 @@ func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, erro
 		}()
 	}
 	wg.Wait()
-	accum := make([]float64, nvals)
 	for i := range rep.Queries {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
+	}
+	return rep.summarize(qrels, opts)
+}
+
+// summarize sets r.All from r.PerQuery, summing in query order as
+// trec_eval's sequential loop does; ErrNoQueries when there is no query.
+func (rep *Report) summarize(qrels *Qrels, opts Options) (*Report, error) {
+	ms := rep.measures
+	accum := make([]float64, len(rep.Names))
+	for i := range rep.Queries {
 		for j, v := range rep.PerQuery[i] {
 			accum[j] += v
 		}
