@@ -118,15 +118,15 @@ func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, erro
 
 // summarize sets r.All from r.PerQuery, summing in query order as
 // trec_eval's sequential loop does; ErrNoQueries when there is no query.
-func (rep *Report) summarize(qrels *Qrels, opts Options) (*Report, error) {
-	ms := rep.measures
-	accum := make([]float64, len(rep.Names))
-	for i := range rep.Queries {
-		for j, v := range rep.PerQuery[i] {
+func (r *Report) summarize(qrels *Qrels, opts Options) (*Report, error) {
+	ms := r.measures
+	accum := make([]float64, len(r.Names))
+	for i := range r.Queries {
+		for j, v := range r.PerQuery[i] {
 			accum[j] += v
 		}
 	}
-	numQ := len(rep.Queries)
+	numQ := len(r.Queries)
 	if numQ == 0 {
 		return nil, ErrNoQueries
 	}
@@ -155,8 +155,8 @@ func (rep *Report) summarize(qrels *Qrels, opts Options) (*Report, error) {
 			a[0] = math.Exp(sum / float64(denom))
 		}
 	}
-	rep.All = accum
-	return rep, nil
+	r.All = accum
+	return r, nil
 }
 
 // Write prints the report as trec_eval does: with perQuery (-q) each
