@@ -3,6 +3,7 @@ package treceval
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -48,6 +49,104 @@ func BenchmarkCompute(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
+		if _, err := Compute(qrels, run, ms, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchMeasures are the 28 measures of the issue 14 benchmark
+// (scripts/bench-metrics.sh).
+var benchMeasures = []string{"ndcg_cut.5,10,20,100", "map_cut.10,100,1000", "P.5,10,20,100", "recall.5,10,20,100,1000", "success.1,5,10", "map", "ndcg", "recip_rank", "Rprec", "bpref", "num_ret", "num_rel", "num_rel_ret", "gm_map"}
+
+// scoreBenchFiles writes a realistic case to b.TempDir(): nq queries x
+// 1,000 documents, 3-50 graded (1-3) relevant documents per query plus
+// judged non-relevant ones, most of them retrieved with high scores.
+func scoreBenchFiles(b *testing.B, nq int) (qrelsPath, runPath string) {
+	rng := rand.New(rand.NewPCG(42, 14))
+	var qrels, run []byte
+	for q := 1; q <= nq; q++ {
+		nrel := 3 + rng.IntN(48)
+		njudged := nrel + 20 + rng.IntN(80)
+		docs := make([]int, 0, 1000)
+		seen := map[int]bool{}
+		judged := map[int]bool{}
+		for i := range njudged {
+			d := rng.IntN(5_000_000)*2 + 1 // odd: judged
+			if judged[d] {
+				continue
+			}
+			judged[d] = true
+			rel := 0
+			if i < nrel {
+				rel = 1 + rng.IntN(3)
+			}
+			qrels = fmt.Appendf(qrels, "%d 0 D%07d %d\n", q, d, rel)
+			if rng.IntN(10) < 7 {
+				docs = append(docs, d)
+			}
+		}
+		for len(docs) < 1000 {
+			docs = append(docs, rng.IntN(5_000_000)*2) // even: unjudged, distinct enough
+		}
+		rng.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+		for i, d := range docs {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			run = fmt.Appendf(run, "%d Q0 D%07d %d %.6f bench\n", q, d, i+1, float64(int(rng.Float64()*200000))/200000)
+		}
+	}
+	dir := b.TempDir()
+	qrelsPath, runPath = dir+"/qrels", dir+"/run"
+	if err := os.WriteFile(qrelsPath, qrels, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(runPath, run, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return qrelsPath, runPath
+}
+
+// BenchmarkScoreFile is what `mimo-eval score` does (Main): qrels read,
+// run streamed and scored, 2,000 queries x 1,000 documents.
+func BenchmarkScoreFile(b *testing.B) {
+	qp, rp := scoreBenchFiles(b, 2000)
+	ms, err := ParseMeasures(benchMeasures)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		qrels, err := ReadQrels(qp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ScoreFile(qrels, rp, ms, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkScoreWhole is the same with the run read whole (ReadRun, then
+// Compute), the path of an interleaved run and of library callers.
+func BenchmarkScoreWhole(b *testing.B) {
+	qp, rp := scoreBenchFiles(b, 2000)
+	ms, err := ParseMeasures(benchMeasures)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		qrels, err := ReadQrels(qp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := ReadRun(rp)
+		if err != nil {
+			b.Fatal(err)
+		}
 		if _, err := Compute(qrels, run, ms, DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}

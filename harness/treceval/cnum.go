@@ -8,7 +8,7 @@ import (
 // cAtof parses the longest prefix of s that C's strtod accepts (decimal or
 // hexadecimal floating point, inf, infinity, nan), as atof does; anything
 // else gives 0. "0.5abc" is 0.5, "abc" is 0.
-func cAtof(s []byte) float64 {
+func cAtof[T ~string | ~[]byte](s T) float64 {
 	i := 0
 	for i < len(s) && cIsSpace(s[i]) {
 		i++
@@ -64,7 +64,7 @@ func cAtof(s []byte) float64 {
 }
 
 // expLen is the length of a valid exponent ("e-12") at the start of s.
-func expLen(s []byte, lo, hi byte) int {
+func expLen[T ~string | ~[]byte](s T, lo, hi byte) int {
 	if len(s) < 2 || (s[0] != lo && s[0] != hi) {
 		return 0
 	}
@@ -134,7 +134,7 @@ func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-func hasPrefixFold(s []byte, p string) bool {
+func hasPrefixFold[T ~string | ~[]byte](s T, p string) bool {
 	if len(s) < len(p) {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -97,32 +98,35 @@ func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, erro
 					return
 				}
 				qid := rep.Queries[i]
-				rr, err := ev.resRels(qrels, run, qid, qrels.Queries[qid], run.Queries[qid], opts)
-				if err != nil {
+				vals := make([]float64, nvals)
+				if err := ev.query(qrels.File, run.File, qid, qrels.Queries[qid], run.Queries[qid], ms, opts, vals); err != nil {
 					errs[i] = err
 					continue
-				}
-				vals := make([]float64, nvals)
-				for _, m := range ms {
-					if m.def.calc != nil {
-						m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
-					}
 				}
 				rep.PerQuery[i] = vals
 			}
 		}()
 	}
 	wg.Wait()
-	accum := make([]float64, nvals)
 	for i := range rep.Queries {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		for j, v := range rep.PerQuery[i] {
+	}
+	return rep.summarize(qrels, opts)
+}
+
+// summarize sets r.All from r.PerQuery, summing in query order as
+// trec_eval's sequential loop does; ErrNoQueries when there is no query.
+func (r *Report) summarize(qrels *Qrels, opts Options) (*Report, error) {
+	ms := r.measures
+	accum := make([]float64, len(r.Names))
+	for i := range r.Queries {
+		for j, v := range r.PerQuery[i] {
 			accum[j] += v
 		}
 	}
-	numQ := len(rep.Queries)
+	numQ := len(r.Queries)
 	if numQ == 0 {
 		return nil, ErrNoQueries
 	}
@@ -151,8 +155,8 @@ func Compute(qrels *Qrels, run *Run, ms []*Measure, opts Options) (*Report, erro
 			a[0] = math.Exp(sum / float64(denom))
 		}
 	}
-	rep.All = accum
-	return rep, nil
+	r.All = accum
+	return r, nil
 }
 
 // Write prints the report as trec_eval does: with perQuery (-q) each
@@ -250,57 +254,111 @@ func cFloat(v float64) string {
 
 // evaluator holds buffers reused across queries.
 type evaluator struct {
-	ranked []Result
-	rr     resRels
-	dense  [denseLevels]int64 // per-level counts when every level is small
-	vals   []int64            // judged values to sort when one is not
+	byDoc []int32  // result indices in byte-wise docno order
+	keys  []uint64 // rank sort keys: score descending, then docno descending
+	relAt []int64  // relevance value per position of byDoc
+	rr    resRels
+	dense [denseLevels]int64 // per-level counts when every level is small
+	vals  []int64            // judged values to sort when one is not
+}
+
+// simKey maps a float32 score to a uint32 in the same order (-0 and +0
+// equal, as the float comparison has them; NaN never reaches it).
+func simKey(f float32) uint32 {
+	if f == 0 {
+		f = 0
+	}
+	b := math.Float32bits(f)
+	if b>>31 != 0 {
+		return ^b
+	}
+	return b | 1<<31
 }
 
 // resRels ranks one query's results and maps them to relevance values,
-// like trec_eval's te_form_res_rels.
-func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgment, results []Result, opts Options) (*resRels, error) {
-	e.ranked = append(e.ranked[:0], results...)
-	sort.Slice(e.ranked, func(a, b int) bool {
-		x, y := e.ranked[a], e.ranked[b]
-		if x.Sim != y.Sim {
-			return x.Sim > y.Sim
-		}
-		return x.Doc > y.Doc
-	})
-	if int64(len(e.ranked)) > opts.MaxDocs {
-		e.ranked = e.ranked[:opts.MaxDocs]
+// like trec_eval's te_form_res_rels. Docnos are sorted once byte-wise;
+// their positions then break score ties inside one integer key, so the
+// ranking is a sort of uint64s, and the qrels (sorted by docno) are
+// matched by a merge, not a map.
+func (e *evaluator) resRels(qrelsFile, runFile, qid string, judged []Judgment, results []Result, opts Options) (*resRels, error) {
+	n := len(results)
+	byDoc := e.byDoc[:0]
+	for i := range n {
+		byDoc = append(byDoc, int32(i))
 	}
-	// Duplicate documents among the kept results, and in the qrels.
-	seen := make(map[string]int, len(e.ranked))
-	for _, r := range e.ranked {
-		if line, dup := seen[r.Doc]; dup {
-			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s retrieved twice (also line %d)", run.File, r.Line, qid, r.Doc, line)
+	slices.SortFunc(byDoc, func(a, b int32) int { return strings.Compare(results[a].Doc, results[b].Doc) })
+	keys := e.keys[:0]
+	for p, i := range byDoc {
+		keys = append(keys, uint64(^simKey(results[i].Sim))<<32|uint64(^uint32(p)))
+	}
+	slices.Sort(keys)
+	if int64(len(keys)) > opts.MaxDocs {
+		keys = keys[:opts.MaxDocs]
+	}
+	e.byDoc, e.keys = byDoc, keys
+	// Duplicate documents among the kept results: equal docnos are
+	// neighbours in byDoc. The error names the first rank that repeats an
+	// earlier one, as trec_eval's order of checks does.
+	dup := false
+	if len(keys) == n {
+		for p := 1; p < n; p++ {
+			if results[byDoc[p]].Doc == results[byDoc[p-1]].Doc {
+				dup = true
+				break
+			}
 		}
-		seen[r.Doc] = r.Line
+	} else if len(keys) > 1 {
+		kept := make(map[string]struct{}, len(keys))
+		for _, k := range keys {
+			d := results[byDoc[^uint32(k)]].Doc
+			if _, ok := kept[d]; ok {
+				dup = true
+				break
+			}
+			kept[d] = struct{}{}
+		}
+	}
+	if dup {
+		seen := make(map[string]int, len(keys))
+		for _, k := range keys {
+			r := results[byDoc[^uint32(k)]]
+			if line, ok := seen[r.Doc]; ok {
+				return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s retrieved twice (also line %d)", runFile, r.Line, qid, r.Doc, line)
+			}
+			seen[r.Doc] = r.Line
+		}
 	}
 	maxRel := int64(-1)
 	for i, j := range judged {
 		if i > 0 && judged[i-1].Doc == j.Doc {
-			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrels.File, j.Line, qid, j.Doc, judged[i-1].Line)
+			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrelsFile, j.Line, qid, j.Doc, judged[i-1].Line)
 		}
 		maxRel = max(maxRel, j.Rel)
 	}
 	rr := &e.rr
 	e.countLevels(judged, maxRel)
-	rel := make(map[string]int64, len(judged))
-	for _, j := range judged {
-		rel[j.Doc] = j.Rel
+	// Relevance of every result, by a merge of two docno-sorted lists.
+	relAt := e.relAt[:0]
+	j := 0
+	for _, i := range byDoc {
+		d := results[i].Doc
+		for j < len(judged) && judged[j].Doc < d {
+			j++
+		}
+		v := int64(relNonPool)
+		if j < len(judged) && judged[j].Doc == d {
+			v = judged[j].Rel
+			if v < 0 {
+				v = relUnjudged
+			}
+		}
+		relAt = append(relAt, v)
 	}
+	e.relAt = relAt
 	rr.rels = rr.rels[:0]
 	rr.numRelRet = 0
-	for _, r := range e.ranked {
-		v, ok := rel[r.Doc]
-		switch {
-		case !ok:
-			v = relNonPool
-		case v < 0:
-			v = relUnjudged
-		}
+	for _, k := range keys {
+		v := relAt[^uint32(k)]
 		if opts.JudgedOnly && v < 0 {
 			continue
 		}
@@ -321,6 +379,20 @@ func (e *evaluator) resRels(qrels *Qrels, run *Run, qid string, judged []Judgmen
 		rr.numRelLevels = rr.levels[len(rr.levels)-1].rel + 1
 	}
 	return rr, nil
+}
+
+// query computes one query's values (len(vals) slots, zeroed) for ms.
+func (e *evaluator) query(qrelsFile, runFile, qid string, judged []Judgment, results []Result, ms []*Measure, opts Options, vals []float64) error {
+	rr, err := e.resRels(qrelsFile, runFile, qid, judged, results, opts)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.def.calc != nil {
+			m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
+		}
+	}
+	return nil
 }
 
 // denseLevels bounds the relevance values counted in a per-level array;

@@ -142,16 +142,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	run, err := ReadRun(a.Run)
+	rep, err := ScoreFile(qrels, a.Run, ms, a.Options)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	if err := Evaluate(qrels, run, ms, a.Options, stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 		if errors.Is(err, ErrNoQueries) {
 			return 7
 		}
+		return 2
+	}
+	if err := rep.Write(stdout, a.Options.PerQuery, a.Options.NoSummary); err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	return 0

@@ -17,11 +17,13 @@ package treceval
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
 )
@@ -148,7 +150,7 @@ func ReadQrelsFrom(name string, r io.Reader) (*Qrels, error) {
 		return nil, fmt.Errorf("treceval: %s: empty file", name)
 	}
 	for _, js := range q.Queries {
-		sort.SliceStable(js, func(a, b int) bool { return js[a].Doc < js[b].Doc })
+		slices.SortStableFunc(js, func(a, b Judgment) int { return strings.Compare(a.Doc, b.Doc) })
 	}
 	return q, nil
 }
@@ -167,41 +169,33 @@ func ParseRun(name string, data []byte) (*Run, error) {
 	return ReadRunFrom(name, bytes.NewReader(data))
 }
 
-// ReadRunFrom reads a run from r; name is used in error messages.
+// ReadRunFrom reads a run from r; name is used in error messages. The
+// chunks of r are parsed on all cores (see scanRunChunks); docnos, qids
+// and the tag are substrings of the chunk they were read in.
 func ReadRunFrom(name string, rd io.Reader) (*Run, error) {
 	r := &Run{File: name, Queries: map[string][]Result{}}
-	var f [][]byte
-	lr := lines.NewReader(rd, name, LineLimit)
-	for lr.Scan() {
-		n := lr.Line()
-		f = fields(f, lr.Bytes())
-		if len(f) == 0 {
-			continue
+	nonBlank := false
+	err := scanRunChunks(name, rd, parseWorkers(), nil, func(c *runChunk) error {
+		for _, s := range c.segs {
+			if prev, ok := r.Queries[s.qid]; ok {
+				r.Queries[s.qid] = append(prev, s.res...)
+			} else {
+				r.Queries[s.qid] = s.res // capacity clipped: a later append copies
+			}
 		}
-		if len(f) < 6 {
-			return nil, fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, n, len(f))
+		if c.nonBlank {
+			nonBlank = true
+			r.RunID = c.tag
 		}
-		sim := float32(cAtof(f[4]))
-		if sim != sim {
-			return nil, fmt.Errorf("treceval: %s:%d: score %q is NaN", name, n, f[4])
-		}
-		res := Result{Doc: string(f[2]), Sim: sim, Line: n}
-		if prev, ok := r.Queries[string(f[0])]; ok { // no allocation for a known qid
-			r.Queries[string(f[0])] = append(prev, res)
-		} else {
-			r.Queries[string(f[0])] = []Result{res}
-		}
-		if string(f[5]) != r.RunID {
-			r.RunID = string(f[5])
-		}
-	}
-	if err := lr.Err(); err != nil {
-		return nil, fmt.Errorf("treceval: %w", err)
-	}
-	if lr.Line() == 0 {
+		return nil
+	})
+	if errors.Is(err, errEmptyRun) {
 		return nil, fmt.Errorf("treceval: %s: empty file", name)
 	}
-	if len(r.Queries) == 0 {
+	if err != nil {
+		return nil, err
+	}
+	if !nonBlank {
 		return nil, fmt.Errorf("treceval: %s: no run lines", name)
 	}
 	return r, nil

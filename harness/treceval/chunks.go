@@ -1,0 +1,213 @@
+package treceval
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/mimo-mlir/mimo/internal/lines"
+)
+
+// Run files are read in chunks of about chunkSize bytes cut at newlines.
+// Each chunk is copied once into a string, split into lines and fields
+// without allocating (every docno and qid is a substring of the chunk),
+// and chunks are parsed on all cores; their results are consumed in file
+// order, so line numbers and the first error are those of a sequential
+// read. At most inflight chunks are held at a time.
+var chunkSize = 4 << 20 // a variable so that tests can cut small chunks
+
+// segment is a run of consecutive lines of one query inside a chunk.
+type segment struct {
+	qid string
+	res []Result
+	// Filled by the chunk's worker for every segment but the last
+	// (which may continue in the next chunk): the query's values and
+	// error when it has qrels. done says they were computed.
+	vals []float64
+	err  error
+	done bool
+}
+
+// runChunk is one chunk of a run file and what its worker made of it.
+type runChunk struct {
+	text      string
+	firstLine int // number of its first line
+	readErr   error
+	ready     chan struct{}
+
+	segs     []segment
+	err      error  // first parse error, naming file and line
+	tag      string // tag of its last run line
+	nonBlank bool   // it holds a run line
+}
+
+// fieldSep is C's isspace in the "C" locale, as a table.
+var fieldSep = [256]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true}
+
+// parse splits c.text into run lines (see ReadRun) and groups them into
+// segments of consecutive lines of one query.
+func (c *runChunk) parse(name string) {
+	s := c.text
+	res := make([]Result, 0, len(s)/24)
+	segStart := 0
+	curQid := ""
+	line := c.firstLine - 1
+	var f [6]string
+	for len(s) > 0 {
+		line++
+		var l string
+		if nl := strings.IndexByte(s, '\n'); nl >= 0 {
+			l, s = s[:nl], s[nl+1:]
+		} else {
+			l, s = s, ""
+		}
+		nf := 0
+		for i := 0; i < len(l) && nf < 6; {
+			for i < len(l) && fieldSep[l[i]] {
+				i++
+			}
+			j := i
+			for j < len(l) && !fieldSep[l[j]] {
+				j++
+			}
+			if j > i {
+				f[nf] = l[i:j]
+				nf++
+			}
+			i = j
+		}
+		if nf == 0 {
+			continue
+		}
+		if nf < 6 {
+			c.err = fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, line, nf)
+			break
+		}
+		sim := float32(cAtof(f[4]))
+		if sim != sim {
+			c.err = fmt.Errorf("treceval: %s:%d: score %q is NaN", name, line, f[4])
+			break
+		}
+		if f[0] != curQid || len(res) == 0 {
+			if len(res) > segStart {
+				c.segs = append(c.segs, segment{qid: curQid, res: res[segStart:len(res):len(res)]})
+			}
+			segStart = len(res)
+			curQid = f[0]
+		}
+		res = append(res, Result{Doc: f[2], Sim: sim, Line: line})
+		c.tag = f[5]
+		c.nonBlank = true
+	}
+	if len(res) > segStart {
+		c.segs = append(c.segs, segment{qid: curQid, res: res[segStart:len(res):len(res)]})
+	}
+}
+
+// errEmptyRun marks a run file of zero bytes.
+var errEmptyRun = errors.New("empty file")
+
+// scanRunChunks reads the run r in chunks, parses them on all cores (then
+// calls work on each, in its worker goroutine, with a worker number below
+// the returned worker count) and calls done on each chunk in file order.
+// It stops at the first error of done, of a chunk's parse or of reading.
+// A zero-byte input gives errEmptyRun.
+func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *runChunk), done func(c *runChunk) error) error {
+	br := lines.Bound(r, name, LineLimit)
+	jobs := make(chan *runChunk)
+	order := make(chan *runChunk, 2*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				if c.err == nil {
+					c.parse(name)
+					if c.err == nil && work != nil {
+						work(w, c)
+					}
+				}
+				close(c.ready)
+			}
+		}()
+	}
+	var total int64
+	go func() { // the reader: chunks cut at newlines, numbered lines
+		defer close(order)
+		defer close(jobs)
+		buf := make([]byte, 0, 2*chunkSize)
+		line := 1
+		for {
+			n, err := io.ReadAtLeast(br, buf[len(buf):cap(buf)], 1)
+			buf = buf[:len(buf)+n]
+			total += int64(n)
+			last := err != nil
+			cut := len(buf)
+			if !last {
+				cut = bytes.LastIndexByte(buf, '\n') + 1
+				if cut == 0 || len(buf) < chunkSize { // a long line or a short read: read on
+					if len(buf) == cap(buf) {
+						buf = append(buf, 0)[:len(buf)] // grow; lines.Bound bounds the line
+					}
+					continue
+				}
+			} else if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				// Keep the complete lines before the error (a
+				// *lines.TooLongError names the line after them).
+				cut = bytes.LastIndexByte(buf, '\n') + 1
+			}
+			c := &runChunk{text: string(buf[:cut]), firstLine: line, ready: make(chan struct{})}
+			if last && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				c.readErr = fmt.Errorf("treceval: %w", err)
+			}
+			line += strings.Count(c.text, "\n")
+			select {
+			case order <- c:
+			case <-stop:
+				return
+			}
+			jobs <- c
+			if last {
+				return
+			}
+			rest := copy(buf, buf[cut:])
+			buf = buf[:rest]
+			if cap(buf) > 2*chunkSize && rest < chunkSize { // shrink after a long line
+				buf = append(make([]byte, 0, 2*chunkSize), buf...)
+			}
+		}
+	}()
+	var err error
+	for c := range order {
+		<-c.ready
+		if err != nil {
+			continue
+		}
+		switch {
+		case c.err != nil:
+			err = c.err
+		default:
+			err = done(c)
+		}
+		if err == nil && c.readErr != nil {
+			err = c.readErr
+		}
+		if err != nil {
+			close(stop)
+		}
+	}
+	wg.Wait()
+	if err == nil && total == 0 {
+		err = errEmptyRun
+	}
+	return err
+}
+
+// parseWorkers is how many goroutines parse a run.
+func parseWorkers() int { return max(1, runtime.GOMAXPROCS(0)) }
