@@ -220,7 +220,7 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 		MTEBVersion:     MTEBVersion,
 		Scores:          map[string][]map[string]any{},
 	}
-	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta)}
+	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta), DeclaredTraining: declaredTraining(ev.opts.TrainingDatasets, meta.Name)}
 	if x.Sizes = sizeCheck(meta, dss, ev.opts); x.Sizes != nil && !x.Sizes.Match {
 		ev.logf("%s: warning: %v", meta.Name, tasks.CheckSizes(meta, dss))
 	}
@@ -355,11 +355,26 @@ func (ev *evaluator) modelMeta() ModelMeta {
 	if ev.id.Kind == "http" {
 		m.Framework = []string{"API"}
 	}
+	if len(ev.opts.TrainingDatasets) > 0 {
+		// MTEB's ModelMeta.training_datasets is a set of task names (it was
+		// a name -> splits dict before); model_meta.json holds the names.
+		m.TrainingDatasets = slices.Sorted(maps.Keys(ev.opts.TrainingDatasets))
+	}
 	if ev.id.MaxLength > 0 {
 		ml := ev.id.MaxLength
 		m.MaxTokens = &ml
 	}
 	return m
+}
+
+// declaredTraining is the task's entry in the model's declared training
+// datasets, nil when the task is not among them.
+func declaredTraining(declared map[string][]string, task string) *DeclaredTraining {
+	splits, ok := declared[task]
+	if !ok {
+		return nil
+	}
+	return &DeclaredTraining{Declared: true, Dataset: task, Splits: slices.Clone(splits)}
 }
 
 // dataset evaluates one (split, subset). sx.Split and sx.Subset are set

@@ -77,6 +77,13 @@ type Options struct {
 	// training-texts.mimoset of its folder): each subset's extras then say
 	// how many of its queries and documents the model has seen.
 	TrainingTexts *textset.Set
+	// TrainingDatasets is what the model declares it was trained on, as
+	// MTEB's ModelMeta.training_datasets: MTEB task name -> splits (the
+	// CLI fills it from the known registry, adapters/known). It is written
+	// to model_meta.json, and a task named in it is flagged in its extras
+	// (Extras.DeclaredTraining). It is not part of the encoder's identity:
+	// cache keys and stored settings do not depend on it.
+	TrainingDatasets map[string][]string
 }
 
 // Validate fills defaults and checks the options; nTasks is how many tasks

@@ -102,6 +102,17 @@ type Extras struct {
 	// a task without expected sizes, or evaluated under --langs or
 	// --eval-splits).
 	Sizes *SizeCheck `json:"sizes,omitempty"`
+	// DeclaredTraining is set when the model declares (MTEB's
+	// training_datasets, Options.TrainingDatasets) that it was trained on
+	// this task's dataset: the score is not a zero-shot one.
+	DeclaredTraining *DeclaredTraining `json:"declared_training,omitempty"`
+}
+
+// DeclaredTraining names the declared training dataset a task matched.
+type DeclaredTraining struct {
+	Declared bool     `json:"declared_training"`
+	Dataset  string   `json:"dataset"`
+	Splits   []string `json:"splits"`
 }
 
 // Sizes counts a task's queries, documents and qrels entries.

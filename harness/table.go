@@ -64,6 +64,13 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 			anySeen = true
 			r.seen = fmt.Sprintf("q %s d %s", share(seen.QueriesSeen, seen.Queries), share(seen.DocsSeen, seen.Docs))
 		}
+		if d := o.Extras.DeclaredTraining; d != nil && d.Declared {
+			anySeen = true
+			if r.seen != "" {
+				r.seen += ", "
+			}
+			r.seen += "declared"
+		}
 		rows = append(rows, r)
 		// The cross- and same-language pair of a mixed-language corpus:
 		// each query's gold restricted to other languages / its own.

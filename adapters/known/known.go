@@ -49,6 +49,60 @@ type Model struct {
 	// Role in the MIMO paper: "student", "teacher", "baseline".
 	Role  string
 	Notes string
+	// TrainingDatasets is what MTEB's ModelMeta for the repository declares
+	// the model was trained on (training_datasets: MTEB task name -> splits);
+	// nil where MTEB declares nothing or mimo has not read it (see
+	// docs/decisions.md, "Declared training data and parallel groups").
+	TrainingDatasets map[string][]string
+}
+
+// e5Training is MTEB's E5_TRAINING_DATA (mteb/models/e5_models.py, "from
+// 4.2 in https://arxiv.org/pdf/2212.03533").
+var e5Training = map[string][]string{
+	"MSMARCO": {"train"}, "MSMARCOHardNegatives": {"train"}, "NanoMSMARCORetrieval": {"train"},
+	"MSMARCO-PL": {"train"}, "mMARCO-NL": {"train"},
+	"NQ": {"train"}, "NQHardNegatives": {"train"}, "NanoNQRetrieval": {"train"}, "NQ-PL": {"train"}, "NQ-NL": {"train"},
+}
+
+// me5Training is MTEB's ME5_TRAINING_DATA, the multilingual e5 models':
+// E5's plus FEVER, HotpotQA, MIRACL and Mr. TyDi.
+var me5Training = withDatasets(e5Training, map[string][]string{
+	"FEVER": {"train"}, "FEVERHardNegatives": {"train"}, "FEVER-NL": {"train"},
+	"HotpotQA": {"train"}, "HotpotQAHardNegatives": {"train"}, "HotpotQA-PL": {"train"}, "HotpotQA-NL": {"train"},
+	"MIRACLRetrieval": {"train"}, "MIRACLRetrievalHardNegatives": {"train"}, "MIRACLReranking": {"train"},
+	"MrTidyRetrieval": {"train"},
+})
+
+// bgeM3Training is MTEB's bge_m3_training_data (mteb/models/bge_models.py,
+// "source: https://arxiv.org/abs/2402.03216"); MTEB lists MLDR and the
+// other sets it has no task for only in comments, so they are not here.
+var bgeM3Training = map[string][]string{
+	"MIRACLRetrieval": {"train"}, "MIRACLRetrievalHardNegatives": {"train"}, "MIRACLReranking": {"train"},
+	"LeCaRDv2": {"train"}, "CMedQAv1-reranking": {"train"}, "CMedQAv2-reranking": {"train"},
+	"MrTidyRetrieval": {"train"}, "T2Reranking": {"train"},
+	"MSMARCO": {"train"}, "MSMARCOHardNegatives": {"train"}, "NanoMSMARCORetrieval": {"train"},
+	"MSMARCO-PL": {"train"}, "mMARCO-NL": {"train"},
+	"NQ": {"train"}, "NQ-NL": {"train"}, "NQHardNegatives": {"train"}, "NanoNQRetrieval": {"train"}, "NQ-PL": {"train"},
+	"HotpotQA": {"train"}, "HotpotQA-PL": {"train"}, "HotpotQA-NL": {"train"}, "HotpotQAHardNegatives": {"train"},
+	"T2Retrieval": {"train"}, "DuRetrieval": {"train"}, "MMarcoReranking": {"train"}, "CodeSearchNet": {"train"},
+}
+
+func withDatasets(base, more map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(base)+len(more))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+// TrainedOn reports whether the model declares it trained on the MTEB
+// task (dataset) name, and on which splits.
+func (m Model) TrainedOn(dataset string) ([]string, bool) {
+	s, ok := m.TrainingDatasets[dataset]
+	return s, ok
 }
 
 // QwenWebSearch is the Qwen3-Embedding query instruction used by the MIMO
@@ -93,22 +147,26 @@ var builtin = []Model{
 		License: "apache-2.0", NParameters: 1_780_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "}},
 	{Key: "bge-m3", Repo: "BAAI/bge-m3", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 1024,
-		License: "mit", NParameters: 568_000_000, Role: "baseline", Notes: "dense vectors only"},
+		License: "mit", NParameters: 568_000_000, Role: "baseline", Notes: "dense vectors only",
+		TrainingDatasets: bgeM3Training},
 	{Key: "nomic-embed-text-v2-moe", Repo: "nomic-ai/nomic-embed-text-v2-moe", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
 		License: "apache-2.0", NParameters: 475_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "search_query: ", "document": "search_document: "},
 		Notes:   "mixture-of-experts; needs an ONNX export of its custom architecture"},
 	{Key: "multilingual-e5-large", Repo: "intfloat/multilingual-e5-large", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
 		License: "mit", NParameters: 560_000_000, Role: "baseline",
-		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
+		TrainingDatasets: me5Training},
 	// The smaller e5 models share the large one's prompts (intfloat's model
 	// cards: "query: " / "passage: "; without them scores drop).
 	{Key: "multilingual-e5-small", Repo: "intfloat/multilingual-e5-small", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 384,
 		License: "mit", NParameters: 118_000_000, Role: "off-the-shelf",
-		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
+		TrainingDatasets: me5Training},
 	{Key: "multilingual-e5-base", Repo: "intfloat/multilingual-e5-base", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
 		License: "mit", NParameters: 278_000_000, Role: "off-the-shelf",
-		Prompts: map[string]string{"query": "query: ", "document": "passage: "}},
+		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
+		TrainingDatasets: me5Training},
 	// mGTE (the paper's Table 2 names it "Mgte"): CLS pooling, no prompts.
 	{Key: "gte-multilingual-base", Repo: "Alibaba-NLP/gte-multilingual-base", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 768,
 		License: "apache-2.0", NParameters: 305_000_000, Role: "baseline", Notes: "custom architecture (trust_remote_code); needs an ONNX export"},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -390,5 +391,37 @@ func TestResolveDenseHead(t *testing.T) {
 	}
 	if _, err := adapters.OpenHead(back, 64); err != nil {
 		t.Errorf("the downloaded Dense weights do not open: %v", err)
+	}
+}
+
+// TestTrainingDatasets: the registry carries MTEB's declared training
+// datasets (mteb/models/e5_models.py ME5_TRAINING_DATA, bge_models.py
+// bge_m3_training_data) and nothing where MTEB was not read.
+func TestTrainingDatasets(t *testing.T) {
+	for _, tc := range []struct {
+		model, dataset string
+		want           bool
+	}{
+		{"multilingual-e5-large", "MIRACLRetrievalHardNegatives", true},
+		{"multilingual-e5-small", "MSMARCO", true},
+		{"intfloat/multilingual-e5-base", "MrTidyRetrieval", true},
+		{"bge-m3", "MIRACLRetrieval", true},
+		{"bge-m3", "FEVER", false},
+		{"multilingual-e5-large", "XQuADRetrieval", false},
+		{"xlm-roberta-large", "MIRACLRetrievalHardNegatives", false},
+	} {
+		t.Run(tc.model+"/"+tc.dataset, func(t *testing.T) {
+			m, ok := Lookup(tc.model)
+			if !ok {
+				t.Fatalf("%s not registered", tc.model)
+			}
+			splits, got := m.TrainedOn(tc.dataset)
+			if got != tc.want {
+				t.Fatalf("TrainedOn(%s) = %v, want %v", tc.dataset, got, tc.want)
+			}
+			if got && !slices.Equal(splits, []string{"train"}) {
+				t.Errorf("splits %v, want [train]", splits)
+			}
+		})
 	}
 }

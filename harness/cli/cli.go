@@ -19,6 +19,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/mimo"
 	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/harness/treceval"
@@ -295,6 +296,10 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "mimo-eval: %s records %d training texts: results say how many queries and documents it has seen\n", f.model, set.Len())
 		}
 	}
+	if d := declaredTrainingData(f.model); len(d) > 0 {
+		opts.TrainingDatasets = d
+		fmt.Fprintf(stderr, "mimo-eval: %s declares %d training datasets (MTEB's training_datasets): tasks among them are marked \"declared\"\n", f.model, len(d))
+	}
 	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
@@ -553,4 +558,22 @@ func writeReport(path, results string) ([]reports.Problem, error) {
 		return res.Problems, err
 	}
 	return reports.Write(path, []string{results}, reports.Options{})
+}
+
+// declaredTrainingData is what the known registry says the Hub model spec
+// (a registry key, "org/name" or "hf:org/name[@rev]") was trained on; nil
+// for a local folder or a model the registry does not know.
+func declaredTrainingData(spec string) map[string][]string {
+	if all.LocalDir(spec) != "" {
+		return nil
+	}
+	sp, err := known.ParseSpec(spec)
+	if err != nil {
+		return nil
+	}
+	m, ok := known.Lookup(sp.Name)
+	if !ok {
+		return nil
+	}
+	return m.TrainingDatasets
 }
