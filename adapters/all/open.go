@@ -7,6 +7,8 @@
 //   - an embedding server: "openai+http://host:port/v1?model=NAME",
 //     "tei+http://host:port", "ollama+http://host:11434?model=NAME"
 //     (see adapters/httpenc for every parameter);
+//   - a pool of servers of one model: "pool:" and server specs joined by
+//     commas, "pool:tei+http://a:8080,tei+http://b:8080" (httpenc.Pool);
 //   - a Hugging Face model: "hf:org/name[@revision]", or a name from the
 //     registry of known models (adapters/known), downloaded through the hub
 //     client and its cache (HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_OFFLINE).
@@ -57,6 +59,8 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 		return adapters.OpenFolder(ctx, f, opts)
 	case spec == "lexical":
 		return adapters.OpenFolder(ctx, lexical.DefaultFolder(), opts)
+	case httpenc.IsPoolSpec(spec):
+		return httpenc.OpenPool(ctx, spec)
 	case httpenc.IsSpec(spec):
 		return httpenc.Open(ctx, spec)
 	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
@@ -68,7 +72,7 @@ func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Enc
 		}
 		return adapters.OpenFolder(ctx, f, opts)
 	}
-	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"mimo-mini\" or \"lexical\", not a server spec (openai+http://...), not hf:org/name and not a known model (known: %s)",
+	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"mimo-mini\" or \"lexical\", not a server spec (openai+http://...) or pool of them (pool:SPEC,SPEC), not hf:org/name and not a known model (known: %s)",
 		spec, adapters.FolderFile, strings.Join(knownNames(), ", "))
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -26,6 +27,9 @@ type fake struct {
 	shuffle  bool   // OpenAI: answer data items in random order
 	float    bool   // OpenAI: answer floats even when base64 was asked (some servers do)
 	delay    time.Duration
+	// modelID, when set, is served at GET /info (TEI) and seeds the
+	// vectors: another modelID is another model.
+	modelID string
 	// script is a queue of canned failures answered before normal service.
 	script []canned
 
@@ -119,6 +123,9 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c != nil {
 		if c.sleep > 0 {
+			// Read the body first: the server notices a client that gave
+			// up (and cancels r.Context) only once the body is consumed.
+			_, _ = io.Copy(io.Discard, r.Body)
 			select {
 			case <-time.After(c.sleep):
 			case <-r.Context().Done():
@@ -138,6 +145,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if f.api == TEI && r.Method == http.MethodGet && r.URL.Path == "/info" && f.modelID != "" {
+		f.answer(w, 200, map[string]any{"model_id": f.modelID, "model_dtype": "float16", "max_client_batch_size": 32})
+		return
+	}
 	want := map[string]string{OpenAI: "/v1/embeddings", TEI: "/embed", Ollama: "/api/embed"}[f.api]
 	if r.Method != http.MethodPost || r.URL.Path != want {
 		f.answer(w, 404, f.errBody("no route "+r.Method+" "+r.URL.Path))
@@ -189,6 +200,9 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	vecs := make([][]float32, len(texts))
 	for i, t := range texts {
 		vecs[i] = fakeVec(t, f.dim)
+		if f.modelID != "" {
+			vecs[i] = fakeVec(f.modelID+"\x00"+t, f.dim)
+		}
 	}
 	switch f.api {
 	case TEI:

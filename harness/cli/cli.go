@@ -312,6 +312,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	outs, err := harness.Evaluate(ctx, enc, ts, opts)
+	printStats(stderr, enc)
 	if cerr := enc.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
 	}
@@ -576,4 +577,16 @@ func declaredTrainingData(spec string) map[string][]string {
 		return nil
 	}
 	return m.TrainingDatasets
+}
+
+// printStats prints what an encoder says about its run (an encoder pool's
+// per-replica throughput), when it has a Stats method.
+func printStats(w io.Writer, enc adapters.Encoder) {
+	if s, ok := enc.(interface{ Stats() string }); ok {
+		for _, line := range strings.Split(strings.TrimRight(s.Stats(), "\n"), "\n") {
+			if line != "" {
+				fmt.Fprintf(w, "mimo-eval: %s\n", line)
+			}
+		}
+	}
 }
