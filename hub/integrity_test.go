@@ -272,54 +272,16 @@ func TestTokenFile(t *testing.T) {
 	}
 }
 
-// writePythonCache lays out a cache exactly as huggingface_hub 0.2x/1.x
-// writes it (file_download.py: _hf_hub_download_to_cache_dir,
-// _create_symlink with a relative target, _cache_commit_hash_for_specific_
-// revision writing the bare commit to refs/{revision}):
-//
-//	{kind}s--{org}--{name}/blobs/{etag}
-//	{kind}s--{org}--{name}/snapshots/{commit}/{path} -> ../../blobs/{etag}
-//	{kind}s--{org}--{name}/refs/main
-func writePythonCache(t *testing.T, cache, folder, commit string, files map[string]string) {
-	t.Helper()
-	repo := filepath.Join(cache, folder)
-	for p, content := range files {
-		sum := sha256.Sum256([]byte(content))
-		etag := hex.EncodeToString(sum[:])
-		blob := filepath.Join(repo, "blobs", etag)
-		if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(blob, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		pointer := filepath.Join(repo, "snapshots", commit, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(pointer), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(filepath.Dir(pointer), blob)
-		if err := os.Symlink(rel, pointer); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(repo, "refs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestReadsPythonCache: a cache filled by huggingface_hub serves a model and
 // a dataset offline, by branch and by commit, and a file it lacks is a typed
 // offline error (or not-found when .no_exist records the Hub's 404).
 func TestReadsPythonCache(t *testing.T) {
 	cache := t.TempDir()
 	commit := strings.Repeat("ab", 20)
-	writePythonCache(t, cache, "models--org--tiny", commit, map[string]string{
+	hubtest.WritePythonCache(t, cache, hub.Model, "org/tiny", commit, map[string]string{
 		"config.json": `{"hidden_size":8}`, "onnx/model.onnx": "onnx bytes", "tokenizer.json": "{}",
 	})
-	writePythonCache(t, cache, "datasets--google--xquad", commit, map[string]string{"xquad.de.json": `{"data":[]}`})
+	hubtest.WritePythonCache(t, cache, hub.Dataset, "google/xquad", commit, map[string]string{"xquad.de.json": `{"data":[]}`})
 	if err := os.MkdirAll(filepath.Join(cache, "models--org--tiny", ".no_exist", commit), 0o755); err != nil {
 		t.Fatal(err)
 	}

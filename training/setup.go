@@ -2,8 +2,6 @@ package training
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/adapters/digest"
 	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
@@ -397,7 +396,7 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 	if err := atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), tb, 0o644); err != nil {
 		return err
 	}
-	sum, err := fileSHA256(filepath.Join(dir, "model.safetensors"))
+	sum, err := digest.File(filepath.Join(dir, "model.safetensors"))
 	if err != nil {
 		return err
 	}
@@ -419,20 +418,6 @@ func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, adapters.FolderFile), append(fb, '\n'), 0o644)
-}
-
-// fileSHA256 is the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func mustJSON(v any) []byte {

@@ -2,8 +2,6 @@ package all
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,37 +12,8 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
 	"github.com/mimo-mlir/mimo/hub"
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 )
-
-// pythonCache lays out one model as huggingface_hub writes it (blobs named
-// by SHA-256, relative snapshot symlinks, refs/main with the bare commit).
-func pythonCache(t *testing.T, cache, folder, commit string, files map[string]string) {
-	t.Helper()
-	repo := filepath.Join(cache, folder)
-	for p, content := range files {
-		sum := sha256.Sum256([]byte(content))
-		blob := filepath.Join(repo, "blobs", hex.EncodeToString(sum[:]))
-		pointer := filepath.Join(repo, "snapshots", commit, filepath.FromSlash(p))
-		for _, d := range []string{filepath.Dir(blob), filepath.Dir(pointer)} {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(blob, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(filepath.Dir(pointer), blob)
-		if err := os.Symlink(rel, pointer); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(repo, "refs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestOfflineTriesNextCandidate reproduces issue 11: with HF_HUB_OFFLINE=1
 // a fully cached model without onnx/model.onnx (safetensors only, as
@@ -54,7 +23,7 @@ func pythonCache(t *testing.T, cache, folder, commit string, files map[string]st
 func TestOfflineTriesNextCandidate(t *testing.T) {
 	cache := t.TempDir()
 	commit := strings.Repeat("cd", 20)
-	pythonCache(t, cache, "models--org--tiny-bert", commit, map[string]string{
+	hubtest.WritePythonCache(t, cache, hub.Model, "org/tiny-bert", commit, map[string]string{
 		"tokenizer.json":    "{}",
 		"config.json":       `{"hidden_size": 8, "model_type": "bert"}`,
 		"model.safetensors": "weights",
@@ -95,7 +64,7 @@ func TestOfflinePythonCacheONNX(t *testing.T) {
 	}
 	cache := t.TempDir()
 	commit := strings.Repeat("ef", 20)
-	pythonCache(t, cache, "models--org--tiny-xlmr", commit, map[string]string{
+	hubtest.WritePythonCache(t, cache, hub.Model, "org/tiny-xlmr", commit, map[string]string{
 		"tokenizer.json":        read("tokenizer.json"),
 		"config.json":           read("config.json"),
 		"model.onnx":            read("model.onnx"),

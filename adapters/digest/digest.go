@@ -284,6 +284,9 @@ func statStamp(path string) (stamp, error) {
 	return st, nil
 }
 
+// File is the hex SHA-256 of the file at path, read now (no memo).
+func File(path string) (string, error) { return hashFile(path) }
+
 func hashFile(path string) (string, error) {
 	if onRead != nil {
 		onRead(path)
