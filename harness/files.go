@@ -13,6 +13,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
+	"github.com/mimo-mlir/mimo/internal/pyjson"
 )
 
 // ModelDir returns OUTPUT/<org>__<model>/<revision>, following MTEB's naming
@@ -60,11 +61,19 @@ func ExtrasPath(modelDir, task string) (string, error) {
 	return filepath.Join(modelDir, ExtrasDir, task+".json"), nil
 }
 
-// ReadResult reads an MTEB result file.
+// ReadResult reads an MTEB result file, as MTEB's own reader (Python's
+// json) does: bare NaN, Infinity and -Infinity in the scores are read as
+// floats, so a file MTEB wrote is reused, not refused.
 func ReadResult(path string) (TaskResult, error) {
 	var r TaskResult
-	err := readJSON(path, &r)
-	return r, err
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := pyjson.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return r, nil
 }
 
 // ReadExtras reads one of our extras files.

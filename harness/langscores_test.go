@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -220,5 +221,35 @@ func TestPerQueryMainScores(t *testing.T) {
 				t.Errorf("per-query ndcg_at_20 (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReuseResultWithNaN: a result file holding bare NaN (as MTEB writes
+// nauc_* fields) is reused, not refused with "invalid character 'N'"
+// (issue 11).
+func TestReuseResultWithNaN(t *testing.T) {
+	task, enc := handTask()
+	opts := testOptions(t)
+	outs, err := Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(outs[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), `"main_score":`, `"nauc_ndcg_at_20_max": NaN, "main_score":`, 1)
+	if edited == string(b) {
+		t.Fatal("no main_score in the result file")
+	}
+	if err := os.WriteFile(outs[0].Path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outs, err = Evaluate(context.Background(), enc, []tasks.Task{task}, opts)
+	if err != nil {
+		t.Fatalf("a result file with NaN was refused: %v", err)
+	}
+	if !outs[0].Reused {
+		t.Error("not reused")
 	}
 }

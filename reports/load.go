@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/internal/pyjson"
 )
 
 // Entry is one (model, revision, task) result read from disk.
@@ -206,7 +207,7 @@ func readModelMeta(path string) (ModelMeta, error) {
 	if err != nil {
 		return ModelMeta{}, err
 	}
-	v, err := decodePythonJSON(b)
+	v, err := pyjson.Decode(b)
 	if err != nil {
 		return ModelMeta{}, fmt.Errorf("model_meta.json: %w", err)
 	}
@@ -230,7 +231,7 @@ func readEntry(path string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	v, err := decodePythonJSON(b)
+	v, err := pyjson.Decode(b)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrNotTaskResult, err)
 	}

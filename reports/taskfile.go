@@ -21,7 +21,7 @@ const (
 	LayoutPre111 = "pre-1.11"
 )
 
-// parseTaskResult reads one decoded result file (decodePythonJSON's
+// parseTaskResult reads one decoded result file (Decode's
 // output) the way MTEB's TaskResult.from_disk does: the current layout
 // first; when that fails and the file is from before 1.11 (mteb_version
 // below 1.11.0, or absent), the old layout converted. Errors name the

@@ -1,4 +1,4 @@
-package reports
+package pyjson
 
 import (
 	"errors"
@@ -33,7 +33,7 @@ func TestDecodePythonJSON(t *testing.T) {
 			map[string]any{"s": "\x00mimo-pyconst-0:NaN", "v": nan}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := decodePythonJSON([]byte(tc.in))
+			got, err := Decode([]byte(tc.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestDecodePythonJSONRejects(t *testing.T) {
 		{"invalid UTF-8", "{\"a\": \"\xff\"}", "not valid UTF-8 (at byte 7)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := decodePythonJSON([]byte(tc.in))
+			_, err := Decode([]byte(tc.in))
 			if err == nil {
 				t.Fatal("accepted; Python's json.loads rejects it")
 			}
@@ -70,5 +70,36 @@ func TestDecodePythonJSONRejects(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnmarshalIntoStruct: NaN and ±Infinity held in interface values of a
+// typed document (a result file's score maps) come back as floats; a string
+// "NaN" stays a string.
+func TestUnmarshalIntoStruct(t *testing.T) {
+	var doc struct {
+		Name   string                      `json:"name"`
+		Scores map[string][]map[string]any `json:"scores"`
+		Extra  any                         `json:"extra"`
+	}
+	in := `{"name": "NaN", "scores": {"test": [{"nauc": NaN, "hi": Infinity, "lo": -Infinity, "s": "NaN", "x": 0.5}]}, "extra": [NaN]}`
+	if err := Unmarshal([]byte(in), &doc); err != nil {
+		t.Fatal(err)
+	}
+	m := doc.Scores["test"][0]
+	if v, ok := m["nauc"].(float64); !ok || !math.IsNaN(v) {
+		t.Errorf("nauc = %#v", m["nauc"])
+	}
+	if m["hi"] != math.Inf(1) || m["lo"] != math.Inf(-1) || m["s"] != "NaN" || m["x"] != 0.5 || doc.Name != "NaN" {
+		t.Errorf("scores %#v, name %q", m, doc.Name)
+	}
+	if e, ok := doc.Extra.([]any); !ok || len(e) != 1 || !math.IsNaN(e[0].(float64)) {
+		t.Errorf("extra %#v", doc.Extra)
+	}
+	var typed struct {
+		F float64 `json:"f"`
+	}
+	if err := Unmarshal([]byte(`{"f": NaN}`), &typed); err == nil {
+		t.Error("NaN accepted in a typed float field")
 	}
 }

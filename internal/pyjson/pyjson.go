@@ -1,4 +1,8 @@
-package reports
+// Package pyjson reads JSON as Python's json module does: with the three
+// non-JSON tokens it writes by default (NaN, Infinity, -Infinity), which
+// MTEB's result files hold. One owner for the rule: the report reader and
+// the harness's reuse of result files both decode through it.
+package pyjson
 
 import (
 	"bytes"
@@ -7,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"unicode/utf8"
 )
 
@@ -31,14 +36,14 @@ var pyConstants = []struct {
 	{"NaN", math.NaN()},
 }
 
-// decodePythonJSON decodes b as Python's json.loads does, into Go's generic
+// Decode decodes b as Python's json.loads does, into Go's generic
 // values (map[string]any, []any, string, float64, bool, nil), with NaN,
 // Infinity and -Infinity outside strings read as math.NaN() and ±Inf.
 // Strings are never touched: a string value "NaN" stays the string "NaN".
 // Like MTEB's reader (which opens files as UTF-8), invalid UTF-8 is an
 // error. Numbers are float64, as Python's floats are; integers above 2^53
 // lose precision, which no result or model_meta field reaches.
-func decodePythonJSON(b []byte) (any, error) {
+func Decode(b []byte) (any, error) {
 	if !utf8.Valid(b) {
 		return nil, fmt.Errorf("%w: not valid UTF-8 (at byte %d)", ErrInvalidJSON, invalidUTF8At(b))
 	}
@@ -226,4 +231,74 @@ func invalidUTF8At(b []byte) int {
 		i += size
 	}
 	return len(b)
+}
+
+// Unmarshal decodes b into v as Decode reads it: NaN, Infinity and
+// -Infinity are accepted where v holds an interface value (any, as in a
+// result file's score maps) and come back as math.NaN() and ±Inf there;
+// in a typed float field they are an error, as any other string would be.
+func Unmarshal(b []byte, v any) error {
+	if !utf8.Valid(b) {
+		return fmt.Errorf("%w: not valid UTF-8 (at byte %d)", ErrInvalidJSON, invalidUTF8At(b))
+	}
+	for attempt := 0; attempt < 8; attempt++ {
+		prefix := fmt.Sprintf("\x00mimo-pyconst-%d:", attempt)
+		replaced, shifts := replacePyConstants(b, prefix)
+		if err := json.Unmarshal(replaced, v); err != nil {
+			return syntaxAt(b, shifts, err)
+		}
+		if len(shifts) == 0 {
+			return nil
+		}
+		seen := 0
+		restoreValue(reflect.ValueOf(v), prefix, &seen)
+		if seen == len(shifts) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: strings collide with every NaN sentinel", ErrInvalidJSON)
+}
+
+// restoreValue walks v (pointers, structs, maps, slices, interfaces) and
+// maps sentinel strings held in interface values back to floats.
+func restoreValue(v reflect.Value, prefix string, seen *int) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			restoreValue(v.Elem(), prefix, seen)
+		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if r := restorePyConstants(v.Elem().Interface(), prefix, seen); v.CanSet() {
+			v.Set(reflect.ValueOf(r))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				restoreValue(v.Field(i), prefix, seen)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			restoreValue(v.Index(i), prefix, seen)
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() == reflect.Interface {
+			for _, k := range v.MapKeys() {
+				e := v.MapIndex(k)
+				if !e.IsNil() {
+					v.SetMapIndex(k, reflect.ValueOf(restorePyConstants(e.Elem().Interface(), prefix, seen)))
+				}
+			}
+			return
+		}
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			restoreValue(e, prefix, seen)
+			v.SetMapIndex(k, e)
+		}
+	}
 }
