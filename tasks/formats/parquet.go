@@ -31,7 +31,7 @@ const parquetBatch = 256
 // fresh for each call and may be kept. Errors, including fn's, name the
 // file and row.
 func ReadParquet(r io.ReaderAt, size int64, name string, columns []string, fn func(row int, rec map[string]any) error) error {
-	f, err := parquet.OpenFile(r, size)
+	f, err := openParquet(r, size)
 	if err != nil {
 		return fmt.Errorf("%s: opening parquet: %w", name, err)
 	}
@@ -65,7 +65,7 @@ func readRowGroup(rg parquet.RowGroup, schema *parquet.Schema, rows []parquet.Ro
 	rd := parquet.NewRowGroupReader(rg, schema)
 	defer rd.Close()
 	for {
-		n, err := rd.ReadRows(rows)
+		n, err := readRows(rd, rows)
 		for i := 0; i < n; i++ {
 			rec, rerr := reconstruct(schema, rows[i])
 			if rerr != nil {
@@ -90,6 +90,29 @@ func readRowGroup(rg parquet.RowGroup, schema *parquet.Schema, rows []parquet.Ro
 			return fmt.Errorf("row %d: %w", *row, err)
 		}
 	}
+}
+
+// openParquet is parquet.OpenFile, with the library's panics on damaged
+// footers and page indexes (found by FuzzReadParquet: slice bounds out of
+// range in ReadPageIndex) turned into errors.
+func openParquet(r io.ReaderAt, size int64) (f *parquet.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("damaged file (the parquet reader failed: %v)", p)
+		}
+	}()
+	return parquet.OpenFile(r, size)
+}
+
+// readRows is rd.ReadRows with the library's panics on damaged pages
+// turned into errors.
+func readRows(rd parquet.RowReader, rows []parquet.Row) (n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n, err = 0, fmt.Errorf("damaged page (the parquet reader failed: %v)", p)
+		}
+	}()
+	return rd.ReadRows(rows)
 }
 
 // reconstruct decodes one row into a map. parquet-go panics on shapes it
