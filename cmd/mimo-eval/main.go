@@ -1,6 +1,6 @@
 // Command mimo-eval evaluates embedding models on multilingual retrieval
 // tasks and writes MTEB-compatible results. Run `mimo-eval -help` for the
-// flags and examples; the logic lives in github.com/mimo-mlir/mimo/harness/cli.
+// flags and examples; the logic lives in github.com/mimo-mlir/mimo/cmd/mimo-eval/cli.
 package main
 
 import (
@@ -16,7 +16,7 @@ import (
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
-	"github.com/mimo-mlir/mimo/harness/cli"
+	"github.com/mimo-mlir/mimo/cmd/mimo-eval/cli"
 	// Task builders register the paper's benchmarks; mini registers the
 	// embedded mini benchmark and heldout the held-out XQuAD split (both in
 	// group "mini", the default --tasks; the split is skipped with a note

@@ -16,7 +16,7 @@ import (
 // end, through --tasks PATH and --data-dir, and checks each main score
 // (nDCG@10, MTEB's) against trec_eval's on the run file and the qrels.
 func TestEvaluateBEIRAndMTEBFolders(t *testing.T) {
-	const fixtures = "../../tasks/local/testdata"
+	const fixtures = "../../../tasks/local/testdata"
 	tests := []struct {
 		name  string
 		flag  string

@@ -13,7 +13,7 @@ func TestWriteReportByExtension(t *testing.T) {
 	for _, tc := range []struct{ name, prefix string }{{"r.html", "<!DOCTYPE html>"}, {"r.HTM", "<!DOCTYPE html>"}, {"r.md", "# Retrieval report"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, tc.name)
-			if _, err := writeReport(out, "../../reports/testdata/results"); err != nil {
+			if _, err := writeReport(out, "../../../reports/testdata/results"); err != nil {
 				t.Fatal(err)
 			}
 			b, err := os.ReadFile(out)

@@ -148,7 +148,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad-depth", []string{"--tasks", "CLIFixed", "--depth", "5", "--cache-dir", "x"}, "exceeds the search depth 5"},
 		{"missing-data-dir", []string{"--data-dir", "does/not/exist"}, "--data-dir"},
 		{"missing-tasks-path", []string{"--tasks", "./does/not/exist"}, "--tasks: local tasks ./does/not/exist"},
-		{"tasks-path-not-a-task", []string{"--tasks", "../../cmd"}, "neither it nor a subfolder is a task folder"},
+		{"tasks-path-not-a-task", []string{"--tasks", "../../../cmd"}, "neither it nor a subfolder is a task folder"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

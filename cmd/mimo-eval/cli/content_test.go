@@ -18,7 +18,7 @@ import (
 // copyModel copies the shipped default model folder into a temporary one.
 func copyModel(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", DefaultModelDir)
+	src := filepath.Join("..", "..", "..", DefaultModelDir)
 	dst := t.TempDir()
 	for _, name := range []string{adapters.FolderFile, "config.json", "model.safetensors", "tokenizer.json"} {
 		b, err := os.ReadFile(filepath.Join(src, name))
