@@ -442,7 +442,11 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if err != nil {
 		return nil, sx, err
 	}
-	if err := languageMeasures(&sx, ds, qids, dids, hits, ev.opts.Ks, MainScore(meta)); err != nil {
+	// The query and document languages, once for every language measure
+	// (texts without a language are left out; metrics.LangPreference
+	// counts them as "unknown").
+	qlang, dlang := langsOf(ds)
+	if err := languageMeasures(&sx, ds, qlang, dlang, qids, dids, hits, ev.opts.Ks, MainScore(meta)); err != nil {
 		return nil, sx, err
 	}
 	sx.Contamination = contamination(ev.opts.TrainingTexts, ds)
@@ -567,22 +571,31 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	}
 
 	// Language preference.
-	qlang, dlang := map[string]string{}, map[string]string{}
-	for _, q := range ds.Queries {
-		qlang[q.ID] = q.Lang
-	}
-	anyLang := false
-	for _, d := range ds.Corpus {
-		dlang[d.ID] = d.Lang
-		anyLang = anyLang || d.Lang != ""
-	}
-	if anyLang {
+	if len(dlang) > 0 {
 		sx.LangPreference = map[string]map[string]map[string]float64{}
 		for _, k := range PreferenceKs {
 			sx.LangPreference[fmt.Sprintf("at_%d", k)] = metrics.LangPreference(run, qlang, dlang, k)
 		}
 	}
 	return scores, sx, nil
+}
+
+// langsOf maps query and document ids to their languages, leaving out
+// those without one.
+func langsOf(ds tasks.Dataset) (qlang, dlang map[string]string) {
+	qlang = make(map[string]string, len(ds.Queries))
+	for _, q := range ds.Queries {
+		if q.Lang != "" {
+			qlang[q.ID] = q.Lang
+		}
+	}
+	dlang = make(map[string]string, len(ds.Corpus))
+	for _, d := range ds.Corpus {
+		if d.Lang != "" {
+			dlang[d.ID] = d.Lang
+		}
+	}
+	return qlang, dlang
 }
 
 // sizeCheck compares the built sizes with the paper's (Table 7, in the

@@ -2,7 +2,7 @@ package harness
 
 import (
 	"fmt"
-	"math"
+	"slices"
 
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/search"
@@ -41,20 +41,10 @@ type PEERScore struct {
 // cross- and same-language scores, PEER and the language matrix. It does
 // nothing when the corpus holds fewer than two languages or the queries
 // carry none.
-func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
-	qlang := make(map[string]string, len(ds.Queries))
-	for _, q := range ds.Queries {
-		if q.Lang != "" {
-			qlang[q.ID] = q.Lang
-		}
-	}
-	dlang := make(map[string]string, len(ds.Corpus))
+func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[string]string, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
 	docLangs := map[string]bool{}
-	for _, d := range ds.Corpus {
-		if d.Lang != "" {
-			dlang[d.ID] = d.Lang
-			docLangs[d.Lang] = true
-		}
+	for _, l := range dlang {
+		docLangs[l] = true
 	}
 	if len(docLangs) < 2 || len(qlang) == 0 {
 		return nil
@@ -92,7 +82,7 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qids, dids []string, h
 		return fmt.Errorf("same-language scores: %w", err)
 	}
 
-	depth := max(maxOf(PEERKs), maxOf(LangMatrixKs))
+	depth := max(slices.Max(PEERKs), slices.Max(LangMatrixKs))
 	run := make(metrics.Run, len(hits))
 	for i, hs := range hits {
 		run[qids[i]] = scored(hs[:min(depth, len(hs))], dids)
@@ -141,14 +131,6 @@ func contamination(set *textset.Set, ds tasks.Dataset) *Contamination {
 		}
 	}
 	return c
-}
-
-func maxOf(ks []int) int {
-	m := math.MinInt
-	for _, k := range ks {
-		m = max(m, k)
-	}
-	return m
 }
 
 // mainPerQuery is each query's value of the main score (nil when none has

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/internal/limited"
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
 )
 
@@ -114,7 +115,7 @@ func (c *Client) treePath(r ref) string {
 // first even for a commit id: a server that answered another commit for it
 // (a mirror serving one snapshot for every revision) is recorded there.
 func (c *Client) cachedCommit(r ref) string {
-	b, err := readSmall(c.refPath(r), 4096)
+	b, err := limited.ReadFile(c.refPath(r), 4096)
 	if err == nil {
 		if commit := strings.TrimSpace(string(b)); pathsafe.IsCommit(commit) {
 			return commit
@@ -154,7 +155,7 @@ func (c *Client) writeRef(r ref, commit string) error {
 		return nil
 	}
 	p := c.refPath(r)
-	if b, err := readSmall(p, 4096); err == nil && string(b) == commit {
+	if b, err := limited.ReadFile(p, 4096); err == nil && string(b) == commit {
 		return nil
 	}
 	return writeFileAtomic(p, []byte(commit))
@@ -242,7 +243,7 @@ func writeJSONAtomic(name string, v any) error {
 const maxCachedJSON = 1 << 30
 
 func readJSON(name string, v any) error {
-	data, err := readSmall(name, maxCachedJSON)
+	data, err := limited.ReadFile(name, maxCachedJSON)
 	if err != nil {
 		return err
 	}
@@ -250,23 +251,6 @@ func readJSON(name string, v any) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
-}
-
-// readSmall reads a file of at most limit bytes.
-func readSmall(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", name, limit)
-	}
-	return b, nil
 }
 
 // pointsAt reports whether the snapshot entry pointer is the blob of etag.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/mimo-mlir/mimo/internal/limited"
 	"github.com/mimo-mlir/mimo/internal/redirect"
 )
 
@@ -293,7 +294,7 @@ func defaultToken() (string, error) {
 		}
 		p = filepath.Join(h, "token")
 	}
-	b, err := readSmall(p, 64<<10)
+	b, err := limited.ReadFile(p, 64<<10)
 	if err != nil {
 		if notExist(err) {
 			return "", nil

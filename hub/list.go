@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"regexp"
 	"sort"
 	"time"
 
+	"github.com/mimo-mlir/mimo/internal/limited"
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
 )
 
@@ -46,21 +46,6 @@ const (
 	maxListingPage    = 64 << 20
 	maxListingEntries = 10_000_000
 )
-
-var errTooLarge = errors.New("response larger than the limit")
-
-// readLimited reads and closes body, refusing more than limit bytes.
-func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
-	defer body.Close()
-	b, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, limit)
-	}
-	return b, nil
-}
 
 // checkEntries refuses an entry that is neither a file nor a folder, or
 // whose path is not clean and relative: a listed path becomes a cache path
@@ -151,9 +136,9 @@ func (c *Client) Tree(ctx context.Context, kind RepoKind, repo, revision string)
 				}
 				return &transientError{err: fmt.Errorf("%s: listing page %d: %w", r, page, err)}
 			}
-			body, err := readLimited(resp.RawBody(), maxListingPage)
+			body, err := limited.ReadClose(resp.RawBody(), maxListingPage)
 			if err != nil {
-				if errors.Is(err, errTooLarge) {
+				if errors.As(err, new(*limited.TooLargeError)) {
 					return fmt.Errorf("%s: listing page %d: %w", r, page, err)
 				}
 				return &transientError{err: fmt.Errorf("%s: listing page %d: %w", r, page, err)}

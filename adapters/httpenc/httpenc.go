@@ -60,6 +60,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/limited"
 	"github.com/mimo-mlir/mimo/internal/redirect"
 )
 
@@ -368,10 +369,10 @@ func (e *Encoder) post(ctx context.Context, texts []string, off int) ([][]float3
 		resp, err := e.client.R().SetContext(ctx).SetBody(body).SetDoNotParseResponse(true).Post(endpoint)
 		var b []byte
 		if err == nil {
-			b, err = readLimited(resp.RawBody(), e.responseLimit(len(texts)))
-			var big *bodyTooLargeError
+			b, err = limited.ReadClose(resp.RawBody(), e.responseLimit(len(texts)))
+			var big *limited.TooLargeError
 			if errors.As(err, &big) {
-				return nil, fmt.Errorf("httpenc %s: texts %d..%d: %w", e.describe(), off, off+len(texts)-1, err)
+				return nil, fmt.Errorf("httpenc %s: texts %d..%d: %w", e.describe(), off, off+len(texts)-1, bodyTooLarge(big.Limit))
 			}
 		}
 		var wait time.Duration
@@ -413,25 +414,10 @@ func (e *Encoder) post(ctx context.Context, texts []string, off int) ([][]float3
 	}
 }
 
-// bodyTooLargeError is a response body over the limit: not retried, since
-// the same request gets the same answer.
-type bodyTooLargeError struct{ limit int64 }
-
-func (e *bodyTooLargeError) Error() string {
-	return fmt.Sprintf("the response is larger than %d bytes (Config.MaxResponseBytes; max_response_bytes in the server spec): a misbehaving server, or raise the limit", e.limit)
-}
-
-// readLimited reads and closes body, refusing more than limit bytes.
-func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
-	defer body.Close()
-	b, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, &bodyTooLargeError{limit}
-	}
-	return b, nil
+// bodyTooLarge words an answer over the limit: not retried, since the same
+// request gets the same answer.
+func bodyTooLarge(limit int64) error {
+	return fmt.Errorf("the response is larger than %d bytes (Config.MaxResponseBytes; max_response_bytes in the server spec): a misbehaving server, or raise the limit", limit)
 }
 
 // responseLimit bounds the answer to a batch of n texts: Config.MaxResponseBytes
