@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters/known"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -40,7 +41,7 @@ func TestDeclaredTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &DeclaredTraining{Declared: true, Dataset: "MIRACLRetrievalHardNegatives", Splits: []string{"train"}}
+	want := &results.DeclaredTraining{Declared: true, Dataset: "MIRACLRetrievalHardNegatives", Splits: []string{"train"}}
 	if diff := cmp.Diff(want, outs[0].Extras.DeclaredTraining); diff != "" {
 		t.Errorf("MIRACL task declared training (-want +got):\n%s", diff)
 	}
@@ -51,11 +52,11 @@ func TestDeclaredTraining(t *testing.T) {
 		t.Errorf("declared datasets changed the run settings (-without +with):\n%s", diff)
 	}
 	// Read back from disk, as a reused result is.
-	xpath, err := ExtrasPath(strings.TrimSuffix(outs[0].Path, "/MIRACLRetrievalHardNegatives.json"), "MIRACLRetrievalHardNegatives")
+	xpath, err := results.ExtrasPath(strings.TrimSuffix(outs[0].Path, "/MIRACLRetrievalHardNegatives.json"), "MIRACLRetrievalHardNegatives")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := ReadExtras(xpath)
+	x, err := results.ReadExtras(xpath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestDeclaredTraining(t *testing.T) {
 	}
 
 	dir := strings.TrimSuffix(outs[0].Path, "/MIRACLRetrievalHardNegatives.json")
-	b, err := os.ReadFile(ModelMetaPath(dir))
+	b, err := os.ReadFile(results.ModelMetaPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestDeclaredTrainingAbsent(t *testing.T) {
 	if outs[0].Extras.DeclaredTraining != nil {
 		t.Errorf("flagged without declared datasets: %+v", outs[0].Extras.DeclaredTraining)
 	}
-	b, err := os.ReadFile(ModelMetaPath(strings.TrimSuffix(outs[0].Path, "/TinyRetrieval.json")))
+	b, err := os.ReadFile(results.ModelMetaPath(strings.TrimSuffix(outs[0].Path, "/TinyRetrieval.json")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,15 +37,16 @@ import (
 	"github.com/mimo-mlir/mimo/harness/progress"
 	"github.com/mimo-mlir/mimo/harness/search"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
 // Outcome is what Evaluate produced (or found) for one task.
 type Outcome struct {
 	Task   tasks.Metadata
-	Result TaskResult
+	Result results.TaskResult
 	// Extras is nil when a reused result has no extras file beside it.
-	Extras *Extras
+	Extras *results.Extras
 	// Path is the MTEB result file.
 	Path string
 	// Reused is true when the result file existed and was read back.
@@ -96,7 +97,7 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 		}()
 		ev.cache = c
 	}
-	dir, err := ModelDir(opts.OutputDir, id)
+	dir, err := results.ModelDir(opts.OutputDir, id.Name, id.Revision)
 	if err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
@@ -111,7 +112,7 @@ func Evaluate(ctx context.Context, enc adapters.Encoder, ts []tasks.Task, opts O
 			return outs, fmt.Errorf("harness: task %s: %w", t.Metadata().Name, err)
 		}
 		if !out.Reused && !out.Sharded && !wroteMeta {
-			if err := writeJSON(ModelMetaPath(dir), ev.modelMeta()); err != nil {
+			if err := results.WriteJSON(results.ModelMetaPath(dir), ev.modelMeta()); err != nil {
 				return outs, fmt.Errorf("harness: %w", err)
 			}
 			wroteMeta = true
@@ -165,11 +166,11 @@ func (ev *evaluator) logf(format string, args ...any) {
 
 func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcome, error) {
 	meta := t.Metadata()
-	path, err := ResultPath(dir, meta.Name)
+	path, err := results.ResultPath(dir, meta.Name)
 	if err != nil {
 		return Outcome{}, err
 	}
-	xpath, err := ExtrasPath(dir, meta.Name)
+	xpath, err := results.ExtrasPath(dir, meta.Name)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -179,13 +180,13 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 			return Outcome{}, err
 		}
 		if ok {
-			r, err := ReadResult(path)
+			r, err := results.ReadResult(path)
 			if err != nil {
 				return Outcome{}, err
 			}
 			out := Outcome{Task: meta, Result: r, Path: path, Reused: true}
 			if ok, _ := exists(xpath); ok {
-				x, err := ReadExtras(xpath)
+				x, err := results.ReadExtras(xpath)
 				if err != nil {
 					return Outcome{}, err
 				}
@@ -214,13 +215,13 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	if dss, err = keepSplits(dss, ev.opts.Splits); err != nil {
 		return Outcome{}, err
 	}
-	res := TaskResult{
+	res := results.TaskResult{
 		DatasetRevision: meta.Revision,
 		TaskName:        meta.Name,
 		MTEBVersion:     MTEBVersion,
 		Scores:          map[string][]map[string]any{},
 	}
-	x := Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta), DeclaredTraining: declaredTraining(ev.opts.TrainingDatasets, meta.Name)}
+	x := results.Extras{TaskName: meta.Name, Model: ev.id.Name, Settings: ev.settings(meta), DeclaredTraining: declaredTraining(ev.opts.TrainingDatasets, meta.Name)}
 	if x.Sizes = sizeCheck(meta, dss, ev.opts); x.Sizes != nil && !x.Sizes.Match {
 		ev.logf("%s: warning: %v", meta.Name, tasks.CheckSizes(meta, dss))
 	}
@@ -246,10 +247,10 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 	}
 	res.EvaluationTime = time.Since(start).Seconds()
 	// Extras first: the MTEB file is the "task done" marker.
-	if err := writeJSON(xpath, x); err != nil {
+	if err := results.WriteJSON(xpath, x); err != nil {
 		return Outcome{}, err
 	}
-	if err := writeJSON(path, res); err != nil {
+	if err := results.WriteJSON(path, res); err != nil {
 		return Outcome{}, err
 	}
 	ev.logf("%s: %s = %.5f (%.1fs) -> %s", meta.Name, MainScore(meta), meanMain(res), res.EvaluationTime, path)
@@ -264,7 +265,7 @@ var ErrStaleResult = errors.New("existing result does not match this run")
 // settingsDiff names the score-changing settings in which a stored result
 // differs from the current run ("" when none). Batch size is not one of
 // them: scores do not depend on it (tested).
-func settingsDiff(stored, now RunSettings) string {
+func settingsDiff(stored, now results.RunSettings) string {
 	var d []string
 	if strings.Join(stored.Splits, ",") != strings.Join(now.Splits, ",") {
 		d = append(d, fmt.Sprintf("splits %q, now %q", strings.Join(stored.Splits, ","), strings.Join(now.Splits, ",")))
@@ -308,7 +309,7 @@ func orNone(v any) any {
 	return v
 }
 
-func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {
+func (ev *evaluator) settings(meta tasks.Metadata) results.RunSettings {
 	var enc map[string]any
 	if b, err := json.Marshal(ev.id); err == nil {
 		_ = json.Unmarshal(b, &enc)
@@ -317,7 +318,7 @@ func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {
 	if dtype == "" {
 		dtype = "float32"
 	}
-	return RunSettings{
+	return results.RunSettings{
 		DatasetRevision: meta.Revision,
 		DatasetSource:   meta.Source,
 		Encoder:         enc,
@@ -335,12 +336,12 @@ func (ev *evaluator) settings(meta tasks.Metadata) RunSettings {
 	}
 }
 
-func (ev *evaluator) modelMeta() ModelMeta {
+func (ev *evaluator) modelMeta() results.ModelMeta {
 	rev := ev.id.Revision
 	if rev == "" {
-		rev = NoRevision
+		rev = results.NoRevision
 	}
-	m := ModelMeta{
+	m := results.ModelMeta{
 		Name:             ev.id.Name,
 		Revision:         rev,
 		Languages:        []string{},
@@ -369,18 +370,18 @@ func (ev *evaluator) modelMeta() ModelMeta {
 
 // declaredTraining is the task's entry in the model's declared training
 // datasets, nil when the task is not among them.
-func declaredTraining(declared map[string][]string, task string) *DeclaredTraining {
+func declaredTraining(declared map[string][]string, task string) *results.DeclaredTraining {
 	splits, ok := declared[task]
 	if !ok {
 		return nil
 	}
-	return &DeclaredTraining{Declared: true, Dataset: task, Splits: slices.Clone(splits)}
+	return &results.DeclaredTraining{Declared: true, Dataset: task, Splits: slices.Clone(splits)}
 }
 
 // dataset evaluates one (split, subset). sx.Split and sx.Subset are set
 // even on error, for the message.
-func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (map[string]any, SubsetExtras, error) {
-	sx := SubsetExtras{Split: ds.Split, Subset: ds.Subset, Skipped: ds.Skipped}
+func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (map[string]any, results.SubsetExtras, error) {
+	sx := results.SubsetExtras{Split: ds.Split, Subset: ds.Subset, Skipped: ds.Skipped}
 	if sx.Split == "" {
 		sx.Split = "test"
 	}
@@ -564,9 +565,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if sx.Uniformity != nil {
 		all := int64(len(rows)) * int64(len(rows)-1) / 2
 		if all <= int64(ev.opts.UniformityPairs) {
-			sx.UniformitySample = &SampleInfo{Exact: true, Pairs: all}
+			sx.UniformitySample = &results.SampleInfo{Exact: true, Pairs: all}
 		} else {
-			sx.UniformitySample = &SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
+			sx.UniformitySample = &results.SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
 		}
 	}
 
@@ -601,11 +602,11 @@ func langsOf(ds tasks.Dataset) (qlang, dlang map[string]string) {
 // sizeCheck compares the built sizes with the paper's (Table 7, in the
 // task's metadata). Only the whole task is comparable: nothing is checked
 // under --langs or --eval-splits, or for a task without expected sizes.
-func sizeCheck(meta tasks.Metadata, dss []tasks.Dataset, opts Options) *SizeCheck {
+func sizeCheck(meta tasks.Metadata, dss []tasks.Dataset, opts Options) *results.SizeCheck {
 	if len(opts.Langs) > 0 || len(opts.Splits) > 0 || meta.ExpectedQueries+meta.ExpectedCorpus+meta.ExpectedQrels == 0 {
 		return nil
 	}
-	c := &SizeCheck{Expected: Sizes{meta.ExpectedQueries, meta.ExpectedCorpus, meta.ExpectedQrels}}
+	c := &results.SizeCheck{Expected: results.Sizes{Queries: meta.ExpectedQueries, Corpus: meta.ExpectedCorpus, Qrels: meta.ExpectedQrels}}
 	for _, d := range dss {
 		c.Built.Queries += len(d.Queries)
 		c.Built.Corpus += len(d.Corpus)
@@ -836,7 +837,7 @@ func (ev *evaluator) writeRun(task, split, subset string, qids, dids []string, h
 }
 
 // meanMain is the mean of main_score over a result's subsets.
-func meanMain(r TaskResult) float64 {
+func meanMain(r results.TaskResult) float64 {
 	var sum float64
 	var n int
 	for _, list := range r.Scores {

@@ -22,6 +22,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/search"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -167,11 +168,11 @@ func TestHandChecked(t *testing.T) {
 	if len(outs) != 1 || outs[0].Reused {
 		t.Fatalf("outcomes %+v", outs)
 	}
-	dir := filepath.Join(opts.OutputDir, "test-org__tiny_model", NoRevision)
+	dir := filepath.Join(opts.OutputDir, "test-org__tiny_model", results.NoRevision)
 	if outs[0].Path != filepath.Join(dir, "TinyRetrieval.json") {
 		t.Errorf("result path %s", outs[0].Path)
 	}
-	res, err := ReadResult(outs[0].Path)
+	res, err := results.ReadResult(outs[0].Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestHandChecked(t *testing.T) {
 		}
 	}
 
-	x, err := ReadExtras(filepath.Join(dir, ExtrasDir, "TinyRetrieval.json"))
+	x, err := results.ReadExtras(filepath.Join(dir, results.ExtrasDir, "TinyRetrieval.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,11 +232,11 @@ func TestHandChecked(t *testing.T) {
 		t.Errorf("settings %+v", st)
 	}
 
-	var meta ModelMeta
-	if err := readJSON(filepath.Join(dir, "model_meta.json"), &meta); err != nil {
+	var meta results.ModelMeta
+	if err := results.ReadModelMeta(filepath.Join(dir, "model_meta.json"), &meta); err != nil {
 		t.Fatal(err)
 	}
-	if meta.Name != "test-org/tiny model" || meta.Revision != NoRevision || meta.EmbedDim != 3 || meta.SimilarityFnName != "cosine" {
+	if meta.Name != "test-org/tiny model" || meta.Revision != results.NoRevision || meta.EmbedDim != 3 || meta.SimilarityFnName != "cosine" {
 		t.Errorf("model meta %+v", meta)
 	}
 
@@ -375,7 +376,7 @@ func TestReuseOverwriteAndCache(t *testing.T) {
 		if again[0].Reused || enc.texts != 47 {
 			t.Errorf("reused=%v, %d texts encoded: want all 47 recomputed, none from the cache", again[0].Reused, enc.texts)
 		}
-		ignoreTime := cmpopts.IgnoreFields(TaskResult{}, "EvaluationTime")
+		ignoreTime := cmpopts.IgnoreFields(results.TaskResult{}, "EvaluationTime")
 		if diff := cmp.Diff(first[0].Result, again[0].Result, ignoreTime); diff != "" {
 			t.Errorf("recomputed result differs (-first +again):\n%s", diff)
 		}
@@ -449,11 +450,11 @@ func TestResumeFromCache(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "simulated crash") {
 		t.Fatalf("err = %v, want the simulated crash", err)
 	}
-	dir, err := ModelDir(opts.OutputDir, crash.Identity())
+	dir, err := results.ModelDir(opts.OutputDir, crash.Identity().Name, crash.Identity().Revision)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := ResultPath(dir, "HashRetrieval")
+	path, err := results.ResultPath(dir, "HashRetrieval")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,22 +561,6 @@ func TestOptionsValidate(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestModelDir(t *testing.T) {
-	cases := []struct {
-		id   adapters.Identity
-		want string
-	}{
-		{adapters.Identity{Name: "intfloat/multilingual-e5-large", Revision: "abc"}, "r/intfloat__multilingual-e5-large/abc"},
-		{adapters.Identity{Name: "mimo mini"}, "r/mimo_mini/" + NoRevision},
-	}
-	for _, tc := range cases {
-		got, err := ModelDir("r", tc.id)
-		if err != nil || got != filepath.FromSlash(tc.want) {
-			t.Errorf("ModelDir(%+v) = %s, %v, want %s", tc.id, got, err, tc.want)
-		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/harness/search"
 	"github.com/mimo-mlir/mimo/internal/textset"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -17,31 +18,11 @@ var (
 	LangMatrixKs = []int{20}
 )
 
-// LangScores is a score map (ndcg_at_20, ...) over the queries that have a
-// relevant document in the scope, overall and per query language.
-type LangScores struct {
-	NQueries    int                           `json:"n_queries"`
-	Scores      map[string]float64            `json:"scores"`
-	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
-	// PerQuery: query id -> the task's main score of that query in the
-	// scope (as SubsetExtras.PerQuery).
-	PerQuery map[string]float64 `json:"per_query,omitempty"`
-}
-
-// PEERScore is PEER@k (see metrics.PEER) overall and per query language,
-// with the number of queries it averages (those whose relevant documents
-// are in two or more languages).
-type PEERScore struct {
-	NQueries    int                `json:"n_queries"`
-	Value       *float64           `json:"value"`
-	ByQueryLang map[string]float64 `json:"by_query_lang"`
-}
-
 // languageMeasures fills the measures of a mixed-language corpus: the
 // cross- and same-language scores, PEER and the language matrix. It does
 // nothing when the corpus holds fewer than two languages or the queries
 // carry none.
-func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[string]string, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
+func languageMeasures(sx *results.SubsetExtras, ds tasks.Dataset, qlang, dlang map[string]string, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
 	docLangs := map[string]bool{}
 	for _, l := range dlang {
 		docLangs[l] = true
@@ -50,7 +31,7 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[strin
 		return nil
 	}
 	qrels := metrics.Qrels(ds.Qrels)
-	scope := func(s metrics.Scope) (*LangScores, error) {
+	scope := func(s metrics.Scope) (*results.LangScores, error) {
 		sub := metrics.RestrictQrels(qrels, qlang, dlang, s)
 		if len(sub) == 0 {
 			return nil, nil
@@ -67,7 +48,7 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[strin
 			}
 			byLang[l][qid] = m
 		}
-		out := &LangScores{NQueries: len(perQuery), Scores: metrics.Average(perQuery), ByQueryLang: map[string]map[string]float64{},
+		out := &results.LangScores{NQueries: len(perQuery), Scores: metrics.Average(perQuery), ByQueryLang: map[string]map[string]float64{},
 			PerQuery: mainPerQuery(perQuery, main)}
 		for l, m := range byLang {
 			out.ByQueryLang[l] = metrics.Average(m)
@@ -87,10 +68,10 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[strin
 	for i, hs := range hits {
 		run[qids[i]] = scored(hs[:min(depth, len(hs))], dids)
 	}
-	sx.PEER = map[string]PEERScore{}
+	sx.PEER = map[string]results.PEERScore{}
 	for _, k := range PEERKs {
 		mean, per, n := metrics.PEER(qrels, run, dlang, k)
-		ps := PEERScore{NQueries: n, Value: finite(mean), ByQueryLang: map[string]float64{}}
+		ps := results.PEERScore{NQueries: n, Value: finite(mean), ByQueryLang: map[string]float64{}}
 		sum, cnt := map[string]float64{}, map[string]int{}
 		for qid, p := range per {
 			sum[qlang[qid]] += p
@@ -115,11 +96,11 @@ func languageMeasures(sx *SubsetExtras, ds tasks.Dataset, qlang, dlang map[strin
 
 // contamination counts the queries and documents of ds found in the
 // model's training texts.
-func contamination(set *textset.Set, ds tasks.Dataset) *Contamination {
+func contamination(set *textset.Set, ds tasks.Dataset) *results.Contamination {
 	if set == nil {
 		return nil
 	}
-	c := &Contamination{Queries: len(ds.Queries), Docs: len(ds.Corpus)}
+	c := &results.Contamination{Queries: len(ds.Queries), Docs: len(ds.Corpus)}
 	for _, q := range ds.Queries {
 		if set.Contains(q.Text) {
 			c.QueriesSeen++

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/internal/textset"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -105,10 +106,10 @@ func TestUniformitySampleRecorded(t *testing.T) {
 	task := hashTask("HashRetrieval", 5, 40) // 780 pairs
 	for _, tc := range []struct {
 		pairs int
-		want  SampleInfo
+		want  results.SampleInfo
 	}{
-		{1000, SampleInfo{Exact: true, Pairs: 780}},
-		{100, SampleInfo{Pairs: 100, Seed: uniformitySeed}},
+		{1000, results.SampleInfo{Exact: true, Pairs: 780}},
+		{100, results.SampleInfo{Pairs: 100, Seed: uniformitySeed}},
 	} {
 		opts := testOptions(t)
 		opts.UniformityPairs = tc.pairs
@@ -135,7 +136,7 @@ func TestContamination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Contamination{QueriesSeen: 1, Queries: 2, DocsSeen: 1, Docs: 3}
+	want := results.Contamination{QueriesSeen: 1, Queries: 2, DocsSeen: 1, Docs: 3}
 	if got := outs[0].Extras.Subsets[0].Contamination; got == nil || *got != want {
 		t.Errorf("contamination %+v, want %+v", got, want)
 	}
@@ -161,7 +162,7 @@ func TestSizeCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SizeCheck{Expected: Sizes{2, 4, 3}, Built: Sizes{2, 3, 3}, Match: false}
+	want := results.SizeCheck{Expected: results.Sizes{Queries: 2, Corpus: 4, Qrels: 3}, Built: results.Sizes{Queries: 2, Corpus: 3, Qrels: 3}, Match: false}
 	if got := outs[0].Extras.Sizes; got == nil || *got != want {
 		t.Errorf("sizes %+v, want %+v", got, want)
 	}
@@ -192,7 +193,7 @@ func TestPerQueryMainScores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := ReadExtras(strings.Replace(outs[0].Path, "TinyRetrieval.json", ExtrasDir+"/TinyRetrieval.json", 1))
+	x, err := results.ReadExtras(strings.Replace(outs[0].Path, "TinyRetrieval.json", results.ExtrasDir+"/TinyRetrieval.json", 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,6 @@ const Version = "0.1.0"
 // names) the files follow.
 const MTEBVersion = "2.0.0"
 
-// NoRevision is MTEB's folder name for a model without a revision.
-const NoRevision = "no_revision_available"
-
 // Options configure Evaluate. The zero value is not valid: OutputDir is
 // required. Fill the rest or leave it zero for the defaults; Evaluate calls
 // Validate.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // WriteTable renders, for each outcome, its main score x 100 overall ("all":
@@ -24,7 +26,7 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 	anySeen := false
 	rows := make([]row, 0, len(outs))
 	// perLang averages scores[main] of each language over the subsets.
-	perLang := func(main string, each func(sx SubsetExtras) map[string]map[string]float64, subsets []SubsetExtras) map[string]float64 {
+	perLang := func(main string, each func(sx results.SubsetExtras) map[string]map[string]float64, subsets []results.SubsetExtras) map[string]float64 {
 		sum, n := map[string]float64{}, map[string]int{}
 		for _, sx := range subsets {
 			for l, scores := range each(sx) {
@@ -48,8 +50,8 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 			rows = append(rows, r)
 			continue
 		}
-		r.byLang = perLang(main, func(sx SubsetExtras) map[string]map[string]float64 { return sx.ByQueryLang }, o.Extras.Subsets)
-		var seen Contamination
+		r.byLang = perLang(main, func(sx results.SubsetExtras) map[string]map[string]float64 { return sx.ByQueryLang }, o.Extras.Subsets)
+		var seen results.Contamination
 		has := false
 		for _, sx := range o.Extras.Subsets {
 			if c := sx.Contamination; c != nil {
@@ -76,10 +78,10 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 		// each query's gold restricted to other languages / its own.
 		for _, sc := range []struct {
 			label string
-			get   func(SubsetExtras) *LangScores
+			get   func(results.SubsetExtras) *results.LangScores
 		}{
-			{"cross-lang", func(sx SubsetExtras) *LangScores { return sx.CrossLanguage }},
-			{"same-lang", func(sx SubsetExtras) *LangScores { return sx.SameLanguage }},
+			{"cross-lang", func(sx results.SubsetExtras) *results.LangScores { return sx.CrossLanguage }},
+			{"same-lang", func(sx results.SubsetExtras) *results.LangScores { return sx.SameLanguage }},
 		} {
 			sum, n := 0.0, 0
 			for _, sx := range o.Extras.Subsets {
@@ -94,7 +96,7 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 				continue
 			}
 			rows = append(rows, row{task: "", metric: main + " " + sc.label, all: sum / float64(n),
-				byLang: perLang(main, func(sx SubsetExtras) map[string]map[string]float64 {
+				byLang: perLang(main, func(sx results.SubsetExtras) map[string]map[string]float64 {
 					if ls := sc.get(sx); ls != nil {
 						return ls.ByQueryLang
 					}
@@ -142,7 +144,7 @@ func WriteTable(w io.Writer, outs []Outcome) error {
 // hasCross reports whether any subset has cross-language gold: a
 // multi-monolingual task has none, and its same-language row would only
 // repeat the main one.
-func hasCross(subsets []SubsetExtras) bool {
+func hasCross(subsets []results.SubsetExtras) bool {
 	for _, sx := range subsets {
 		if sx.CrossLanguage != nil {
 			return true

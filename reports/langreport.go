@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // first is the entry's first subset's extras (mimo's tasks have one), nil
 // for MTEB's files.
-func first(e Entry) *harness.SubsetExtras {
+func first(e Entry) *results.SubsetExtras {
 	if e.Extras == nil || len(e.Extras.Subsets) == 0 {
 		return nil
 	}
@@ -30,7 +30,7 @@ func scopeScore(m map[string]float64, metric string) (float64, bool) {
 // crossSame writes, per task of a mixed-language corpus, the main metric
 // with each query's relevant set restricted to documents in its own
 // language (same) and in the other languages (cross), overall and by
-// query language (harness.SubsetExtras CrossLanguage, SameLanguage).
+// query language (results.SubsetExtras CrossLanguage, SameLanguage).
 func (p *builder) crossSame(rs []*row) {
 	for _, task := range allTasks(rs) {
 		langSet := map[string]bool{}
@@ -46,7 +46,7 @@ func (p *builder) crossSame(rs []*row) {
 			if metric == "" {
 				metric = e.MainMetric
 			}
-			for _, ls := range []*harness.LangScores{s.CrossLanguage, s.SameLanguage} {
+			for _, ls := range []*results.LangScores{s.CrossLanguage, s.SameLanguage} {
 				if ls != nil {
 					for l := range ls.ByQueryLang {
 						langSet[l] = true
@@ -67,7 +67,7 @@ func (p *builder) crossSame(rs []*row) {
 			t.Best[len(t.Header)+1] = BestHigh
 			t.Header = append(t.Header, l+" same", l+" cross")
 		}
-		num := func(ls *harness.LangScores, lang string) (float64, Cell) {
+		num := func(ls *results.LangScores, lang string) (float64, Cell) {
 			if ls == nil {
 				return 0, Missing
 			}

@@ -22,8 +22,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/internal/pyjson"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // Entry is one (model, revision, task) result read from disk.
@@ -33,8 +33,8 @@ type Entry struct {
 	Task     string
 	Path     string
 	Root     string // the results folder Path was found under
-	Result   harness.TaskResult
-	Extras   *harness.Extras // nil for results written by MTEB itself
+	Result   results.TaskResult
+	Extras   *results.Extras // nil for results written by MTEB itself
 	Meta     *ModelMeta      // nil when model_meta.json is absent or unreadable
 	// Layout is LayoutCurrent or LayoutPre111 (converted as MTEB does).
 	Layout string
@@ -153,7 +153,7 @@ func LoadResults(dirs ...string) (Results, error) {
 				return nil //nolint:nilerr // an unreadable entry is reported, the walk goes on
 			}
 			if d.IsDir() {
-				if d.Name() == harness.ExtrasDir || strings.HasPrefix(d.Name(), ".") && p != dir {
+				if d.Name() == results.ExtrasDir || strings.HasPrefix(d.Name(), ".") && p != dir {
 					return filepath.SkipDir
 				}
 				return nil
@@ -260,9 +260,9 @@ func readEntry(path string) (Entry, error) {
 			}
 		}
 	}
-	xp := filepath.Join(revDir, harness.ExtrasDir, filepath.Base(path))
+	xp := filepath.Join(revDir, results.ExtrasDir, filepath.Base(path))
 	if xb, err := os.ReadFile(xp); err == nil {
-		var x harness.Extras
+		var x results.Extras
 		if err := json.Unmarshal(xb, &x); err != nil {
 			return Entry{}, fmt.Errorf("extras %s: %w", xp, err)
 		}
@@ -348,7 +348,7 @@ func mainMetric(e Entry) (string, string) {
 
 // preferredSplit is the split a mimo table reports: test, else dev, else
 // validation, else the first in name order.
-func preferredSplit(r harness.TaskResult) string {
+func preferredSplit(r results.TaskResult) string {
 	for _, s := range []string{"test", "dev", "validation"} {
 		if _, ok := r.Scores[s]; ok {
 			return s

@@ -209,7 +209,7 @@ func seedSequence(entropy []uint32, n int) []uint32 {
 
 // significance writes, per task, paired randomisation tests of one model
 // (Options.Baseline, else the task's best by main score) against every
-// other model with per-query scores on it (harness.SubsetExtras.PerQuery;
+// other model with per-query scores on it (results.SubsetExtras.PerQuery;
 // and the cross-language scope's, when the task has one).
 func (p *builder) significance(rs []*row, opts Options) {
 	for _, task := range allTasks(rs) {

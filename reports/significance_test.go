@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // TestNumpyRNG pins the generator to numpy's, as recorded with numpy 1.24.2
@@ -162,9 +162,9 @@ func TestSignificanceTable(t *testing.T) {
 			sum += v
 		}
 		return Entry{Model: model, Revision: "r1", Task: "TaskA", MainMetric: "ndcg_at_20",
-			Result: harness.TaskResult{TaskName: "TaskA", Scores: map[string][]map[string]any{"test": {{"main_score": sum / float64(len(pq)), "ndcg_at_20": sum / float64(len(pq)), "hf_subset": "default"}}}},
-			Extras: &harness.Extras{TaskName: "TaskA", Model: model, Subsets: []harness.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq,
-				CrossLanguage: &harness.LangScores{PerQuery: cross}}}}}
+			Result: results.TaskResult{TaskName: "TaskA", Scores: map[string][]map[string]any{"test": {{"main_score": sum / float64(len(pq)), "ndcg_at_20": sum / float64(len(pq)), "hf_subset": "default"}}}},
+			Extras: &results.Extras{TaskName: "TaskA", Model: model, Subsets: []results.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq,
+				CrossLanguage: &results.LangScores{PerQuery: cross}}}}}
 	}
 	res := Results{Entries: []Entry{entry("org/far", "far"), entry("org/mimo-mini", "mimo"), entry("org/close", "close")}}
 	rep := Build(res, nil, Options{Baseline: "mimo-mini"})

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // Layouts of a task result file, as MTEB's TaskResult.from_disk tells them
@@ -26,24 +26,24 @@ const (
 // first; when that fails and the file is from before 1.11 (mteb_version
 // below 1.11.0, or absent), the old layout converted. Errors name the
 // field, split and subset.
-func parseTaskResult(v any) (harness.TaskResult, string, error) {
+func parseTaskResult(v any) (results.TaskResult, string, error) {
 	top, ok := v.(map[string]any)
 	if !ok {
-		return harness.TaskResult{}, "", fmt.Errorf("%w: the file is a JSON %s, not an object", ErrNotTaskResult, jsonKind(v))
+		return results.TaskResult{}, "", fmt.Errorf("%w: the file is a JSON %s, not an object", ErrNotTaskResult, jsonKind(v))
 	}
 	r, err := parseCurrent(top)
 	if err == nil {
 		return r, LayoutCurrent, nil
 	}
 	if !pre111(top) {
-		return harness.TaskResult{}, "", err
+		return results.TaskResult{}, "", err
 	}
 	r, cerr := convertPre111(top)
 	if cerr != nil {
 		if _, hasScores := top["scores"]; hasScores {
-			return harness.TaskResult{}, "", err
+			return results.TaskResult{}, "", err
 		}
-		return harness.TaskResult{}, "", fmt.Errorf("%w (read as the layout before MTEB 1.11)", cerr)
+		return results.TaskResult{}, "", fmt.Errorf("%w (read as the layout before MTEB 1.11)", cerr)
 	}
 	return r, LayoutPre111, nil
 }
@@ -101,8 +101,8 @@ func versionLess(s string, want []int) bool {
 // dataset_revision and task_name strings; mteb_version and evaluation_time
 // present (null allowed); scores {split: [object]} with main_score,
 // hf_subset (a string) and languages (a list) in every entry.
-func parseCurrent(top map[string]any) (harness.TaskResult, error) {
-	var r harness.TaskResult
+func parseCurrent(top map[string]any) (results.TaskResult, error) {
+	var r results.TaskResult
 	var err error
 	if r.TaskName, err = reqString(top, "task_name"); err != nil {
 		return r, err
@@ -193,8 +193,8 @@ func checkSubsetScores(s map[string]any) error {
 //
 // MTEB also fills each subset's languages from the task's metadata; mimo
 // leaves them empty (the report does not use them).
-func convertPre111(top map[string]any) (harness.TaskResult, error) {
-	var r harness.TaskResult
+func convertPre111(top map[string]any) (results.TaskResult, error) {
+	var r results.TaskResult
 	name, ok := top["mteb_dataset_name"].(string)
 	if !ok {
 		return r, fmt.Errorf("%w: neither \"task_name\" (MTEB 1.11 and later) nor \"mteb_dataset_name\" (before 1.11) is present as a string", ErrNotTaskResult)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/internal/shareddata"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // mimo-report over the real MTEB results of shared/data reads all 39 task
@@ -107,11 +108,11 @@ func TestSignificanceFlags(t *testing.T) {
 		for i := range 20 {
 			pq[fmt.Sprintf("q%02d", i)] = float64(i%5)/5 - shift*float64(i%2)
 		}
-		d := filepath.Join(dir, "org__"+name, harness.NoRevision)
-		res := harness.TaskResult{TaskName: "MiniMLIR", MTEBVersion: harness.MTEBVersion,
+		d := filepath.Join(dir, "org__"+name, results.NoRevision)
+		res := results.TaskResult{TaskName: "MiniMLIR", MTEBVersion: harness.MTEBVersion,
 			Scores: map[string][]map[string]any{"test": {{"main_score": 0.4, "ndcg_at_20": 0.4, "hf_subset": "default", "languages": []string{"eng-Latn"}}}}}
-		x := harness.Extras{TaskName: "MiniMLIR", Model: "org/" + name, Subsets: []harness.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq}}}
-		for path, v := range map[string]any{filepath.Join(d, "MiniMLIR.json"): res, filepath.Join(d, harness.ExtrasDir, "MiniMLIR.json"): x} {
+		x := results.Extras{TaskName: "MiniMLIR", Model: "org/" + name, Subsets: []results.SubsetExtras{{Split: "test", Subset: "default", PerQuery: pq}}}
+		for path, v := range map[string]any{filepath.Join(d, "MiniMLIR.json"): res, filepath.Join(d, results.ExtrasDir, "MiniMLIR.json"): x} {
 			b, err := json.Marshal(v)
 			if err != nil {
 				t.Fatal(err)

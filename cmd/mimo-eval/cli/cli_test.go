@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/internal/shareddata"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -93,11 +93,11 @@ func TestEvaluateLocalFolder(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	dir := filepath.Join(output, "acme__hash-model", harness.NoRevision)
+	dir := filepath.Join(output, "acme__hash-model", results.NoRevision)
 	for _, p := range []string{
 		filepath.Join(dir, "TinyLocalRetrieval.json"),
 		filepath.Join(dir, "model_meta.json"),
-		filepath.Join(dir, harness.ExtrasDir, "TinyLocalRetrieval.json"),
+		filepath.Join(dir, results.ExtrasDir, "TinyLocalRetrieval.json"),
 		filepath.Join(runs, "TinyLocalRetrieval.run"),
 		report,
 	} {
@@ -121,7 +121,7 @@ func TestEvaluateLocalFolder(t *testing.T) {
 		t.Fatalf("score: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	// trec_eval prints 4 decimals; the result file holds 5. They must agree.
-	res, err := harness.ReadResult(filepath.Join(dir, "TinyLocalRetrieval.json"))
+	res, err := results.ReadResult(filepath.Join(dir, "TinyLocalRetrieval.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/digest"
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks/mini"
 )
 
@@ -43,7 +43,7 @@ func miniScore(t *testing.T, output string, args ...string) (float64, string, in
 	if len(paths) != 1 {
 		t.Fatalf("result files %v, want one", paths)
 	}
-	r, err := harness.ReadResult(paths[0])
+	r, err := results.ReadResult(paths[0])
 	if err != nil {
 		t.Fatal(err)
 	}

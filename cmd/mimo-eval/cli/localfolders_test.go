@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 // TestEvaluateBEIRAndMTEBFolders evaluates the BEIR and MTEB fixture
@@ -45,7 +45,7 @@ func TestEvaluateBEIRAndMTEBFolders(t *testing.T) {
 					t.Errorf("table lacks %q:\n%s", want, stdout)
 				}
 			}
-			res, err := harness.ReadResult(filepath.Join(output, "acme__hash-model", harness.NoRevision, name+".json"))
+			res, err := results.ReadResult(filepath.Join(output, "acme__hash-model", results.NoRevision, name+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}

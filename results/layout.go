@@ -1,20 +1,19 @@
-package harness
+package results
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
 	"github.com/mimo-mlir/mimo/internal/pyjson"
 )
+
+// NoRevision is MTEB's folder name for a model without a revision.
+const NoRevision = "no_revision_available"
 
 // ModelDir returns OUTPUT/<org>__<model>/<revision>, following MTEB's naming
 // rules: "/" in the name becomes "__", spaces become "_", and a model
@@ -23,15 +22,15 @@ import (
 // revision, a control character anywhere) is an error naming the field,
 // returned before any path is built: both come from outside (mimo-model.json,
 // a Hub mirror's headers).
-func ModelDir(output string, id adapters.Identity) (string, error) {
-	name := strings.ReplaceAll(strings.ReplaceAll(id.Name, "/", "__"), " ", "_")
+func ModelDir(output, modelName, revision string) (string, error) {
+	name := strings.ReplaceAll(strings.ReplaceAll(modelName, "/", "__"), " ", "_")
 	if name == "" {
 		name = "unnamed_model"
 	}
 	if err := pathsafe.Component("model name", name); err != nil {
 		return "", err
 	}
-	rev := id.Revision
+	rev := revision
 	if rev == "" {
 		rev = NoRevision
 	}
@@ -83,6 +82,9 @@ func ReadExtras(path string) (Extras, error) {
 	return e, err
 }
 
+// ReadModelMeta reads a model_meta.json into m.
+func ReadModelMeta(path string, m *ModelMeta) error { return readJSON(path, m) }
+
 func readJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -94,43 +96,12 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-func exists(path string) (bool, error) {
-	_, err := os.Stat(path)
-	if err == nil {
-		return true, nil
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	return false, err
-}
-
-// writeJSON writes v, indented, atomically.
-func writeJSON(path string, v any) error {
+// WriteJSON writes v (a TaskResult, Extras or ModelMeta), indented, atomically
+// (temp file + rename: a reader never sees half a file).
+func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-// RunLine formats one line of a TREC run: "qid Q0 docid rank score tag".
-// The score is written with the shortest representation that reads back to
-// the same float32, so re-scoring the file reproduces our ties exactly.
-func RunLine(qid, docID string, rank int, score float32, tag string) string {
-	return qid + " Q0 " + docID + " " + strconv.Itoa(rank) + " " +
-		strconv.FormatFloat(float64(score), 'g', -1, 32) + " " + tag
-}
-
-// runPath expands the RunFile template. The template is the user's; the
-// values put into it come from task definitions and must each stay one path
-// component.
-func runPath(tmpl, task, split, subset string) (string, error) {
-	for _, v := range [][2]string{{"task name", task}, {"split", split}, {"subset", subset}} {
-		if err := pathsafe.Component(v[0], v[1]); err != nil {
-			return "", err
-		}
-	}
-	r := strings.NewReplacer("{task}", task, "{split}", split, "{subset}", subset)
-	return r.Replace(tmpl), nil
 }

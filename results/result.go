@@ -1,4 +1,4 @@
-package harness
+package results
 
 import "encoding/json"
 
@@ -103,7 +103,7 @@ type Extras struct {
 	// --eval-splits).
 	Sizes *SizeCheck `json:"sizes,omitempty"`
 	// DeclaredTraining is set when the model declares (MTEB's
-	// training_datasets, Options.TrainingDatasets) that it was trained on
+	// training_datasets, harness.Options.TrainingDatasets) that it was trained on
 	// this task's dataset: the score is not a zero-shot one.
 	DeclaredTraining *DeclaredTraining `json:"declared_training,omitempty"`
 }
@@ -217,4 +217,24 @@ func (c *Contamination) Share() float64 {
 		d = float64(c.DocsSeen) / float64(c.Docs)
 	}
 	return max(q, d)
+}
+
+// LangScores is a score map (ndcg_at_20, ...) over the queries that have a
+// relevant document in the scope, overall and per query language.
+type LangScores struct {
+	NQueries    int                           `json:"n_queries"`
+	Scores      map[string]float64            `json:"scores"`
+	ByQueryLang map[string]map[string]float64 `json:"by_query_lang"`
+	// PerQuery: query id -> the task's main score of that query in the
+	// scope (as SubsetExtras.PerQuery).
+	PerQuery map[string]float64 `json:"per_query,omitempty"`
+}
+
+// PEERScore is PEER@k (harness/metrics.PEER) overall and per query language,
+// with the number of queries it averages (those whose relevant documents
+// are in two or more languages).
+type PEERScore struct {
+	NQueries    int                `json:"n_queries"`
+	Value       *float64           `json:"value"`
+	ByQueryLang map[string]float64 `json:"by_query_lang"`
 }
