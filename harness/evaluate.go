@@ -34,9 +34,9 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/harness/cache"
 	"github.com/mimo-mlir/mimo/harness/metrics"
-	"github.com/mimo-mlir/mimo/harness/progress"
 	"github.com/mimo-mlir/mimo/harness/search"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
+	"github.com/mimo-mlir/mimo/progress"
 	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
@@ -719,7 +719,7 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 			ev.logf("%s: the embedding cache of this model is in use by another process; these %s will not be cached", task, plural(role))
 		}
 	}
-	bar := progress.New(ev.opts.Progress, len(pending), task+" "+plural(role))
+	bar := progress.New(ev.opts.Progress, int64(len(pending)), task+" "+plural(role))
 	defer bar.Finish()
 	bs := ev.opts.BatchSize
 	for s := 0; s < len(pending); s += bs {

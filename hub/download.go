@@ -20,10 +20,9 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
+	"github.com/mimo-mlir/mimo/progress"
 )
 
 var (
@@ -338,8 +337,9 @@ func (c *Client) fetchOnce(ctx context.Context, r ref, rem *remote, partial stri
 		return fmt.Errorf("%s: %w", r, err)
 	}
 	var w io.Writer = f
-	if bar := c.bar(r, rem.size, have); bar != nil {
-		defer bar.Close()
+	if c.progress != nil {
+		bar := progress.New(c.progress, rem.size, r.repo+"/"+r.path, progress.Bytes(), progress.StartAt(have), progress.AsTerminal())
+		defer bar.Finish()
 		w = io.MultiWriter(f, bar)
 	}
 	// At most what is announced, plus one byte to notice more; with no
@@ -437,28 +437,6 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 		w.dog.Reset(w.d)
 	}
 	return n, err
-}
-
-// bar returns a progress bar for one transfer, or nil when quiet.
-func (c *Client) bar(r ref, total, start int64) *progressbar.ProgressBar {
-	if c.progress == nil {
-		return nil
-	}
-	if f, ok := c.progress.(*os.File); ok && !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	b := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(c.progress),
-		progressbar.OptionSetDescription(r.repo+"/"+r.path),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(c.progress) }),
-		progressbar.OptionSetRenderBlankState(true),
-	)
-	if start > 0 {
-		_ = b.Set64(start)
-	}
-	return b
 }
 
 // CachedCommit is the commit the cached copy of a revision was last seen

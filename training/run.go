@@ -17,11 +17,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/progress"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
@@ -84,6 +83,9 @@ type Run struct {
 	// Notes receives what a user should know that is not an error (nil:
 	// os.Stderr).
 	Notes io.Writer
+	// Hooks watch and steer Train (progress, per-step and checkpoint
+	// callbacks, stop).
+	Hooks Hooks
 }
 
 // Files a run writes in its output folder.
@@ -166,7 +168,13 @@ func (r *Run) CheckpointPath() string { return filepath.Join(r.Cfg.Output, Check
 func (r *Run) save(st State) error {
 	cfg := r.Cfg
 	st.Config = &cfg
-	return checkpoint.Save(r.CheckpointPath(), r.Ctx, st)
+	if err := checkpoint.Save(r.CheckpointPath(), r.Ctx, st); err != nil {
+		return err
+	}
+	if r.Hooks.OnCheckpoint != nil {
+		r.Hooks.OnCheckpoint(st)
+	}
+	return nil
 }
 
 // note writes a line for the user (nothing if format is empty).
@@ -407,6 +415,23 @@ func (r *Run) batch(pl phasePlan, idx []int) (gradcache.Batch, error) {
 	return b, nil
 }
 
+// Hooks let a caller watch and steer Train without Train writing to the
+// process's streams: every field is optional.
+type Hooks struct {
+	// Progress is where the per-phase progress is drawn (a bar on a
+	// terminal, a line a minute elsewhere: package progress). Nil: os.Stderr,
+	// unless Cfg.Quiet.
+	Progress io.Writer
+	// OnStep is called after each optimiser step, once its log line is
+	// written.
+	OnStep func(StepLog)
+	// OnCheckpoint is called after each checkpoint is written.
+	OnCheckpoint func(State)
+	// Stop is asked before each step; true ends Train as StopAfter does
+	// (nil error, the last checkpoint left behind).
+	Stop func(State) bool
+}
+
 // Train runs (or resumes) every phase, then writes the model folder.
 //
 // It holds the output folder's lock for the whole run (Setup takes it
@@ -438,136 +463,22 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 	if r.DType == dtypes.InvalidDType {
 		r.DType = dtypes.Float32
 	}
-	st := State{Method: c.Method, Seed: c.Seed}
-	if err := r.Ctx.SetRNGStateFromSeed(int64(c.Seed)); err != nil {
-		return sum, fmt.Errorf("training: %w", err)
+	st, err := r.startState(&sum)
+	if err != nil {
+		return sum, err
 	}
-	if c.Resume {
-		saved, ok, err := r.resume()
-		if err != nil {
-			return sum, err
-		}
-		if ok {
-			st, sum.Resumed = saved, true
-		}
-		if r.Log == nil {
-			note, err := truncateLog(filepath.Join(c.Output, LogFile), c.phases(), st)
-			if err != nil {
-				return sum, err
-			}
-			r.note(note)
-		}
+	lw, closeLog, err := r.openLog()
+	if err != nil {
+		return sum, err
 	}
-	logw := r.Log
-	if logw == nil {
-		mode := os.O_CREATE | os.O_APPEND | os.O_WRONLY
-		if !c.Resume {
-			mode |= os.O_TRUNC
-		}
-		f, err := os.OpenFile(filepath.Join(c.Output, LogFile), mode, 0o644)
-		if err != nil {
-			return sum, fmt.Errorf("training: log: %w", err)
-		}
-		defer f.Close()
-		logw = f
-	}
-	bw := bufio.NewWriter(logw) // flushed (and checked) after every step
-	enc := json.NewEncoder(bw)
-
+	defer closeLog()
 	phases := c.phases()
 	ran := 0
 	for pi := st.Phase; pi < len(phases) && !st.Done; pi++ {
-		pl, err := r.plan(phases[pi])
-		if err != nil {
-			return sum, fmt.Errorf("training: %w", err)
+		stopped, err := r.runPhase(ctx, phases, pi, &st, &sum, &ran, lw)
+		if err != nil || stopped {
+			return sum, err
 		}
-		if pl.obj.Targets() > 0 {
-			td := r.Teacher[pl.roles[0]]
-			if td == nil {
-				return sum, fmt.Errorf("training: %s: no teacher vectors for role %q", pl.name, pl.roles[0])
-			}
-			if err := r.warmPsi(td.Dim()); err != nil {
-				return sum, fmt.Errorf("training: %w", err)
-			}
-			if err := objective.InitPsi(r.Ctx.InAbsPath("/"+gradcache.LossScope), r.Student.Dim(), td.Dim(), c.Seed+7, r.DType); err != nil {
-				return sum, fmt.Errorf("training: %w", err)
-			}
-		}
-		r.releasePhase() // the previous phase's compiled graphs
-		eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{MiniBatch: c.MiniBatch, Train: true, TrimPadding: true})
-		if err != nil {
-			return sum, fmt.Errorf("training: %w", err)
-		}
-		r.phaseRes = append(r.phaseRes, eng)
-		ocfg := optim.Default()
-		ocfg.WeightDecay, ocfg.MaxGradNorm = c.WeightDecay, c.MaxGradNorm
-		opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg)
-		if err != nil {
-			return sum, fmt.Errorf("training: %w", err)
-		}
-		r.phaseRes = append(r.phaseRes, opt)
-		if pi != st.Phase || st.Step == 0 {
-			st.Phase, st.Step = pi, 0
-			if err := opt.Reset(); err != nil {
-				return sum, fmt.Errorf("training: %w", err)
-			}
-			if err := eng.ZeroGradients(); err != nil {
-				return sum, err
-			}
-		}
-		total := pl.totalSteps()
-		sched := optim.NewSchedule(total, c.WarmupRatio)
-		bar := newBar(total, string(pl.name), c.Quiet)
-		_ = bar.Set(st.Step)
-		for st.Step < total {
-			if err := ctx.Err(); err != nil {
-				// Interrupted: keep what was done, so --resume continues from here.
-				if serr := r.save(st); serr != nil {
-					return sum, errors.Join(err, serr)
-				}
-				return sum, err
-			}
-			if r.StopAfter > 0 && ran >= r.StopAfter {
-				return sum, nil
-			}
-			t0 := time.Now()
-			epoch, idx := pl.batchRows(c.Seed, st.Step)
-			b, err := r.batch(pl, idx)
-			if err != nil {
-				return sum, fmt.Errorf("training: step %d: %w", st.Step+1, err)
-			}
-			res, err := eng.Accumulate(b)
-			if err != nil {
-				return sum, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
-			}
-			lr := c.hyper(pl.name).LR * sched.Factor(st.Step)
-			norm, err := opt.Step(lr, st.Step+1)
-			if err != nil {
-				return sum, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
-			}
-			st.Step++
-			ran++
-			sum.Steps++
-			line := StepLog{Phase: string(pl.name), Step: st.Step, Total: total, Epoch: epoch, Loss: res.Loss,
-				Terms: map[string]float64{}, LR: lr, GradNorm: norm, Rows: len(idx), Seconds: time.Since(t0).Seconds()}
-			for k, n := range pl.obj.TermNames() {
-				line.Terms[n] = res.Terms[k]
-			}
-			if err := enc.Encode(line); err != nil {
-				return sum, fmt.Errorf("training: log: %w", err)
-			}
-			if err := bw.Flush(); err != nil {
-				return sum, fmt.Errorf("training: log: %w", err)
-			}
-			sum.Last[string(pl.name)] = line
-			_ = bar.Add(1)
-			if c.CheckpointEvery > 0 && st.Step%c.CheckpointEvery == 0 && st.Step < total {
-				if err := r.save(st); err != nil {
-					return sum, err
-				}
-			}
-		}
-		_ = bar.Finish()
 		// Phase boundary: the next phase starts from step 0.
 		next := State{Method: st.Method, Seed: st.Seed, Phase: pi + 1, Done: pi+1 == len(phases)}
 		if err := r.save(next); err != nil {
@@ -585,16 +496,190 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 	return sum, nil
 }
 
-func newBar(total int, desc string, quiet bool) *progressbar.ProgressBar {
-	visible := !quiet && term.IsTerminal(int(os.Stderr.Fd()))
-	return progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionSetVisibility(visible),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
-	)
+// startState seeds the run and, with Cfg.Resume, reads the checkpoint and
+// cuts the log back to it.
+func (r *Run) startState(sum *Summary) (State, error) {
+	c := r.Cfg
+	st := State{Method: c.Method, Seed: c.Seed}
+	if err := r.Ctx.SetRNGStateFromSeed(int64(c.Seed)); err != nil {
+		return st, fmt.Errorf("training: %w", err)
+	}
+	if !c.Resume {
+		return st, nil
+	}
+	saved, ok, err := r.resume()
+	if err != nil {
+		return st, err
+	}
+	if ok {
+		st, sum.Resumed = saved, true
+	}
+	if r.Log == nil {
+		note, err := truncateLog(filepath.Join(c.Output, LogFile), c.phases(), st)
+		if err != nil {
+			return st, err
+		}
+		r.note(note)
+	}
+	return st, nil
+}
+
+// stepLogger writes one JSON line per step, flushed (and checked) after
+// every step.
+type stepLogger struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+}
+
+func (l stepLogger) write(line StepLog) error {
+	if err := l.enc.Encode(line); err != nil {
+		return fmt.Errorf("training: log: %w", err)
+	}
+	if err := l.bw.Flush(); err != nil {
+		return fmt.Errorf("training: log: %w", err)
+	}
+	return nil
+}
+
+// openLog opens Run.Log, or OUTPUT/train-log.jsonl (appended to on a
+// resume, truncated otherwise).
+func (r *Run) openLog() (stepLogger, func(), error) {
+	logw, closeLog := r.Log, func() {}
+	if logw == nil {
+		mode := os.O_CREATE | os.O_APPEND | os.O_WRONLY
+		if !r.Cfg.Resume {
+			mode |= os.O_TRUNC
+		}
+		f, err := os.OpenFile(filepath.Join(r.Cfg.Output, LogFile), mode, 0o644)
+		if err != nil {
+			return stepLogger{}, nil, fmt.Errorf("training: log: %w", err)
+		}
+		logw, closeLog = f, func() { _ = f.Close() }
+	}
+	bw := bufio.NewWriter(logw)
+	return stepLogger{bw: bw, enc: json.NewEncoder(bw)}, closeLog, nil
+}
+
+// startPhase plans phase pi and builds its psi, engine and optimiser (the
+// previous phase's are released first); a phase entered afresh starts
+// from step 0 with a reset optimiser and zero gradients.
+func (r *Run) startPhase(phases []phase, pi int, st *State) (phasePlan, *gradcache.Engine, *optim.AdamW, error) {
+	c := r.Cfg
+	pl, err := r.plan(phases[pi])
+	if err != nil {
+		return pl, nil, nil, fmt.Errorf("training: %w", err)
+	}
+	if pl.obj.Targets() > 0 {
+		td := r.Teacher[pl.roles[0]]
+		if td == nil {
+			return pl, nil, nil, fmt.Errorf("training: %s: no teacher vectors for role %q", pl.name, pl.roles[0])
+		}
+		if err := r.warmPsi(td.Dim()); err != nil {
+			return pl, nil, nil, fmt.Errorf("training: %w", err)
+		}
+		if err := objective.InitPsi(r.Ctx.InAbsPath("/"+gradcache.LossScope), r.Student.Dim(), td.Dim(), c.Seed+7, r.DType); err != nil {
+			return pl, nil, nil, fmt.Errorf("training: %w", err)
+		}
+	}
+	r.releasePhase() // the previous phase's compiled graphs
+	eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{MiniBatch: c.MiniBatch, Train: true, TrimPadding: true})
+	if err != nil {
+		return pl, nil, nil, fmt.Errorf("training: %w", err)
+	}
+	r.phaseRes = append(r.phaseRes, eng)
+	ocfg := optim.Default()
+	ocfg.WeightDecay, ocfg.MaxGradNorm = c.WeightDecay, c.MaxGradNorm
+	opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg)
+	if err != nil {
+		return pl, nil, nil, fmt.Errorf("training: %w", err)
+	}
+	r.phaseRes = append(r.phaseRes, opt)
+	if pi != st.Phase || st.Step == 0 {
+		st.Phase, st.Step = pi, 0
+		if err := opt.Reset(); err != nil {
+			return pl, nil, nil, fmt.Errorf("training: %w", err)
+		}
+		if err := eng.ZeroGradients(); err != nil {
+			return pl, nil, nil, err
+		}
+	}
+	return pl, eng, opt, nil
+}
+
+// progressWriter is where Train draws progress: Hooks.Progress, else
+// os.Stderr unless Cfg.Quiet.
+func (r *Run) progressWriter() io.Writer {
+	if r.Hooks.Progress != nil {
+		return r.Hooks.Progress
+	}
+	if r.Cfg.Quiet {
+		return nil
+	}
+	return os.Stderr
+}
+
+// runPhase runs phase pi's remaining steps. stopped reports an end asked
+// for (StopAfter, Hooks.Stop); an interrupted context saves a checkpoint
+// and returns its error.
+func (r *Run) runPhase(ctx context.Context, phases []phase, pi int, st *State, sum *Summary, ran *int, lw stepLogger) (stopped bool, err error) {
+	c := r.Cfg
+	pl, eng, opt, err := r.startPhase(phases, pi, st)
+	if err != nil {
+		return false, err
+	}
+	total := pl.totalSteps()
+	sched := optim.NewSchedule(total, c.WarmupRatio)
+	bar := progress.New(r.progressWriter(), int64(total), string(pl.name), progress.Unit("steps"), progress.StartAt(int64(st.Step)))
+	defer bar.Finish()
+	for st.Step < total {
+		if err := ctx.Err(); err != nil {
+			// Interrupted: keep what was done, so --resume continues from here.
+			if serr := r.save(*st); serr != nil {
+				return false, errors.Join(err, serr)
+			}
+			return false, err
+		}
+		if (r.StopAfter > 0 && *ran >= r.StopAfter) || (r.Hooks.Stop != nil && r.Hooks.Stop(*st)) {
+			return true, nil
+		}
+		t0 := time.Now()
+		epoch, idx := pl.batchRows(c.Seed, st.Step)
+		b, err := r.batch(pl, idx)
+		if err != nil {
+			return false, fmt.Errorf("training: step %d: %w", st.Step+1, err)
+		}
+		res, err := eng.Accumulate(b)
+		if err != nil {
+			return false, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
+		}
+		lr := c.hyper(pl.name).LR * sched.Factor(st.Step)
+		norm, err := opt.Step(lr, st.Step+1)
+		if err != nil {
+			return false, fmt.Errorf("training: %s step %d: %w", pl.name, st.Step+1, err)
+		}
+		st.Step++
+		*ran++
+		sum.Steps++
+		line := StepLog{Phase: string(pl.name), Step: st.Step, Total: total, Epoch: epoch, Loss: res.Loss,
+			Terms: map[string]float64{}, LR: lr, GradNorm: norm, Rows: len(idx), Seconds: time.Since(t0).Seconds()}
+		for k, n := range pl.obj.TermNames() {
+			line.Terms[n] = res.Terms[k]
+		}
+		if err := lw.write(line); err != nil {
+			return false, err
+		}
+		sum.Last[string(pl.name)] = line
+		if r.Hooks.OnStep != nil {
+			r.Hooks.OnStep(line)
+		}
+		bar.Add(1)
+		if c.CheckpointEvery > 0 && st.Step%c.CheckpointEvery == 0 && st.Step < total {
+			if err := r.save(*st); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // PsiFile is the name of the file in a student folder that holds a trained

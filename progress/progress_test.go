@@ -58,3 +58,40 @@ func TestLogLinesOffTerminal(t *testing.T) {
 		t.Errorf("log = %q, want %q", got, want)
 	}
 }
+
+// The units a download and a training phase count, off a terminal: bytes
+// through Write with a resumed start, and steps.
+func TestUnitsOffTerminal(t *testing.T) {
+	clock := time.Unix(0, 0)
+	now = func() time.Time { return clock }
+	defer func() { now = time.Now }()
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		add  func(b *Bar)
+		want string
+	}{
+		{"bytes resumed", []Option{Bytes(), StartAt(1_000_000)}, func(b *Bar) { _, _ = b.Write(make([]byte, 2_000_000)) },
+			"model.onnx: 3.0 MB/10.0 MB (30%), 20.0 kB/s, ETA 5m50s\n"},
+		{"steps", []Option{Unit("steps")}, func(b *Bar) { b.Add(50) },
+			"model.onnx: 50/10000000 (0%), 0.5 steps/s, ETA 5555h31m40s\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			clock = time.Unix(0, 0)
+			b := New(&buf, 10_000_000, "model.onnx", tc.opts...)
+			clock = clock.Add(100 * time.Second)
+			tc.add(b)
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); got != tc.want {
+				t.Errorf("log = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	var nilBar *Bar
+	if n, err := nilBar.Write([]byte("abc")); n != 3 || err != nil || nilBar.Close() != nil {
+		t.Errorf("nil bar: %d, %v", n, err)
+	}
+}
