@@ -80,6 +80,65 @@ type bagRow struct {
 // run must have been set up for a method with teacher targets (mimo).
 func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagInitReport, error) {
 	var rep BagInitReport
+	o = o.withDefaults(r.Cfg)
+	nat, ok := r.Student.(student.Native)
+	if !ok {
+		return rep, fmt.Errorf("baginit: the student is %T, not a native transformer", r.Student)
+	}
+	if mt := nat.Cfg.ModelType; mt != native.ModelXLMRoberta && mt != native.ModelBERT {
+		// The closed form relies on the post-LN layout (a zeroed attention
+		// and FFN leave a bag of embeddings behind the last LayerNorm).
+		return rep, fmt.Errorf("baginit: the warm start is for XLM-R and BERT students; this student is %s", mt)
+	}
+	// 1. The rows, their targets and A.
+	rows := r.bagRows()
+	if len(rows) == 0 {
+		return rep, fmt.Errorf("baginit: no training texts")
+	}
+	rep.Rows = len(rows)
+	T, tdim, err := r.bagTargets(rows)
+	if err != nil {
+		return rep, err
+	}
+	vocab := nat.Cfg.VocabSize
+	tokPath := r.Cfg.Tokenizer
+	if tokPath == "" {
+		tokPath = filepath.Join(r.Cfg.Student, "tokenizer.json")
+	}
+	pieces, err := tokenize.Pieces(tokPath)
+	if err != nil {
+		return rep, fmt.Errorf("baginit: %w", err)
+	}
+	special := func(id int) bool {
+		return id < len(pieces) && strings.HasPrefix(pieces[id], "<") && strings.HasSuffix(pieces[id], ">")
+	}
+	a, err := r.bagMatrix(rows, T, vocab, special)
+	if err != nil {
+		return rep, err
+	}
+	at := a.transpose()
+
+	// 2. Ridge regression by conjugate gradients, all tdim columns at once.
+	X, err := r.bagSolve(ctx, a, at, T, tdim, pieces, o, &rep)
+	if err != nil {
+		return rep, err
+	}
+
+	// 3. Factorisation: E = M Q, psi = Q^T, Q the top hidden eigenvectors of M^T M.
+	h := nat.Cfg.HiddenSize
+	if h > tdim {
+		return rep, fmt.Errorf("baginit: student hidden size %d exceeds the teacher's %d dimensions", h, tdim)
+	}
+	f, err := bagFactor(X, vocab, tdim, h, func(v int) bool { return at.rowPtr[v] != at.rowPtr[v+1] && !special(v) })
+	if err != nil {
+		return rep, err
+	}
+	rep.FitCos, rep.FactorCos = bagFit(a, X, T, f.emb, f.gain, f.bias, f.psiW, h, tdim)
+	return rep, r.writeBagFolder(nat.Cfg, f, tokPath, dir, o.Name, tdim)
+}
+
+// withDefaults fills o's zero fields.
+func (o BagInitOptions) withDefaults(c Config) BagInitOptions {
 	if o.Ridge <= 0 {
 		o.Ridge = 0.01
 	}
@@ -90,18 +149,14 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		o.Tol = 1e-4
 	}
 	if o.Name == "" {
-		o.Name = folderName(r.Cfg) + "-baginit"
+		o.Name = folderName(c) + "-baginit"
 	}
-	nat, ok := r.Student.(student.Native)
-	if !ok {
-		return rep, fmt.Errorf("baginit: the student is %T, not a native transformer", r.Student)
-	}
-	if mt := nat.Cfg.ModelType; mt != native.ModelXLMRoberta && mt != native.ModelBERT {
-		// The closed form relies on the post-LN layout (a zeroed attention
-		// and FFN leave a bag of embeddings behind the last LayerNorm).
-		return rep, fmt.Errorf("baginit: the warm start is for XLM-R and BERT students; this student is %s", mt)
-	}
-	// 1. The rows: (text, target English text, teacher role), deduplicated.
+	return o
+}
+
+// bagRows lists the rows: (text, target English text, teacher role),
+// deduplicated.
+func (r *Run) bagRows() []bagRow {
 	var rows []bagRow
 	seen := map[[3]string]bool{}
 	add := func(text, role, target string, maxLen int) {
@@ -126,22 +181,22 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 			add(row.Positive[l], RoleDocument, row.Positive["en"], l2)
 		}
 	}
-	if len(rows) == 0 {
-		return rep, fmt.Errorf("baginit: no training texts")
-	}
-	rep.Rows = len(rows)
+	return rows
+}
 
-	// Targets, L2-normalised.
+// bagTargets are the rows' teacher vectors, L2-normalised, and their
+// dimension.
+func (r *Run) bagTargets(rows []bagRow) ([][]float32, int, error) {
 	var tdim int
 	T := make([][]float32, len(rows))
 	for i, x := range rows {
 		v := r.Teacher[x.role]
 		if v == nil {
-			return rep, fmt.Errorf("baginit: no teacher vectors for role %q", x.role)
+			return nil, 0, fmt.Errorf("baginit: no teacher vectors for role %q", x.role)
 		}
 		flat, err := teacher.Gather(v, []string{x.target})
 		if err != nil {
-			return rep, fmt.Errorf("baginit: %w", err)
+			return nil, 0, fmt.Errorf("baginit: %w", err)
 		}
 		tdim = v.Dim()
 		var s float64
@@ -156,30 +211,22 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		}
 		T[i] = flat
 	}
+	return T, tdim, nil
+}
 
-	// A as CSR: token counts, special tokens left out (their embeddings
-	// carry no content, below). The bag is additive, like the teacher's
-	// term-frequency vectors: a text's target is its normalised teacher
-	// vector times the square root of its token count, the norm a sum of
-	// that many roughly orthogonal token vectors has. The student's mean
-	// pooling only rescales the sum, which cosine ignores.
-	vocab := nat.Cfg.VocabSize
-	tokPath := r.Cfg.Tokenizer
-	if tokPath == "" {
-		tokPath = filepath.Join(r.Cfg.Student, "tokenizer.json")
-	}
-	pieces, err := tokenize.Pieces(tokPath)
-	if err != nil {
-		return rep, fmt.Errorf("baginit: %w", err)
-	}
-	special := func(id int) bool {
-		return id < len(pieces) && strings.HasPrefix(pieces[id], "<") && strings.HasSuffix(pieces[id], ">")
-	}
+// bagMatrix builds A as CSR: token counts, special tokens left out (their
+// embeddings carry no content, below). The bag is additive, like the
+// teacher's term-frequency vectors: a text's target is its normalised
+// teacher vector times the square root of its token count (T is scaled in
+// place), the norm a sum of that many roughly orthogonal token vectors
+// has. The student's mean pooling only rescales the sum, which cosine
+// ignores.
+func (r *Run) bagMatrix(rows []bagRow, T [][]float32, vocab int, special func(int) bool) (csr, error) {
 	a := csr{rowPtr: []int{0}}
 	for i, x := range rows {
 		encs, err := r.Tok.EncodeBatch([]string{x.text}, x.maxLen)
 		if err != nil {
-			return rep, fmt.Errorf("baginit: row %d: %w", i, err)
+			return a, fmt.Errorf("baginit: row %d: %w", i, err)
 		}
 		enc := encs[0]
 		counts := map[int]float64{}
@@ -196,7 +243,7 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		ids := make([]int, 0, len(counts))
 		for id := range counts {
 			if id < 0 || id >= vocab {
-				return rep, fmt.Errorf("baginit: row %d: token id %d outside the vocabulary of %d", i, id, vocab)
+				return a, fmt.Errorf("baginit: row %d: token id %d outside the vocabulary of %d", i, id, vocab)
 			}
 			ids = append(ids, id)
 		}
@@ -208,12 +255,18 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		a.rowPtr = append(a.rowPtr, len(a.col))
 	}
 	a.nCols = vocab
-	at := a.transpose()
+	return a, nil
+}
 
-	// 2. Ridge regression by conjugate gradients, all tdim columns at once.
+// bagSolve is M = argmin |A M - T|^2 + lambda |M|^2, shrunk towards the
+// surface prior unless o.NoPrior, by conjugate gradients on the normal
+// equations with every column at once; it fills rep's Vocab, Seen, Iters
+// and Residual.
+func (r *Run) bagSolve(ctx context.Context, a, at csr, T [][]float32, tdim int, pieces []string, o BagInitOptions, rep *BagInitReport) ([]float64, error) {
+	vocab, nRows := a.nCols, a.rows()
 	B := make([]float64, vocab*tdim)
 	{
-		Tf := make([]float64, len(rows)*tdim)
+		Tf := make([]float64, nRows*tdim)
 		for i, t := range T {
 			for j, f := range t {
 				Tf[i*tdim+j] = float64(f)
@@ -241,9 +294,9 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		// whose right-hand side is B - (A^T A + lambda I) M0 + lambda M0.
 		m0, err := r.surfacePrior(ctx, pieces, vocab, tdim)
 		if err != nil {
-			return rep, err
+			return nil, err
 		}
-		Y0 := make([]float64, len(rows)*tdim)
+		Y0 := make([]float64, nRows*tdim)
 		AtA0 := make([]float64, vocab*tdim)
 		a.mul(m0, Y0, tdim)
 		at.mul(Y0, AtA0, tdim)
@@ -252,11 +305,26 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		}
 		prior = m0
 	}
+	X, err := conjugateGradients(ctx, a, at, B, lambda, tdim, o, rep)
+	if err != nil {
+		return nil, err
+	}
+	for k := range prior {
+		X[k] += prior[k]
+	}
+	return X, nil
+}
+
+// conjugateGradients solves (A^T A + lambda I) X = B for the tdim columns
+// of B at once, stopping after o.Iters iterations or when every column's
+// relative residual is under o.Tol (rep.Iters, rep.Residual).
+func conjugateGradients(ctx context.Context, a, at csr, B []float64, lambda float64, tdim int, o BagInitOptions, rep *BagInitReport) ([]float64, error) {
+	vocab := a.nCols
 	X := make([]float64, vocab*tdim)
 	R := append([]float64(nil), B...)
 	P := append([]float64(nil), B...)
 	Q := make([]float64, vocab*tdim)
-	Y := make([]float64, len(rows)*tdim)
+	Y := make([]float64, a.rows()*tdim)
 	colDot := func(u, w []float64) []float64 {
 		out := make([]float64, tdim)
 		for v := 0; v < vocab; v++ {
@@ -269,7 +337,7 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	rs, b2 := colDot(R, R), colDot(B, B)
 	for it := 0; it < o.Iters; it++ {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return nil, err
 		}
 		a.mul(P, Y, tdim)
 		at.mul(Y, Q, tdim)
@@ -309,27 +377,30 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		}
 		rs = rn
 	}
+	return X, nil
+}
 
-	for k := range prior {
-		X[k] += prior[k]
-	}
+// bagFactors are the warm start's weights: token embeddings (vocab x h),
+// the last LayerNorm's gain and bias, psi's weight (h x teacher dim).
+type bagFactors struct {
+	emb, gain, bias, psiW []float32
+}
 
-	// 3. Factorisation: E = M Q, psi = Q^T, Q the top hidden eigenvectors of M^T M.
-	h := nat.Cfg.HiddenSize
-	if h > tdim {
-		return rep, fmt.Errorf("baginit: student hidden size %d exceeds the teacher's %d dimensions", h, tdim)
-	}
+// bagFactor factors M (vocab x tdim) as E = M Q, psi = Q^T, Q the top
+// eigenvectors of M^T M, laid out to pass through LayerNorm linearly
+// (below); content(v) says whether token v has content (seen in training
+// and not special).
+func bagFactor(X []float64, vocab, tdim, h int, content func(int) bool) (bagFactors, error) {
 	Mm := mat.NewDense(vocab, tdim, X)
 	var G mat.SymDense
 	G.SymOuterK(1, Mm.T())
 	var eig mat.EigenSym
 	if !eig.Factorize(&G, true) {
-		return rep, fmt.Errorf("baginit: eigen-decomposition of M^T M failed")
+		return bagFactors{}, fmt.Errorf("baginit: eigen-decomposition of M^T M failed")
 	}
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs) // ascending eigenvalues
 	Qm := vecs.Slice(0, tdim, tdim-h, tdim)
-
 	// A linear bag through LayerNorm. LayerNorm scales each token vector to
 	// unit variance, which would give every token the same weight. So each
 	// embedding is a large constant part c (coordinate 0) plus its content
@@ -358,7 +429,7 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	for v := 0; v < vocab; v++ {
 		// Special tokens and tokens no training text has: the constant
 		// alone, which the last LayerNorm turns into zero.
-		content := at.rowPtr[v] != at.rowPtr[v+1] && !special(v)
+		content := content(v)
 		row := Ek.RawRowView(v)
 		for i := 0; i < h; i++ {
 			x := -c / float64(h)
@@ -393,16 +464,19 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 			psiW[i*tdim+t] = float32(x)
 		}
 	}
-	rep.FitCos, rep.FactorCos = bagFit(a, X, T, emb, gain, bias, psiW, h, tdim)
+	return bagFactors{emb: emb, gain: gain, bias: bias, psiW: psiW}, nil
+}
 
-	// The folder: a fresh student with these embeddings and identity layers.
-	cfg := nat.Cfg
+// writeBagFolder writes a fresh student with f's embeddings and identity
+// layers into dir, and psi beside it.
+func (r *Run) writeBagFolder(cfg native.Config, f bagFactors, tokPath, dir, name string, tdim int) error {
+	h := cfg.HiddenSize
 	sctx := r.Ctx.InAbsPath("/" + gradcache.StudentScope)
 	if err := native.InitRandom(sctx, cfg, int64(r.Cfg.Seed)); err != nil {
-		return rep, err
+		return err
 	}
 	set := map[string][]float32{
-		"embeddings.word_embeddings.weight":       emb,
+		"embeddings.word_embeddings.weight":       f.emb,
 		"embeddings.position_embeddings.weight":   make([]float32, cfg.MaxPositions*h),
 		"embeddings.token_type_embeddings.weight": make([]float32, cfg.TypeVocabSize*h),
 	}
@@ -411,23 +485,22 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		set[p+"attention.output.dense.weight"] = make([]float32, h*h)
 		set[p+"output.dense.weight"] = make([]float32, h*cfg.IntermediateSize)
 		if l == cfg.NumLayers-1 {
-			set[p+"output.LayerNorm.weight"] = gain
-			set[p+"output.LayerNorm.bias"] = bias
+			set[p+"output.LayerNorm.weight"] = f.gain
+			set[p+"output.LayerNorm.bias"] = f.bias
 		}
 	}
 	for name, d := range set {
 		if err := native.SetTensor(sctx, cfg, name, d); err != nil {
-			return rep, err
+			return err
 		}
 	}
-	if err := WriteNativeFolder(r.Ctx, cfg, tokPath, dir, o.Name, max(l1, l2), r.Cfg); err != nil {
-		return rep, err
+	if err := WriteNativeFolder(r.Ctx, cfg, tokPath, dir, name, max(r.Cfg.Stage1.MaxLen, r.Cfg.Stage2.MaxLen), r.Cfg); err != nil {
+		return err
 	}
-	err = native.WriteTensors(filepath.Join(dir, PsiFile), []native.Tensor{
-		{Name: "psi.weight", Shape: []int{h, tdim}, Data: psiW},
+	return native.WriteTensors(filepath.Join(dir, PsiFile), []native.Tensor{
+		{Name: "psi.weight", Shape: []int{h, tdim}, Data: f.psiW},
 		{Name: "psi.bias", Shape: []int{tdim}, Data: make([]float32, tdim)},
 	})
-	return rep, err
 }
 
 // bagFit is the mean cosine between the targets and (a) the regression's
