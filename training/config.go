@@ -24,14 +24,6 @@ import (
 	"github.com/mimo-mlir/mimo/training/optim"
 )
 
-// Methods.
-const (
-	MethodInfoNCE = "infonce"
-	MethodXLCO    = "xlco"
-	MethodLaKDA   = "lakda"
-	MethodMIMO    = "mimo"
-)
-
 // Hyper are the per-stage hyper-parameters of the paper's Table 6.
 type Hyper struct {
 	LR     float64 `json:"lr"`
@@ -46,7 +38,7 @@ type Hyper struct {
 // Config is a training run. JSON field names are the config-file keys; the
 // command line overrides them.
 type Config struct {
-	Method string `json:"method"`
+	Method data.Method `json:"method"`
 	// Stage selects MIMO's stages: 0 both (stage 1 then 2), 1 or 2 alone.
 	Stage int    `json:"stage"`
 	Seed  uint64 `json:"seed"`
@@ -113,7 +105,7 @@ type Config struct {
 func Default() Config {
 	o := optim.Default()
 	return Config{
-		Method:          MethodMIMO,
+		Method:          data.MethodMIMO,
 		Seed:            42,
 		Stage1:          Hyper{LR: 1e-4, Batch: 128, MaxLen: 256, Epochs: 1},
 		Stage2:          Hyper{LR: 2e-5, Batch: 2048, MaxLen: 512, Epochs: 1},
@@ -150,11 +142,11 @@ func ReadConfig(path string) (Config, error) {
 // Validate reports the first inconsistency.
 func (c Config) Validate() error {
 	switch c.Method {
-	case MethodInfoNCE, MethodXLCO, MethodLaKDA:
+	case data.MethodInfoNCE, data.MethodXLCO, data.MethodLaKDA:
 		if c.Stage != 0 {
 			return fmt.Errorf("--stage is for mimo only, method is %s", c.Method)
 		}
-	case MethodMIMO:
+	case data.MethodMIMO:
 		if c.Stage < 0 || c.Stage > 2 {
 			return fmt.Errorf("mimo stage %d: want 1, 2 or 0 (both)", c.Stage)
 		}
@@ -179,10 +171,10 @@ func (c Config) Validate() error {
 	if c.MiniBatch <= 0 {
 		return fmt.Errorf("mini-batch %d must be positive", c.MiniBatch)
 	}
-	if err := c.lakda().Validate(); err != nil && c.Method == MethodLaKDA {
+	if err := c.lakda().Validate(); err != nil && c.Method == data.MethodLaKDA {
 		return err
 	}
-	if err := c.stage2().Validate(); err != nil && c.Method == MethodMIMO {
+	if err := c.stage2().Validate(); err != nil && c.Method == data.MethodMIMO {
 		return err
 	}
 	if c.Student == "" && c.StudentConfig == "" {
@@ -218,7 +210,7 @@ const (
 
 func (c Config) phases() []phase {
 	switch c.Method {
-	case MethodMIMO:
+	case data.MethodMIMO:
 		switch c.Stage {
 		case 1:
 			return []phase{phaseStage1}
@@ -237,17 +229,4 @@ func (c Config) hyper(p phase) Hyper {
 		return c.Stage1
 	}
 	return c.Stage2
-}
-
-func (c Config) composition() data.Method {
-	switch c.Method {
-	case MethodInfoNCE:
-		return data.MethodInfoNCE
-	case MethodXLCO:
-		return data.MethodXLCO
-	case MethodLaKDA:
-		return data.MethodLaKDA
-	default:
-		return data.MethodMIMO
-	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/filelock"
 	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/training/data"
 )
 
 // readLogFile reads OUTPUT/train-log.jsonl with the wall-clock field zeroed.
@@ -41,15 +42,15 @@ func TestResumedLogEqualsUninterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		method      string
+		method      data.Method
 		every, stop int
 		torn        bool
 	}{
-		{MethodXLCO, 2, 3, false},
-		{MethodXLCO, 2, 3, true},
-		{MethodMIMO, 3, 5, false}, // checkpoint at the stage boundary (4), stopped in stage 2
-		{MethodMIMO, 3, 4, true},  // checkpoint at stage-1 step 3, stopped at the boundary
-		{MethodInfoNCE, 0, 2, false},
+		{data.MethodXLCO, 2, 3, false},
+		{data.MethodXLCO, 2, 3, true},
+		{data.MethodMIMO, 3, 5, false}, // checkpoint at the stage boundary (4), stopped in stage 2
+		{data.MethodMIMO, 3, 4, true},  // checkpoint at stage-1 step 3, stopped at the boundary
+		{data.MethodInfoNCE, 0, 2, false},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s-every%d-stop%d-torn%v", c.method, c.every, c.stop, c.torn), func(t *testing.T) {
@@ -128,7 +129,7 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := testConfig(MethodXLCO, t.TempDir())
+			cfg := testConfig(data.MethodXLCO, t.TempDir())
 			r1 := newTestRun(t, b, cfg, 1, &bytes.Buffer{})
 			r1.StopAfter = 1
 			if _, err := r1.Train(context.Background()); err != nil {
@@ -169,7 +170,7 @@ func TestOutputFolderGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg := testConfig(data.MethodXLCO, t.TempDir())
 	cfg.CheckpointEvery = 2
 	r := newTestRun(t, b, cfg, 1, nil)
 	r.WriteFolder = func(_ *mlctx.Context, dir string) error {
@@ -236,7 +237,7 @@ func TestOverwriteKeepsInputs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := testConfig(MethodXLCO, dir)
+	cfg := testConfig(data.MethodXLCO, dir)
 	cfg.Student, cfg.Overwrite = dir, true
 	_, err = newTestRun(t, b, cfg, 1, nil).Train(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "which this run reads (--student "+dir) {
@@ -264,7 +265,7 @@ func TestForeignModelFolder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		cfg := testConfig(MethodXLCO, dir)
+		cfg := testConfig(data.MethodXLCO, dir)
 		cfg.Overwrite = overwrite
 		_, err = newTestRun(t, b, cfg, 1, nil).Train(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "mimo-train did not write them") || !strings.Contains(err.Error(), "config.json") {
@@ -285,7 +286,7 @@ func TestOutputLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg := testConfig(data.MethodXLCO, t.TempDir())
 	l, err := filelock.Acquire(filepath.Join(cfg.Output, LockFile))
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +317,7 @@ func TestResumeDamagedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg := testConfig(data.MethodXLCO, t.TempDir())
 	r1 := newTestRun(t, b, cfg, 1, nil)
 	r1.StopAfter = 2
 	if _, err := r1.Train(context.Background()); err != nil {
@@ -345,7 +346,7 @@ func TestResumeDamagedCheckpoint(t *testing.T) {
 	if _, err := newTestRun(t, b, cfg, 1, nil).Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	full := testConfig(MethodXLCO, t.TempDir())
+	full := testConfig(data.MethodXLCO, t.TempDir())
 	if _, err := newTestRun(t, b, full, 1, nil).Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +417,7 @@ func TestTruncateLog(t *testing.T) {
 // from, not by the snapshot folder; every key outside ResumeMayChange is
 // refused, and a new Config field is strict without being listed.
 func TestDiffConfig(t *testing.T) {
-	base := testConfig(MethodMIMO, "out")
+	base := testConfig(data.MethodMIMO, "out")
 	base.Student, base.StudentFrom = "/cache/a/snapshots/c1", "hf:org/m@c1"
 	mut := func(f func(*Config)) Config { c := base; f(&c); return c }
 	cases := []struct {

@@ -97,7 +97,7 @@ const (
 
 // State is what a checkpoint records besides the variables.
 type State struct {
-	Method string `json:"method"`
+	Method data.Method `json:"method"`
 	Seed   uint64 `json:"seed"`
 	Phase  int    `json:"phase"` // index into the run's phases
 	Step   int    `json:"step"`  // optimiser steps completed in that phase
@@ -295,18 +295,18 @@ func (r *Run) plan(p phase) (phasePlan, error) {
 		pl.roles = []string{RoleQuery, RoleDocument}
 	default:
 		switch c.Method {
-		case MethodInfoNCE:
+		case data.MethodInfoNCE:
 			pl.obj = objective.Contrastive{Scale: c.Scale}
-		case MethodXLCO:
+		case data.MethodXLCO:
 			pl.obj = objective.Contrastive{Scale: c.Scale, CrossLingual: true}
-		case MethodLaKDA:
+		case data.MethodLaKDA:
 			pl.obj = objective.LaKDA{Opts: c.lakda()}
 		}
 	}
 	if len(r.Rows) == 0 {
 		return pl, fmt.Errorf("%s: no query/passage rows", p)
 	}
-	ex, err := data.Compose(c.composition(), len(r.Rows), r.Langs, c.Seed)
+	ex, err := data.Compose(c.Method, len(r.Rows), r.Langs, c.Seed)
 	if err != nil {
 		return pl, err
 	}
@@ -314,7 +314,7 @@ func (r *Run) plan(p phase) (phasePlan, error) {
 		row := r.Rows[i]
 		var x example
 		switch {
-		case c.Method == MethodLaKDA:
+		case c.Method == data.MethodLaKDA:
 			x.streams = []string{row.Query[e.QLang], row.Query[e.QLang2], row.Positive[e.PLang]}
 		default:
 			x.streams = []string{row.Query[e.QLang], row.Positive[e.PLang]}

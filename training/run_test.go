@@ -89,7 +89,7 @@ type bagStudent struct{ student.Bag }
 
 func (s bagStudent) Dim() int { return s.Bag.Dim }
 
-func testConfig(method string, out string) Config {
+func testConfig(method data.Method, out string) Config {
 	c := Default()
 	c.Method = method
 	c.Output = out
@@ -132,16 +132,16 @@ func TestResumeExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		method string
+		method data.Method
 		stage  int
 		stop   int
 	}{
-		{MethodXLCO, 0, 2},
-		{MethodLaKDA, 0, 1},
-		{MethodInfoNCE, 0, 3},
-		{MethodMIMO, 0, 2}, // inside stage 1
-		{MethodMIMO, 0, 4}, // exactly at the stage boundary (stage 1 has 4 steps)
-		{MethodMIMO, 0, 5}, // inside stage 2
+		{data.MethodXLCO, 0, 2},
+		{data.MethodLaKDA, 0, 1},
+		{data.MethodInfoNCE, 0, 3},
+		{data.MethodMIMO, 0, 2}, // inside stage 1
+		{data.MethodMIMO, 0, 4}, // exactly at the stage boundary (stage 1 has 4 steps)
+		{data.MethodMIMO, 0, 5}, // inside stage 2
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s-stop%d", c.method, c.stop), func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestTrainingLowersLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg := testConfig(data.MethodXLCO, t.TempDir())
 	cfg.Stage2 = Hyper{LR: 5e-2, Batch: 40, MaxLen: 16, Epochs: 30}
 	cfg.WarmupRatio = 0
 	cfg.CheckpointEvery = 0
@@ -210,7 +210,7 @@ func TestTrainingLowersLoss(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	good := testConfig(MethodMIMO, "out")
+	good := testConfig(data.MethodMIMO, "out")
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +218,11 @@ func TestConfigValidate(t *testing.T) {
 	cases := map[string]Config{
 		"method":         mut(func(c *Config) { c.Method = "simcse" }),
 		"stage":          mut(func(c *Config) { c.Stage = 3 }),
-		"stage-baseline": mut(func(c *Config) { c.Method = MethodXLCO; c.Stage = 1 }),
+		"stage-baseline": mut(func(c *Config) { c.Method = data.MethodXLCO; c.Stage = 1 }),
 		"no-pairs":       mut(func(c *Config) { c.Pairs = nil }),
 		"no-teacher":     mut(func(c *Config) { c.TeacherCache = "" }),
 		"lambda":         mut(func(c *Config) { c.Lambda = 2 }),
-		"kl":             mut(func(c *Config) { c.Method = MethodLaKDA; c.KL = "both" }),
+		"kl":             mut(func(c *Config) { c.Method = data.MethodLaKDA; c.KL = "both" }),
 		"no-output":      mut(func(c *Config) { c.Output = "" }),
 		"batch":          mut(func(c *Config) { c.Stage1.Batch = 0 }),
 	}
@@ -243,12 +243,12 @@ func TestCancelCheckpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	var full bytes.Buffer
-	cfg := testConfig(MethodXLCO, t.TempDir())
+	cfg := testConfig(data.MethodXLCO, t.TempDir())
 	cfg.CheckpointEvery = 0
 	if _, err := newTestRun(t, b, cfg, 1, &full).Train(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cfg2 := testConfig(MethodXLCO, t.TempDir())
+	cfg2 := testConfig(data.MethodXLCO, t.TempDir())
 	cfg2.CheckpointEvery = 0
 	ctx, cancel := context.WithCancel(context.Background())
 	var first cancelAfter

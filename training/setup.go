@@ -154,8 +154,8 @@ func folderName(c Config) string {
 	if c.Name != "" {
 		return c.Name
 	}
-	n := "mimo-trained-" + c.Method
-	if c.Method == MethodMIMO && c.Stage != 0 {
+	n := "mimo-trained-" + string(c.Method)
+	if c.Method == data.MethodMIMO && c.Stage != 0 {
 		n += fmt.Sprintf("-stage%d", c.Stage)
 	}
 	return n

@@ -57,7 +57,7 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&x.bagRidge, "bag-ridge", 0, "--init-bag: ridge, relative to the mean diagonal (default 0.01)")
 	fs.BoolVar(&x.bagNoPrior, "bag-no-prior", false, "--init-bag: shrink towards zero, not the teacher's vector of each token's surface form")
 
-	fs.StringVar(&c.Method, "method", c.Method, "infonce, xlco, lakda or mimo")
+	fs.StringVar((*string)(&c.Method), "method", string(c.Method), "infonce, xlco, lakda or mimo")
 	fs.IntVar(&c.Stage, "stage", c.Stage, "mimo only: 1 or 2 alone; 0 runs stage 1 then stage 2")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of data order, composition, dropout and fresh initialisation")
 	fs.Var(commaList{&c.Langs}, "langs", "comma-separated training `languages` (default: the paper's 14, as far as the data has them)")

@@ -8,7 +8,7 @@ import (
 )
 
 // MRC computes multilingual rank consistency at k (the MIMO authors'
-// definition, spec/evaluation.md): for every group of parallel queries
+// definition, docs/evaluation.md "MRC@k"): for every group of parallel queries
 // (group -> language -> query id) and every pair of its languages (a, b), U
 // is the union of the first k docs of topk[q_a] and topk[q_b] (topk holds
 // ranked lists, as from Rank); the pair's correlation is Spearman's rho

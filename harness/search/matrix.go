@@ -7,7 +7,7 @@
 // and offers every score to a bounded heap per query that keeps the best k.
 // Memory is O(queries x k + block x chunk): the full score matrix never exists.
 //
-// Ranking order is the one every metric uses (spec/evaluation.md): score
+// Ranking order is the one every metric uses (docs/evaluation.md, "Ranking"): score
 // descending, then document id descending compared byte-wise. The caller
 // passes, for each corpus row, the ordinal of its id in byte-wise sorted
 // order (see TieOrder), so the hot loop compares integers, never strings.
