@@ -98,10 +98,10 @@ const (
 // State is what a checkpoint records besides the variables.
 type State struct {
 	Method data.Method `json:"method"`
-	Seed   uint64 `json:"seed"`
-	Phase  int    `json:"phase"` // index into the run's phases
-	Step   int    `json:"step"`  // optimiser steps completed in that phase
-	Done   bool   `json:"done"`
+	Seed   uint64      `json:"seed"`
+	Phase  int         `json:"phase"` // index into the run's phases
+	Step   int         `json:"step"`  // optimiser steps completed in that phase
+	Done   bool        `json:"done"`
 	// Config is the run's configuration when the checkpoint was written;
 	// a resume compares it with its own (see ResumeMayChange).
 	Config *Config `json:"config,omitempty"`
