@@ -77,7 +77,9 @@ func TestImportRules(t *testing.T) {
 		{"progress is a leaf", func(p string) bool { return under(p, "progress") }, nil, func(string) bool { return false }},
 		{"the engine knows no command line or report", func(p string) bool { return under(p, "harness") },
 			[]string{"cmd", "reports", "training"}, nil},
-		{"internal helpers know no domain", func(p string) bool { return under(p, "internal") && !under(p, "internal/cmd") && !under(p, "internal/archtest") },
+		{"internal helpers know no domain", func(p string) bool {
+			return under(p, "internal") && !under(p, "internal/cmd") && !under(p, "internal/archtest")
+		},
 			[]string{"adapters", "tasks", "harness", "training", "reports", "cmd"}, nil},
 		{"nothing imports a command", func(string) bool { return true }, []string{"cmd", "internal/cmd"}, nil},
 	}
