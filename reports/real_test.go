@@ -16,11 +16,7 @@ import (
 // Absent data is a failure, not a skip: CI has shared/.
 func realResults(t *testing.T) string {
 	t.Helper()
-	dir, ok := shareddata.Path("mteb-results")
-	if !ok {
-		t.Fatalf("shared data mteb-results not found (set MIMO_DATA to the shared data folder, normally ../shared/data beside the repo)")
-	}
-	return dir
+	return shareddata.Require(t, "mteb-results")
 }
 
 // TestRealMTEBResults reads every real MTEB file: none is skipped (bare

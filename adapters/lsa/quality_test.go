@@ -11,18 +11,14 @@ import (
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 )
 
-// xquadEN is the real English XQuAD file in the shared data folder.
-var xquadEN, _ = shareddata.Path("xquad", "xquad.en.json")
-
 // xquadSplit reads the English XQuAD file: fit texts (paragraphs and
 // questions of articles 0-39) and the held-out retrieval problem (articles
 // 40-47: every question against every held-out paragraph).
 func xquadSplit(t testing.TB) (fit, paras, questions []string, gold []int) {
 	t.Helper()
+	// The real English XQuAD file in the shared data folder.
+	xquadEN := shareddata.Require(t, "xquad", "xquad.en.json")
 	b, err := os.ReadFile(xquadEN)
-	if os.IsNotExist(err) {
-		t.Skipf("%s absent: the XQuAD quality check needs the real data", xquadEN)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

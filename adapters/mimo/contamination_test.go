@@ -23,10 +23,7 @@ func TestContaminationRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, ok := shareddata.Path("xquad")
-	if !ok {
-		t.Fatalf("shared XQuAD data not found (%s): CI has ../shared beside the checkout", dir)
-	}
+	dir := shareddata.Require(t, "xquad")
 	ctx := context.Background()
 	seen := func(ds []tasks.Dataset) (q, d float64) {
 		var nq, sq, nd, sd int

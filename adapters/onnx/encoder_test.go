@@ -14,6 +14,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/internal/testenv"
 )
 
 const tinyDir = "testdata/tiny-xlmr"
@@ -55,12 +56,12 @@ func readGolden(t testing.TB) golden {
 	return g
 }
 
-// needRuntime skips when libonnxruntime.so is absent.
+// needRuntime requires libonnxruntime.so (internal/testenv: skipped
+// under -short, a failure in a full run).
 func needRuntime(t testing.TB) {
 	t.Helper()
-	if _, err := FindLibrary(""); errors.Is(err, ErrNoLibrary) {
-		t.Skip("ONNX Runtime library absent: run scripts/get-onnxruntime.sh or set ONNXRUNTIME_LIB")
-	}
+	_, err := FindLibrary("")
+	testenv.Require(t, !errors.Is(err, ErrNoLibrary), "ONNX Runtime library", "run `make ort` (scripts/get-onnxruntime.sh) or set ONNXRUNTIME_LIB")
 }
 
 // openTiny opens the tiny model with the folder edited by edit.

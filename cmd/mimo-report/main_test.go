@@ -17,10 +17,7 @@ import (
 // mimo-report over the real MTEB results of shared/data reads all 39 task
 // files (skipping none) and says how many models and revisions they are.
 func TestRealMTEBResults(t *testing.T) {
-	dir, ok := shareddata.Path("mteb-results")
-	if !ok {
-		t.Fatal("shared data mteb-results not found (set MIMO_DATA to the shared data folder, normally ../shared/data beside the repo)")
-	}
+	dir := shareddata.Require(t, "mteb-results")
 	out := filepath.Join(t.TempDir(), "report.md")
 	var stderr bytes.Buffer
 	if code := run([]string{"--no-figures", "--out", out, dir}, &stderr); code != 0 {

@@ -7,9 +7,12 @@
 package shareddata
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mimo-mlir/mimo/internal/testenv"
 )
 
 // Dir returns the shared data folder and whether it exists.
@@ -45,14 +48,13 @@ func Path(elem ...string) (string, bool) {
 	return p, err == nil
 }
 
-// Require returns a path inside the shared data folder, or skips the test
-// with a message saying what is missing and how to point at it.
+// Require returns a path inside the shared data folder; when it is absent
+// the test is skipped under -short and fails otherwise (internal/testenv),
+// saying what is missing and how to point at it.
 func Require(tb testing.TB, elem ...string) string {
 	tb.Helper()
 	p, ok := Path(elem...)
-	if !ok {
-		tb.Skipf("shared data %v not found (set MIMO_DATA to the shared data folder, normally ../shared/data beside the repo)", elem)
-	}
+	testenv.Require(tb, ok, fmt.Sprintf("shared data %v", elem), "set MIMO_DATA to the shared data folder, normally ../shared/data beside the repo")
 	return p
 }
 
