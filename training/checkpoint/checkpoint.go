@@ -397,6 +397,16 @@ func readHeader(path string, f *os.File) (Info, error) {
 		return h, damaged("header", "format %d in a format-%d file", h.Format, Format)
 	}
 	h.data = int64(len(pre)) + int64(hl) + 4
+	return h, checkVariables(path, h, size)
+}
+
+// checkVariables checks h's variable table against the file's size: names,
+// dtypes, dimensions, contiguous offsets, no duplicate, and a file that ends
+// exactly after the last variable and the tail.
+func checkVariables(path string, h Info, size int64) error {
+	damaged := func(part, format string, args ...any) error {
+		return &DamagedError{path, part, fmt.Sprintf(format, args...)}
+	}
 	var off int64
 	seen := map[string]bool{}
 	for i, v := range h.Variables {
@@ -404,32 +414,32 @@ func readHeader(path string, f *os.File) (Info, error) {
 		// GoMLX panics on a scope that is not absolute (Load would create
 		// the variable with InAbsPath) and on an empty name.
 		if !strings.HasPrefix(v.Scope, context.ScopeSeparator) || v.Name == "" || strings.Contains(v.Name, context.ScopeSeparator) {
-			return h, damaged(part, "scope %q and name %q do not name a variable (an absolute scope starting with %q and a non-empty name without it)", v.Scope, v.Name, context.ScopeSeparator)
+			return damaged(part, "scope %q and name %q do not name a variable (an absolute scope starting with %q and a non-empty name without it)", v.Scope, v.Name, context.ScopeSeparator)
 		}
 		dt := dtypes.DType(v.DTypeID)
 		if !storable(dt) || dt.String() != v.DType {
-			return h, damaged(part, "dtype %q (id %d) unknown to this build", v.DType, v.DTypeID)
+			return damaged(part, "dtype %q (id %d) unknown to this build", v.DType, v.DTypeID)
 		}
 		elems := int64(1)
 		for _, d := range v.Dims {
 			if d < 0 || (d > 0 && elems > math.MaxInt64/int64(d)) {
-				return h, damaged(part, "bad dimensions %v", v.Dims)
+				return damaged(part, "bad dimensions %v", v.Dims)
 			}
 			elems *= int64(d)
 		}
 		if elems == 0 {
 			// GoMLX's byte views of an empty tensor panic, so Save never
 			// writes one and Load refuses it.
-			return h, damaged(part, "dimensions %v hold no values", v.Dims)
+			return damaged(part, "dimensions %v hold no values", v.Dims)
 		}
 		if elems > (size-h.data)/int64(dt.Size()) || elems*int64(dt.Size()) != v.Bytes {
-			return h, damaged(part, "%d bytes for %s%v (the file has %d)", v.Bytes, dt, v.Dims, size)
+			return damaged(part, "%d bytes for %s%v (the file has %d)", v.Bytes, dt, v.Dims, size)
 		}
 		if v.Offset != off {
-			return h, damaged(part, "offset %d, want %d", v.Offset, off)
+			return damaged(part, "offset %d, want %d", v.Offset, off)
 		}
 		if seen[v.ScopeAndName()] {
-			return h, damaged(part, "stored twice")
+			return damaged(part, "stored twice")
 		}
 		seen[v.ScopeAndName()] = true
 		off += v.Bytes
@@ -444,11 +454,11 @@ func readHeader(path string, f *os.File) (Info, error) {
 				break
 			}
 		}
-		return h, damaged("file", "truncated: %d bytes, the header describes %d (%s is incomplete): the write did not finish or the file was cut", size, want, what)
+		return damaged("file", "truncated: %d bytes, the header describes %d (%s is incomplete): the write did not finish or the file was cut", size, want, what)
 	case size > want:
-		return h, damaged("file", "%d bytes of trailing data after the checkpoint's %d: the file is damaged", size-want, want)
+		return damaged("file", "%d bytes of trailing data after the checkpoint's %d: the file is damaged", size-want, want)
 	}
-	return h, nil
+	return nil
 }
 
 // Load restores every variable of the checkpoint into ctx (setting existing
