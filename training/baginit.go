@@ -16,7 +16,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
 	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/student"
 	"github.com/mimo-mlir/mimo/training/teacher"

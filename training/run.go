@@ -21,7 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"

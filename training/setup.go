@@ -17,7 +17,7 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/all"
 	"github.com/mimo-mlir/mimo/adapters/digest"
 	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/training/backend"

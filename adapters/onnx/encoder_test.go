@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 )
 
 const tinyDir = "testdata/tiny-xlmr"

@@ -14,7 +14,7 @@ loader is exercised on a real checkpoint's layout.
     /usr/bin/python3 tools/tinymodel/gen_modernbert.py
 
 Writes adapters/native/testdata/tiny-modernbert (the committed SentencePiece
-tokenizer of adapters/tokenize/testdata, norm/attention/MLP without biases
+tokenizer of tokenize/testdata, norm/attention/MLP without biases
 as in mmBERT) and tiny-modernbert-bias (every bias on, random ids).
 """
 
@@ -232,7 +232,7 @@ def write(out, c, model, ids, texts, seed, tokenizer=None):
 def main():
     seed = 20261201
     torch.manual_seed(seed)
-    spm_model = os.path.join(ROOT, "adapters", "tokenize", "testdata", "spm-unigram", "spm.model")
+    spm_model = os.path.join(ROOT, "tokenize", "testdata", "spm-unigram", "spm.model")
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=spm_model)
     tj = gen.xlmr_tokenizer_json(spm_model)
