@@ -15,11 +15,10 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
-	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/gradcache"
-	"github.com/mimo-mlir/mimo/training/student"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // A student trained from scratch starts knowing nothing, and with a few
@@ -92,11 +91,11 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	if o.Name == "" {
 		o.Name = folderName(r.Cfg) + "-baginit"
 	}
-	nat, ok := r.Student.(student.Native)
+	nat, ok := r.Student.(transformer.Student)
 	if !ok {
 		return rep, fmt.Errorf("baginit: the student is %T, not a native transformer", r.Student)
 	}
-	if mt := nat.Cfg.ModelType; mt != native.ModelXLMRoberta && mt != native.ModelBERT {
+	if mt := nat.Cfg.ModelType; mt != transformer.ModelXLMRoberta && mt != transformer.ModelBERT {
 		// The closed form relies on the post-LN layout (a zeroed attention
 		// and FFN leave a bag of embeddings behind the last LayerNorm).
 		return rep, fmt.Errorf("baginit: the warm start is for XLM-R and BERT students; this student is %s", mt)
@@ -398,7 +397,7 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 	// The folder: a fresh student with these embeddings and identity layers.
 	cfg := nat.Cfg
 	sctx := r.Ctx.InAbsPath("/" + gradcache.StudentScope)
-	if err := native.InitRandom(sctx, cfg, int64(r.Cfg.Seed)); err != nil {
+	if err := transformer.InitRandom(sctx, cfg, int64(r.Cfg.Seed)); err != nil {
 		return rep, err
 	}
 	set := map[string][]float32{
@@ -416,14 +415,14 @@ func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagIni
 		}
 	}
 	for name, d := range set {
-		if err := native.SetTensor(sctx, cfg, name, d); err != nil {
+		if err := transformer.SetTensor(sctx, cfg, name, d); err != nil {
 			return rep, err
 		}
 	}
-	if err := WriteNativeFolder(r.Ctx, cfg, tokPath, dir, o.Name, max(l1, l2), r.Cfg); err != nil {
+	if err := writeStudentFolder(r.Ctx, cfg, tokPath, dir, o.Name, max(l1, l2), r.Cfg); err != nil {
 		return rep, err
 	}
-	err = native.WriteTensors(filepath.Join(dir, PsiFile), []native.Tensor{
+	err = transformer.WriteTensors(filepath.Join(dir, PsiFile), []transformer.Tensor{
 		{Name: "psi.weight", Shape: []int{h, tdim}, Data: psiW},
 		{Name: "psi.bias", Shape: []int{tdim}, Data: make([]float32, tdim)},
 	})

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/internal/filelock"
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // readLogFile reads OUTPUT/train-log.jsonl with the wall-clock field zeroed.
@@ -36,7 +36,7 @@ func readLogFile(t *testing.T, dir string) []StepLog {
 // the lines an uninterrupted run writes: the steps after the checkpoint are
 // dropped, not repeated. Across the MIMO stage boundary too.
 func TestResumedLogEqualsUninterrupted(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestResumedLogEqualsUninterrupted(t *testing.T) {
 // an error naming every field that differs, with both values; the fields
 // that only say how or where the run computes may change.
 func TestResumeRefusesChangedConfig(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 // an earlier run (and leaves it as it was); --overwrite clears mimo-train's
 // own files and only those; --resume with --overwrite is refused.
 func TestOutputFolderGuard(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestOutputFolderGuard(t *testing.T) {
 // TestOverwriteKeepsInputs: --overwrite never deletes a file the run reads
 // (here the student folder is the output folder).
 func TestOverwriteKeepsInputs(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestOverwriteKeepsInputs(t *testing.T) {
 // not write (no checkpoint, no log) is refused, with --overwrite too, and
 // nothing in it is removed.
 func TestForeignModelFolder(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestForeignModelFolder(t *testing.T) {
 // TestOutputLocked: a second trainer on the same output folder is refused,
 // with the folder and the holder's pid named.
 func TestOutputLocked(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestOutputLocked(t *testing.T) {
 // TestResumeDamagedCheckpoint: a damaged checkpoint is refused, naming the
 // variable, and the error says how to go on from the intact previous one.
 func TestResumeDamagedCheckpoint(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
@@ -28,6 +27,7 @@ import (
 	"github.com/mimo-mlir/mimo/training/objective"
 	"github.com/mimo-mlir/mimo/training/optim"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -615,11 +615,11 @@ func (r *Run) warmPsi(teacherDim int) error {
 	} else if err != nil {
 		return fmt.Errorf("training: warm psi: %w", err)
 	}
-	ts, err := native.ReadTensors(path)
+	ts, err := transformer.ReadTensors(path)
 	if err != nil {
 		return err
 	}
-	var w, b *native.Tensor
+	var w, b *transformer.Tensor
 	for i := range ts {
 		switch ts[i].Name {
 		case "psi.weight":
