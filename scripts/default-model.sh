@@ -100,7 +100,7 @@ rev="recipe-$(git log -1 --format=%h -- scripts/default-model.sh 2>/dev/null || 
 if ! git diff --quiet HEAD -- scripts/default-model.sh 2>/dev/null; then rev="$rev-dirty"; fi
 
 mkdir -p "$work/bin"
-export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
+export GOMLX_BACKEND=go
 t0=$SECONDS
 go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-teacher ./internal/cmd/dictpairs ./internal/cmd/xquadpairs
 # mimo-eval with the held-out XQuAD task (tasks/heldout) registered: an

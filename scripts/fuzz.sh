@@ -20,7 +20,7 @@
 # FUZZMINTIME bounds the minimisation of each new input, default 0s (none):
 # go test's default, 60s, makes a short run spend its time minimising the
 # inputs that found new coverage instead of fuzzing (FuzzParse of
-# adapters/tokenize ran 710 inputs in 30 s with 3s, 4,161 in 15 s with 0s).
+# tokenize ran 710 inputs in 30 s with 3s, 4,161 in 15 s with 0s).
 # A failing input is then kept as found; minimise it locally with
 # FUZZMINTIME=60s FUZZ_TARGETS=pkg:FuzzXxx scripts/fuzz.sh.
 set -euo pipefail

@@ -80,12 +80,12 @@ export PJRT_PLUGIN_LIBRARY_PATH="$(dirname "$plugin")"
 export GOMLX_NO_AUTO_INSTALL=1
 
 say "== native encoder on GOMLX_BACKEND=xla:cuda"
-if MIMO_NATIVE_BACKEND=xla:cuda go test -tags xla -count=1 -run 'PyTorch|Padding|Backend|ModernBERT|Gradients' -v ./adapters/native/ 2>&1 | tail -40; then
+if GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'PyTorch|Padding|Backend|ModernBERT|Gradients' -v ./transformer/ 2>&1 | tail -40; then
 	say "RESULT: native encoder tests pass on xla:cuda"
 else
 	say "RESULT: native encoder tests FAILED on xla:cuda (output above)"
 	exit 1
 fi
 say "== forward benchmark, xla:cuda vs go"
-MIMO_NATIVE_BACKEND=xla:cuda go test -tags xla -run '^$' -bench 'Forward' -benchtime 20x ./adapters/native/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
-MIMO_NATIVE_BACKEND=go go test -run '^$' -bench 'Forward' -benchtime 5x ./adapters/native/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
+GOMLX_BACKEND=xla:cuda go test -tags xla -run '^$' -bench 'Forward' -benchtime 20x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
+GOMLX_BACKEND=go go test -run '^$' -bench 'Forward' -benchtime 5x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'

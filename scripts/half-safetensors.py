@@ -1,7 +1,7 @@
 """half-safetensors.py IN OUT: rewrite a safetensors file's F32 tensors as F16.
 
 The shipped default model is stored in half precision to stay a few MB; the
-native encoder widens F16 to float32 exactly on load (adapters/native), so
+native encoder widens F16 to float32 exactly on load (transformer), so
 what mimo-eval measures on the written file is what users get. Values
 outside F16's range are an error, not a silent infinity. The output is
 written to a temporary file and renamed.

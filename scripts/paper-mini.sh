@@ -52,7 +52,7 @@ source "$work/default/recipe.env"
 
 # mimo-eval with the held-out XQuAD task registered (an overlay adds the
 # import when cmd/mimo-eval does not have it yet; harmless when it does).
-export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
+export GOMLX_BACKEND=go
 cat >"$work/heldout_import.go" <<'GO'
 package main
 

@@ -3,7 +3,7 @@
 # read at run time from the shared data folder (Tatoeba sentence pairs for
 # MIMO stage 1, XQuAD training articles for the rest) with a tiny XLM-R
 # student (adapters/onnx/testdata/tiny-xlmr; MIMO also with the tiny
-# ModernBERT of adapters/native/testdata, mmBERT's architecture) and a
+# ModernBERT of transformer/testdata, mmBERT's architecture) and a
 # lexical teacher, and each
 # resulting model folder is evaluated on the mini benchmark when
 # cmd/mimo-eval exists. Called by `make train-smoke`.
@@ -19,7 +19,7 @@ data=${MIMO_DATA:-$root/../shared/data}
 steps=${SMOKE_STEPS:-2}
 out=${1:-$(mktemp -d /tmp/mimo-train-smoke.XXXXXX)}
 student=$root/adapters/onnx/testdata/tiny-xlmr
-modernbert=$root/adapters/native/testdata/tiny-modernbert
+modernbert=$root/transformer/testdata/tiny-modernbert
 
 for d in "$data/tatoeba" "$data/xquad"; do
   if [ ! -d "$d" ]; then
@@ -33,7 +33,7 @@ if [ ! -f "$student/model.safetensors" ]; then
 fi
 
 mkdir -p "$out/bin" "$out/teacher-model"
-export GOMLX_BACKEND=go MIMO_TRAIN_BACKEND=go
+export GOMLX_BACKEND=go
 go build -o "$out/bin/" ./cmd/mimo-train ./cmd/mimo-export
 have_eval=0
 if [ -f cmd/mimo-eval/main.go ]; then

@@ -15,11 +15,10 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
-	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/gradcache"
-	"github.com/mimo-mlir/mimo/training/student"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // A student trained from scratch starts knowing nothing, and with a few
@@ -81,11 +80,11 @@ type bagRow struct {
 func (r *Run) InitBag(ctx context.Context, dir string, o BagInitOptions) (BagInitReport, error) {
 	var rep BagInitReport
 	o = o.withDefaults(r.Cfg)
-	nat, ok := r.Student.(student.Native)
+	nat, ok := r.Student.(transformer.Student)
 	if !ok {
 		return rep, fmt.Errorf("baginit: the student is %T, not a native transformer", r.Student)
 	}
-	if mt := nat.Cfg.ModelType; mt != native.ModelXLMRoberta && mt != native.ModelBERT {
+	if mt := nat.Cfg.ModelType; mt != transformer.ModelXLMRoberta && mt != transformer.ModelBERT {
 		// The closed form relies on the post-LN layout (a zeroed attention
 		// and FFN leave a bag of embeddings behind the last LayerNorm).
 		return rep, fmt.Errorf("baginit: the warm start is for XLM-R and BERT students; this student is %s", mt)
@@ -469,10 +468,10 @@ func bagFactor(X []float64, vocab, tdim, h int, content func(int) bool) (bagFact
 
 // writeBagFolder writes a fresh student with f's embeddings and identity
 // layers into dir, and psi beside it.
-func (r *Run) writeBagFolder(cfg native.Config, f bagFactors, tokPath, dir, name string, tdim int) error {
+func (r *Run) writeBagFolder(cfg transformer.Config, f bagFactors, tokPath, dir, name string, tdim int) error {
 	h := cfg.HiddenSize
 	sctx := r.Ctx.InAbsPath("/" + gradcache.StudentScope)
-	if err := native.InitRandom(sctx, cfg, int64(r.Cfg.Seed)); err != nil {
+	if err := transformer.InitRandom(sctx, cfg, int64(r.Cfg.Seed)); err != nil {
 		return err
 	}
 	set := map[string][]float32{
@@ -490,14 +489,14 @@ func (r *Run) writeBagFolder(cfg native.Config, f bagFactors, tokPath, dir, name
 		}
 	}
 	for name, d := range set {
-		if err := native.SetTensor(sctx, cfg, name, d); err != nil {
+		if err := transformer.SetTensor(sctx, cfg, name, d); err != nil {
 			return err
 		}
 	}
-	if err := WriteNativeFolder(r.Ctx, cfg, tokPath, dir, name, max(r.Cfg.Stage1.MaxLen, r.Cfg.Stage2.MaxLen), r.Cfg); err != nil {
+	if err := writeStudentFolder(r.Ctx, cfg, tokPath, dir, name, max(r.Cfg.Stage1.MaxLen, r.Cfg.Stage2.MaxLen), r.Cfg); err != nil {
 		return err
 	}
-	return native.WriteTensors(filepath.Join(dir, PsiFile), []native.Tensor{
+	return transformer.WriteTensors(filepath.Join(dir, PsiFile), []transformer.Tensor{
 		{Name: "psi.weight", Shape: []int{h, tdim}, Data: f.psiW},
 		{Name: "psi.bias", Shape: []int{tdim}, Data: make([]float32, tdim)},
 	})

@@ -14,7 +14,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	_ "github.com/mimo-mlir/mimo/adapters/lexical"
-	"github.com/mimo-mlir/mimo/adapters/native"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // bagLexicon is a toy German-English lexicon: the German words share
@@ -114,9 +114,9 @@ func TestInitBag(t *testing.T) {
 	enc, err := adapters.OpenFolder(ctx, f, adapters.Options{})
 	must(t, err)
 	defer enc.Close()
-	ts, err := native.ReadTensors(filepath.Join(bag, PsiFile))
+	ts, err := transformer.ReadTensors(filepath.Join(bag, PsiFile))
 	must(t, err)
-	var psi native.Tensor
+	var psi transformer.Tensor
 	for _, x := range ts {
 		if x.Name == "psi.weight" {
 			psi = x

@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/internal/filelock"
-	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/data"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // readLogFile reads OUTPUT/train-log.jsonl with the wall-clock field zeroed.
@@ -37,7 +37,7 @@ func readLogFile(t *testing.T, dir string) []StepLog {
 // the lines an uninterrupted run writes: the steps after the checkpoint are
 // dropped, not repeated. Across the MIMO stage boundary too.
 func TestResumedLogEqualsUninterrupted(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestResumedLogEqualsUninterrupted(t *testing.T) {
 // an error naming every field that differs, with both values; the fields
 // that only say how or where the run computes may change.
 func TestResumeRefusesChangedConfig(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 // an earlier run (and leaves it as it was); --overwrite clears mimo-train's
 // own files and only those; --resume with --overwrite is refused.
 func TestOutputFolderGuard(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestOutputFolderGuard(t *testing.T) {
 // TestOverwriteKeepsInputs: --overwrite never deletes a file the run reads
 // (here the student folder is the output folder).
 func TestOverwriteKeepsInputs(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestOverwriteKeepsInputs(t *testing.T) {
 // not write (no checkpoint, no log) is refused, with --overwrite too, and
 // nothing in it is removed.
 func TestForeignModelFolder(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestForeignModelFolder(t *testing.T) {
 // TestOutputLocked: a second trainer on the same output folder is refused,
 // with the folder and the holder's pid named.
 func TestOutputLocked(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestOutputLocked(t *testing.T) {
 // TestResumeDamagedCheckpoint: a damaged checkpoint is refused, naming the
 // variable, and the error says how to go on from the intact previous one.
 func TestResumeDamagedCheckpoint(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

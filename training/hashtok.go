@@ -3,7 +3,7 @@ package training
 import (
 	"strings"
 
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 )
 
 // HashTokenizer is a vocabulary-free tokenizer for the tiny Bag student in

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/progress"
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // TestHooks: Train reports each step and checkpoint through Hooks, draws
 // its progress on Hooks.Progress (not os.Stderr) and ends when Hooks.Stop
 // says so, leaving the checkpoint behind as StopAfter does.
 func TestHooks(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ const (
 	ConfigFile = "training.json"
 )
 
-// modelFiles are the names WriteNativeFolder writes.
+// modelFiles are the names writeStudentFolder writes (transformer.WriteFolder and training.json).
 var modelFiles = []string{"model.safetensors", "config.json", "tokenizer.json", adapters.FolderFile, ConfigFile}
 
 // ownFiles are the names mimo-train writes in an output folder.

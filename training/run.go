@@ -18,15 +18,15 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
 	"github.com/mimo-mlir/mimo/progress"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/objective"
 	"github.com/mimo-mlir/mimo/training/optim"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -700,11 +700,11 @@ func (r *Run) warmPsi(teacherDim int) error {
 	} else if err != nil {
 		return fmt.Errorf("training: warm psi: %w", err)
 	}
-	ts, err := native.ReadTensors(path)
+	ts, err := transformer.ReadTensors(path)
 	if err != nil {
 		return err
 	}
-	var w, b *native.Tensor
+	var w, b *transformer.Tensor
 	for i := range ts {
 		switch ts[i].Name {
 		case "psi.weight":

@@ -12,11 +12,10 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
-	"github.com/mimo-mlir/mimo/training/student"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 var testLangs = []string{"de", "en", "fr", "zh"}
@@ -75,7 +74,7 @@ func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, l
 	t.Helper()
 	rows, pairs, tv := synthetic(40, 40)
 	ctx := mlctx.New()
-	st := student.Bag{Vocab: 97, Hidden: 8, Dim: 6, Dropout: 0.1}
+	st := gradcache.Bag{Vocab: 97, Hidden: 8, Dim: 6, Dropout: 0.1}
 	if err := st.Init(ctx.In(gradcache.StudentScope), initSeed); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func newTestRun(t *testing.T, b backends.Backend, cfg Config, initSeed uint64, l
 	}
 }
 
-type bagStudent struct{ student.Bag }
+type bagStudent struct{ gradcache.Bag }
 
 func (s bagStudent) Dim() int { return s.Bag.Dim }
 
@@ -127,7 +126,7 @@ func wallClockFree(t *testing.T, r io.Reader) []StepLog {
 // must overwrite) logs exactly the steps the uninterrupted run logs after k,
 // including across the MIMO stage boundary.
 func TestResumeExact(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +190,7 @@ func TestResumeExact(t *testing.T) {
 // TestTrainingLowersLoss: several epochs of XLCO on a tiny problem reduce
 // the loss (the optimiser and gradients point the right way end to end).
 func TestTrainingLowersLoss(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +237,7 @@ func TestConfigValidate(t *testing.T) {
 // TestCancelCheckpoints: a cancelled run leaves a checkpoint at the step it
 // reached, and resuming from it finishes with the uninterrupted log.
 func TestCancelCheckpoints(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,16 +15,12 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/all"
-	"github.com/mimo-mlir/mimo/adapters/digest"
-	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
-	"github.com/mimo-mlir/mimo/internal/atomicfile"
 	"github.com/mimo-mlir/mimo/internal/textset"
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
-	"github.com/mimo-mlir/mimo/training/student"
 	"github.com/mimo-mlir/mimo/training/teacher"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // Setup builds a Run from a validated Config: the pure-Go (or configured)
@@ -62,9 +58,13 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	}
 	cl = append(cl, lock)
 	// The effective backend, so that the checkpoint records (and a resume
-	// notes) a change of $MIMO_TRAIN_BACKEND too.
-	c.Backend = backend.Config(c.Backend)
-	b, err := backend.New(c.Backend)
+	// notes) a change of $GOMLX_BACKEND too.
+	bcfg, err := transformer.BackendConfig(c.Backend, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("training: %w", err)
+	}
+	c.Backend = transformer.SequentialOps(bcfg)
+	b, err := transformer.NewBackend(c.Backend)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -76,23 +76,27 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	gctx := mlctx.New()
 	r := &Run{Cfg: c, Backend: b, Ctx: gctx, outLock: lock}
 
-	// Student.
-	cfgPath, weights := c.StudentConfig, ""
+	// Student: the files its folder's mimo-model.json names (config.json,
+	// model.safetensors, tokenizer.json when it names none), the flags'
+	// config and tokenizer first.
+	var files transformer.Files
 	if c.Student != "" {
-		if cfgPath == "" {
-			cfgPath = filepath.Join(c.Student, "config.json")
+		if files, err = transformer.StudentFiles(c.Student); err != nil {
+			return nil, nil, fmt.Errorf("training: student: %w", err)
 		}
-		weights = filepath.Join(c.Student, "model.safetensors")
 	}
-	st, err := student.LoadNative(gctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
+	cfgPath, weights, tokPath := files.Config, files.Weights, files.Tokenizer
+	if c.StudentConfig != "" {
+		cfgPath = c.StudentConfig
+	}
+	if c.Tokenizer != "" {
+		tokPath = c.Tokenizer
+	}
+	st, err := transformer.LoadStudent(gctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
 	if err != nil {
 		return nil, nil, err
 	}
 	r.Student = st
-	tokPath := c.Tokenizer
-	if tokPath == "" && c.Student != "" {
-		tokPath = filepath.Join(c.Student, "tokenizer.json")
-	}
 	if tokPath == "" {
 		return nil, nil, fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")
 	}
@@ -109,7 +113,7 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		return nil, nil, fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
 	}
 	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
-		if err := WriteNativeFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
+		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
 			return err
 		}
 		// What the model saw, for the evaluation's contamination check.
@@ -369,55 +373,17 @@ func (r *Run) setupTeacher(ctx context.Context, cl *closers) error {
 	return nil
 }
 
-// WriteNativeFolder writes the student under ctx's StudentScope as a model
-// folder of kind "native" that mimo-eval --model DIR loads: model.safetensors
-// (Hugging Face names), config.json, tokenizer.json and mimo-model.json, plus
-// training.json (the run's configuration). psi is not written.
-//
-// The revision is METHOD-seedSEED-HASH, HASH the first 12 hex digits of the
-// weights' SHA-256: the embedding cache and the result files are keyed by
-// name and revision, so two runs that differ in anything but method and
-// seed (steps, data, student) must not share one, and a bit-identical
-// rebuild keeps its own.
-func WriteNativeFolder(ctx *mlctx.Context, cfg native.Config, tokenizerPath, dir, name string, maxLen int, run Config) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := native.SaveSafetensors(ctx.InAbsPath("/"+gradcache.StudentScope), cfg, filepath.Join(dir, "model.safetensors")); err != nil {
-		return err
-	}
-	if err := cfg.WriteConfig(filepath.Join(dir, "config.json")); err != nil {
-		return err
-	}
-	tb, err := os.ReadFile(tokenizerPath)
-	if err != nil {
-		return fmt.Errorf("tokenizer: %w", err)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), tb, 0o644); err != nil {
-		return err
-	}
-	sum, err := digest.File(filepath.Join(dir, "model.safetensors"))
-	if err != nil {
-		return err
-	}
-	norm := true
-	f := adapters.Folder{
-		Kind: native.Kind, Name: name, Revision: fmt.Sprintf("%s-seed%d-%s", run.Method, run.Seed, sum[:12]),
-		Pooling: cfg.Pooling, Normalize: &norm, MaxLength: maxLen, Dim: cfg.HiddenSize,
-		Weights: "model.safetensors", Config: "config.json", Tokenizer: "tokenizer.json",
-		NParameters: cfg.NumParameters(),
-	}
-	if f.Pooling == "" {
-		f.Pooling = native.PoolingMean
-	}
-	fb, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "training.json"), mustJSON(run), 0o644); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, adapters.FolderFile), append(fb, '\n'), 0o644)
+// writeStudentFolder writes the student under ctx's StudentScope as a
+// native model folder (transformer.WriteFolder) with training.json (the
+// run's configuration) beside it; psi is not written. The revision is
+// METHOD-seedSEED-HASH (see transformer.FolderSpec).
+func writeStudentFolder(ctx *mlctx.Context, cfg transformer.Config, tokenizerPath, dir, name string, maxLen int, run Config) error {
+	_, err := transformer.WriteFolder(ctx.InAbsPath("/"+gradcache.StudentScope), cfg, dir, transformer.FolderSpec{
+		Name: name, RevisionPrefix: fmt.Sprintf("%s-seed%d", run.Method, run.Seed),
+		Tokenizer: tokenizerPath, MaxLength: maxLen,
+		Extra: []transformer.ExtraFile{{Name: ConfigFile, Data: mustJSON(run)}},
+	})
+	return err
 }
 
 func mustJSON(v any) []byte {

@@ -210,7 +210,7 @@ func sameVectors(t *testing.T, got, want adapters.Folder) {
 // export (as jhu-clsp/mmBERT-base is) resolves to a native folder that
 // gives the vectors of the same files opened directly.
 func TestResolveNative(t *testing.T) {
-	src := filepath.Join("..", "native", "testdata", "tiny-modernbert")
+	src := filepath.Join("..", "..", "transformer", "testdata", "tiny-modernbert")
 	repo := map[string]string{}
 	for _, f := range []string{"tokenizer.json", "config.json", "model.safetensors"} {
 		repo[f] = filepath.Join(src, f)

@@ -1,3 +1,9 @@
+// Package native is the adapters.Encoder of model folder kind "native": a
+// thin adapter over the transformer package (which owns the model: config,
+// graph, weights, folder files, backend, export). It adds what an Encoder
+// does around a forward pass: prompts, tokenisation (tokenize), length-
+// sorted batches under a token budget, the folder's post-pooling head and
+// the identity that keys the embedding cache.
 package native
 
 import (
@@ -6,26 +12,18 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/digest"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // Kind is the model-folder kind this package registers.
-const Kind = "native"
+const Kind = transformer.Kind
 
-// Defaults of the inference encoder.
-const (
-	DefaultBatchSize = 32
-	// seqBucket: padded sequence lengths are rounded up to a multiple of
-	// this, so a corpus compiles a handful of graphs, not one per length.
-	seqBucket = 16
-	// maxCompiled bounds the graphs an Encoder keeps compiled.
-	maxCompiled = 64
-)
+// DefaultBatchSize is the inference encoder's default batch size.
+const DefaultBatchSize = 32
 
 func init() {
 	adapters.RegisterKind(Kind, func(ctx context.Context, f adapters.Folder, opts adapters.Options) (adapters.Encoder, error) {
@@ -42,99 +40,9 @@ type textTokenizer interface {
 // loadTokenizer opens tokenizer.json; set by tokenizer.go.
 var loadTokenizer func(path string) (textTokenizer, error)
 
-// Model is a loaded encoder ready to run forward passes: weights in a GoMLX
-// context, a backend, and an executor that compiles Encode once per
-// (batch, seq) shape. It is the part of Encoder that does not tokenise, and
-// what tests and benchmarks drive with ids directly.
-type Model struct {
-	Config  Config
-	backend backends.Backend
-	ctx     *mlctx.Context
-	exec    *mlctx.Exec
-}
-
-// NewModel wraps the encoder variables in ctx (InitRandom or
-// LoadSafetensors done) for inference on backend. The Model does not own
-// backend.
-func NewModel(backend backends.Backend, ctx *mlctx.Context, cfg Config) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	for _, s := range tensorSpecs(cfg) {
-		if lookupVariable(ctx, s.Name) == nil {
-			return nil, fmt.Errorf("native: no variable for tensor %q under scope %q: load or initialise the weights first", s.Name, ctx.Scope())
-		}
-	}
-	m := &Model{Config: cfg, backend: backend, ctx: ctx}
-	exec, err := mlctx.NewExec(backend, ctx.Reuse(), func(ctx *mlctx.Context, ids, mask *graph.Node) *graph.Node {
-		return Encode(ctx, cfg, ids, mask, false)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("native: building executor: %w", err)
-	}
-	m.exec = exec.SetMaxCache(maxCompiled)
-	return m, nil
-}
-
-// Forward runs the encoder on a batch of token id sequences (special tokens
-// included, not padded): each is padded with PadTokenID to seqLen (0: the
-// longest, rounded up to a multiple of 16 and capped at the model's maximum)
-// and the pooled, unnormalised vectors come back in order.
-func (m *Model) Forward(ids [][]int64, seqLen int) ([][]float32, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	longest := 0
-	for i, s := range ids {
-		if len(s) == 0 {
-			return nil, fmt.Errorf("native: input %d has no tokens", i)
-		}
-		longest = max(longest, len(s))
-	}
-	limit := m.Config.MaxSequenceLength()
-	if seqLen == 0 {
-		seqLen = min((longest+seqBucket-1)/seqBucket*seqBucket, limit)
-	}
-	if longest > seqLen || seqLen > limit {
-		return nil, fmt.Errorf("native: %d tokens do not fit sequence length %d (model maximum %d)", longest, seqLen, limit)
-	}
-	b := len(ids)
-	flatIDs := make([]int32, b*seqLen)
-	flatMask := make([]int32, b*seqLen)
-	pad := int32(m.Config.PadTokenID)
-	for i, s := range ids {
-		row := flatIDs[i*seqLen : (i+1)*seqLen]
-		for j := range row {
-			row[j] = pad
-		}
-		for j, id := range s {
-			if id < 0 || id >= int64(m.Config.VocabSize) {
-				return nil, fmt.Errorf("native: input %d token %d: id %d outside the vocabulary of %d", i, j, id, m.Config.VocabSize)
-			}
-			row[j] = int32(id)
-			flatMask[i*seqLen+j] = 1
-		}
-	}
-	outs, err := m.exec.Exec(tensors.FromFlatDataAndDimensions(flatIDs, b, seqLen), tensors.FromFlatDataAndDimensions(flatMask, b, seqLen))
-	if err != nil {
-		return nil, fmt.Errorf("native: forward pass [%d x %d]: %w", b, seqLen, err)
-	}
-	defer outs[0].FinalizeAll()
-	flat, err := tensors.CopyFlatData[float32](outs[0])
-	if err != nil {
-		return nil, fmt.Errorf("native: reading output: %w", err)
-	}
-	h := m.Config.HiddenSize
-	vecs := make([][]float32, b)
-	for i := range vecs {
-		vecs[i] = flat[i*h : (i+1)*h : (i+1)*h]
-	}
-	return vecs, nil
-}
-
 // Encoder is the adapters.Encoder of a native model folder.
 type Encoder struct {
-	model     *Model
+	model     *transformer.Model
 	tok       textTokenizer
 	id        adapters.Identity
 	maxLen    int
@@ -146,22 +54,18 @@ type Encoder struct {
 	owned     backends.Backend
 }
 
-// Open builds the encoder of a "native" model folder: config.json
-// (Config), model.safetensors (Weights) and tokenizer.json (Tokenizer) by
-// default. The folder's pooling overrides the config's.
+// Open builds the encoder of a "native" model folder: the files its
+// mimo-model.json names (transformer.FolderFiles: config.json,
+// model.safetensors and tokenizer.json by default). The folder's pooling
+// overrides the config's.
 func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *Encoder, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg, err := ReadConfig(f.PathOr(f.Config, "config.json"))
+	files := transformer.FolderFiles(f)
+	cfg, err := transformer.ReadFolderConfig(f)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
-	}
-	if f.Pooling != "" {
-		cfg.Pooling = f.Pooling
-		if err := cfg.Validate(); err != nil {
-			return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
-		}
 	}
 	head, err := adapters.OpenHead(f, cfg.HiddenSize)
 	if err != nil {
@@ -182,15 +86,15 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	if loadTokenizer == nil {
 		return nil, fmt.Errorf("model folder %s: this build has no tokenizer support", f.Dir)
 	}
-	tok, err := loadTokenizer(f.PathOr(f.Tokenizer, "tokenizer.json"))
+	tok, err := loadTokenizer(files.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
-	bcfg, err := BackendConfig("", opts.Device)
+	bcfg, err := transformer.BackendConfig("", opts.Device)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
-	backend, err := NewBackend(bcfg)
+	backend, err := transformer.NewBackend(bcfg)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
@@ -200,11 +104,10 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 		}
 	}()
 	gctx := mlctx.New()
-	weights := f.PathOr(f.Weights, "model.safetensors")
-	if err := LoadSafetensors(gctx, cfg, weights); err != nil {
+	if err := transformer.LoadSafetensors(gctx, cfg, files.Weights); err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
-	model, err := NewModel(backend, gctx, cfg)
+	model, err := transformer.NewModel(backend, gctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
@@ -221,12 +124,12 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (enc *E
 	}
 	revision := f.Revision
 	if revision == "" {
-		revision = adapters.LocalRevision(weights)
+		revision = adapters.LocalRevision(files.Weights)
 	}
 	content, err := adapters.ContentDigest(opts, append([]digest.Part{
-		{Name: "config", Path: f.PathOr(f.Config, "config.json")},
-		{Name: "weights", Path: weights},
-		{Name: "tokenizer", Path: f.PathOr(f.Tokenizer, "tokenizer.json")}}, head.Parts()...)...)
+		{Name: "config", Path: files.Config},
+		{Name: "weights", Path: files.Weights},
+		{Name: "tokenizer", Path: files.Tokenizer}}, head.Parts()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: %w", f.Dir, err)
 	}
@@ -250,7 +153,7 @@ func (e *Encoder) Dim() int { return e.id.Dim }
 func (e *Encoder) Identity() adapters.Identity { return e.id }
 
 // Model is the underlying forward pass.
-func (e *Encoder) Model() *Model { return e.model }
+func (e *Encoder) Model() *transformer.Model { return e.model }
 
 // slowOnCPU is the size from which the pure-Go backend's speed matters: a
 // corpus of an MLIR task takes it hours, where ONNX Runtime takes minutes.
@@ -295,7 +198,7 @@ func (e *Encoder) Encode(ctx context.Context, req adapters.Request) ([][]float32
 	}
 	padded := make([]int, len(ids)) // what Forward pads each to
 	for i, s := range ids {
-		padded[i] = min((len(s)+seqBucket-1)/seqBucket*seqBucket, e.model.Config.MaxSequenceLength())
+		padded[i] = e.model.Config.PaddedLength(len(s))
 	}
 	out := make([][]float32, len(ids))
 	for _, idx := range adapters.Batches(padded, e.batchSize, e.budget) {
@@ -327,8 +230,7 @@ func (e *Encoder) Close() error {
 	if e.owned == nil {
 		return nil
 	}
-	e.model.exec.Finalize()
-	e.model.ctx.Finalize()
+	e.model.Close()
 	e.owned.Finalize()
 	e.owned = nil
 	return nil

@@ -2,13 +2,13 @@ package native_test
 
 import (
 	"context"
-	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
+	"github.com/mimo-mlir/mimo/internal/tinymodel"
 )
 
 // TestNativeEqualsONNXRuntime runs the same tiny model through ONNX Runtime
@@ -43,7 +43,7 @@ func TestNativeEqualsONNXRuntime(t *testing.T) {
 			ort.Close()
 			t.Fatal(err)
 		}
-		t.Run(pooling, func(t *testing.T) { sameVectors(t, ort, nat, texts, 1e-5) })
+		t.Run(pooling, func(t *testing.T) { tinymodel.SameVectors(t, ort, nat, texts, 1e-5) })
 		if got, want := nat.Identity().Dim, ort.Identity().Dim; got != want {
 			t.Errorf("dim: native %d, onnx %d", got, want)
 		}
@@ -87,32 +87,5 @@ func BenchmarkTinyONNXvsNative(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
 		})
-	}
-}
-
-// sameVectors encodes texts in both roles with a and b and requires every
-// vector to agree within tol (max |diff|).
-func sameVectors(t *testing.T, a, b adapters.Encoder, texts []string, tol float64) {
-	t.Helper()
-	ctx := context.Background()
-	for _, role := range []adapters.Role{adapters.RoleQuery, adapters.RoleDocument} {
-		req := adapters.Request{Role: role, Texts: texts}
-		va, err := a.Encode(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vb, err := b.Encode(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range texts {
-			var d float64
-			for k := range va[i] {
-				d = max(d, math.Abs(float64(va[i][k])-float64(vb[i][k])))
-			}
-			if d > tol {
-				t.Errorf("%s text %d: %s vs %s max |diff| %.3g > %g", role, i, a.Identity().Kind, b.Identity().Kind, d, tol)
-			}
-		}
 	}
 }

@@ -1,7 +1,7 @@
 package native
 
 import (
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 )
 
 func init() {

@@ -2,7 +2,7 @@
 // Optimum layout) through ONNX Runtime, as the model folder kind "onnx".
 //
 // The mental model: Encode prepends the role/task prompt, tokenises with the
-// model's tokenizer.json (adapters/tokenize), sorts the texts by length and
+// model's tokenizer.json (tokenize), sorts the texts by length and
 // cuts them into batches under a token budget (so short texts are not padded
 // to long ones), runs input_ids / attention_mask (/ token_type_ids /
 // position_ids when the graph has them) through the session, pools the
@@ -28,7 +28,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
+	"github.com/mimo-mlir/mimo/tokenize"
 )
 
 // Kind is the model folder kind this package registers.

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/tokenize"
 	"github.com/mimo-mlir/mimo/internal/testenv"
+	"github.com/mimo-mlir/mimo/tokenize"
 )
 
 const tinyDir = "testdata/tiny-xlmr"

@@ -6,7 +6,7 @@
 //	mimo-export --model out/mimo --output out/mimo-onnx
 //	mimo-eval --model out/mimo-onnx --tasks mlir
 //
-// The logic lives in adapters/native (ExportFolder, ExportONNX).
+// The logic lives in transformer (ExportFolder, ExportONNX).
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 	"os"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/native"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func main() {
@@ -59,11 +59,11 @@ Flags:
 		fmt.Fprintln(stderr, "mimo-export:", err)
 		return 1
 	}
-	if src.Kind != native.Kind {
-		fmt.Fprintf(stderr, "mimo-export: model folder %s is of kind %q; only %q folders are exported\n", *model, src.Kind, native.Kind)
+	if src.Kind != transformer.Kind {
+		fmt.Fprintf(stderr, "mimo-export: model folder %s is of kind %q; only %q folders are exported\n", *model, src.Kind, transformer.Kind)
 		return 1
 	}
-	f, err := native.ExportFolder(src, *output)
+	f, err := transformer.ExportFolder(src, *output)
 	if err != nil {
 		fmt.Fprintln(stderr, "mimo-export:", err)
 		return 1

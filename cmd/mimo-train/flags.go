@@ -101,7 +101,7 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 		"checked against the teacher's identity). Without --resume or --overwrite, an OUTPUT holding files is refused")
 	fs.StringVar(&c.Name, "name", c.Name, "model name in mimo-model.json")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no progress bar")
-	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $MIMO_TRAIN_BACKEND, else the pure-Go \"go\")")
+	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $GOMLX_BACKEND, else the pure-Go \"go\")")
 	return fs
 }
 

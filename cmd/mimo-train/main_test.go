@@ -92,7 +92,7 @@ func TestTrainFromHub(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{}
 	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json"} {
-		b, err := os.ReadFile(filepath.Join("../../adapters/native/testdata/tiny-modernbert", f))
+		b, err := os.ReadFile(filepath.Join("../../transformer/testdata/tiny-modernbert", f))
 		if err != nil {
 			t.Fatal(err)
 		}

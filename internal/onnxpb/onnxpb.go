@@ -7,7 +7,7 @@
 // The mental model: a Graph collects nodes, initializers, inputs and
 // outputs by name, as ONNX does; WriteModel encodes it. Field numbers are
 // onnx.proto's (IR version 8, opset given by the caller). Nothing here knows
-// about transformers; adapters/native builds its graphs with it.
+// about transformers; transformer builds its graphs with it.
 package onnxpb
 
 import (

@@ -3,7 +3,7 @@
 
 Everything here is an *independent* implementation of what the Go code does:
 SentencePiece (spm_train / spm_encode, the C++ library) tokenises, PyTorch
-runs the forward pass. The Go side (adapters/tokenize, adapters/onnx, the
+runs the forward pass. The Go side (tokenize, adapters/onnx, the
 GoMLX native encoder) is checked against the files this writes.
 
 Run with Debian's Python (apt-get install -y python3-torch python3-numpy
@@ -13,7 +13,7 @@ python3-sentencepiece sentencepiece):
     /usr/bin/python3 tools/tinymodel/gen.py --bench DIR # larger model, not committed
 
 Outputs (committed):
-  adapters/tokenize/testdata/spm-unigram/{spm.model,tokenizer.json,golden_ids.json}
+  tokenize/testdata/spm-unigram/{spm.model,tokenizer.json,golden_ids.json}
   adapters/onnx/testdata/tiny-xlmr/{config.json,model.safetensors,model.onnx,
       tokenizer.json,mimo-model.json,golden.json}
 
@@ -396,7 +396,7 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(a.seed)
 
-    tok_dir = os.path.join(ROOT, "adapters", "tokenize", "testdata", "spm-unigram")
+    tok_dir = os.path.join(ROOT, "tokenize", "testdata", "spm-unigram")
     spm_model = os.path.join(tok_dir, "spm.model")
     train, heldout = tatoeba_text()
 

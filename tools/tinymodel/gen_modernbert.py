@@ -4,7 +4,7 @@ native encoder and their PyTorch goldens.
 
 The forward pass below is written from transformers' ModernBertModel with
 the eager attention path (modeling_modernbert.py): it is an independent
-PyTorch implementation that the GoMLX graph (adapters/native/modernbert.go)
+PyTorch implementation that the GoMLX graph (transformer/modernbert.go)
 is checked against, not a call into transformers (not installable here).
 The parameter names and the config keys are transformers' own, and the
 weights are saved the way a ModernBertForMaskedLM checkpoint stores them
@@ -13,8 +13,8 @@ loader is exercised on a real checkpoint's layout.
 
     /usr/bin/python3 tools/tinymodel/gen_modernbert.py
 
-Writes adapters/native/testdata/tiny-modernbert (the committed SentencePiece
-tokenizer of adapters/tokenize/testdata, norm/attention/MLP without biases
+Writes transformer/testdata/tiny-modernbert (the committed SentencePiece
+tokenizer of tokenize/testdata, norm/attention/MLP without biases
 as in mmBERT) and tiny-modernbert-bias (every bias on, random ids).
 """
 
@@ -232,7 +232,7 @@ def write(out, c, model, ids, texts, seed, tokenizer=None):
 def main():
     seed = 20261201
     torch.manual_seed(seed)
-    spm_model = os.path.join(ROOT, "adapters", "tokenize", "testdata", "spm-unigram", "spm.model")
+    spm_model = os.path.join(ROOT, "tokenize", "testdata", "spm-unigram", "spm.model")
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=spm_model)
     tj = gen.xlmr_tokenizer_json(spm_model)
@@ -241,7 +241,7 @@ def main():
     texts = [heldout["eng"][0], heldout["deu"][0], heldout["jpn"][0], heldout["rus"][0],
              " ".join(heldout["fra"][:3]), heldout["ara"][0]]
     ids = [gen.xlmr_ids(sp, t) for t in texts]
-    base = os.path.join(ROOT, "adapters", "native", "testdata")
+    base = os.path.join(ROOT, "transformer", "testdata")
 
     c = config_json(len(tj["model"]["vocab"]), 64, 4, 4, 96, 1, False)
     model = TinyModernBert(c).eval()

@@ -6,20 +6,19 @@ import (
 
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/adapters/native"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/objective"
 	"github.com/mimo-mlir/mimo/training/optim"
-	"github.com/mimo-mlir/mimo/training/student"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // BenchConfig is the tiny encoder of the benchmarks (the shape of
 // adapters/onnx/testdata/tiny-xlmr); scripts/bench-train.sh builds the same
 // model, batch and loss in PyTorch.
-var benchConfig = native.Config{
-	ModelType: native.ModelXLMRoberta, VocabSize: 4002, HiddenSize: 64, NumLayers: 2, NumHeads: 4,
+var benchConfig = transformer.Config{
+	ModelType: transformer.ModelXLMRoberta, VocabSize: 4002, HiddenSize: 64, NumLayers: 2, NumHeads: 4,
 	IntermediateSize: 128, MaxPositions: 514, TypeVocabSize: 1, PadTokenID: 1, LayerNormEps: 1e-5,
-	HiddenDropout: 0.1, AttentionDropout: 0.1, Pooling: native.PoolingMean,
+	HiddenDropout: 0.1, AttentionDropout: 0.1, Pooling: transformer.PoolingMean,
 }
 
 const benchBatch, benchSeq = 32, 32
@@ -46,13 +45,13 @@ func BenchmarkTrainStep(b *testing.B) {
 	}{{"direct", benchBatch, true}, {"cache-mb32", 32, false}, {"cache-mb8", 8, false}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := mlctx.New()
-			if err := native.InitRandom(ctx.In(gradcache.StudentScope), benchConfig, 1); err != nil {
+			if err := transformer.InitRandom(ctx.In(gradcache.StudentScope), benchConfig, 1); err != nil {
 				b.Fatal(err)
 			}
 			if err := ctx.SetRNGStateFromSeed(1); err != nil {
 				b.Fatal(err)
 			}
-			e, err := gradcache.New(be, ctx, student.Native{Cfg: benchConfig}, objective.Contrastive{Scale: 20, CrossLingual: true},
+			e, err := gradcache.New(be, ctx, transformer.Student{Cfg: benchConfig}, objective.Contrastive{Scale: 20, CrossLingual: true},
 				gradcache.Options{MiniBatch: c.mb, Train: true})
 			if err != nil {
 				b.Fatal(err)

@@ -10,16 +10,15 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/losses"
 	"github.com/mimo-mlir/mimo/training/objective"
-	"github.com/mimo-mlir/mimo/training/student"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +54,7 @@ const (
 func newEngine(t testing.TB, b backends.Backend, obj gradcache.Objective, dt dtypes.DType, dropout float64, train bool) (*gradcache.Engine, *context.Context) {
 	t.Helper()
 	ctx := context.New()
-	st := student.Bag{Vocab: vocab, Hidden: hidden, Dim: dim, Dropout: dropout, DType: dt}
+	st := gradcache.Bag{Vocab: vocab, Hidden: hidden, Dim: dim, Dropout: dropout, DType: dt}
 	if err := st.Init(ctx.In(gradcache.StudentScope), 3); err != nil {
 		t.Fatal(err)
 	}

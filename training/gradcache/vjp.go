@@ -8,7 +8,7 @@ import (
 )
 
 // GoMLX v0.26.0 defines no gradient for Rsqrt, which transformer layer norms
-// use (adapters/native among them). Register the missing vector-Jacobian
+// use (the transformer package among them). Register the missing vector-Jacobian
 // product once, for every graph of the process, unless a later GoMLX
 // provides its own:
 //

@@ -9,14 +9,14 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // TestDotGeneralGradient holds the registered DotGeneral gradient to
 // GoMLX's own (slow but straightforward) rule on contractions with batch
 // axes, several contracted axes and permuted layouts.
 func TestDotGeneralGradient(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

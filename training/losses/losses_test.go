@@ -9,12 +9,12 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/losses"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func mat(r *rand.Rand, rows, cols int) ([][]float64, *tensors.Tensor) {
@@ -31,7 +31,7 @@ func mat(r *rand.Rand, rows, cols int) ([][]float64, *tensors.Tensor) {
 // reference formulas, with psi read back from the context, so the stream,
 // target and psi plumbing is what the formulas say.
 func TestObjectivesUsePsi(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/training/backend"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func TestSchedule(t *testing.T) {
@@ -68,7 +68,7 @@ func refStep(ps []*refParam, grads [][]float64, cfg Config, lr float64, t int) f
 }
 
 func TestAdamWMatchesReference(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
-package native
+package transformer
 
 import (
-	"context"
 	"fmt"
 	"testing"
-
-	"github.com/mimo-mlir/mimo/adapters"
 )
 
 // benchIDs is a batch of n sequences of seq tokens (special tokens at the
@@ -24,7 +21,7 @@ func benchIDs(cfg Config, n, seq int) [][]int64 {
 }
 
 // BenchmarkForward is one inference forward pass (pure-Go backend unless
-// $MIMO_NATIVE_BACKEND says otherwise) of a compiled graph: the tiny XLM-R
+// $GOMLX_BACKEND says otherwise) of a compiled graph: the tiny XLM-R
 // (64-d, 2 layers), a MiniLM-sized XLM-R (384-d, 6 layers, 12 heads) and a
 // ModernBERT of the same size (mmBERT's layout: global attention every third
 // layer, a 128-token window, no biases), for the cost of the rotary and
@@ -75,27 +72,4 @@ func BenchmarkForward(b *testing.B) {
 			b.ReportMetric(float64(c.batch*b.N)/b.Elapsed().Seconds(), "seqs/s")
 		})
 	}
-}
-
-// BenchmarkEncoderTiny is the whole native encoder on the tiny model: prompt,
-// tokenisation, length sorting, padded batches, pooling, normalisation.
-func BenchmarkEncoderTiny(b *testing.B) {
-	g := readGolden(b)
-	enc := openTiny(b, PoolingMean, true, map[string]string{"query": "query: "})
-	texts := make([]string, 0, 64)
-	for len(texts) < 64 {
-		texts = append(texts, g.Texts...)
-	}
-	texts = texts[:64]
-	req := adapters.Request{Role: adapters.RoleQuery, Texts: texts}
-	if _, err := enc.Encode(context.Background(), req); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := enc.Encode(context.Background(), req); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
 }

@@ -1,8 +1,4 @@
-// Package student holds the encoders training can fine-tune, behind the
-// gradient-cache engine's Student interface: Bag, a tiny embedding-bag model
-// for tests, smoke runs and benchmarks, and Native, the transformer of
-// adapters/native.
-package student
+package gradcache
 
 import (
 	"fmt"
@@ -10,14 +6,15 @@ import (
 	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// Bag is a tiny encoder: token embeddings, dropout, masked mean pooling, then
-// a dense layer with tanh. Small enough to differentiate by hand-sized
+// Bag is a tiny Student for tests, smoke runs and benchmarks of the engine
+// (the transformer's is transformer.Student): token embeddings, dropout,
+// masked mean pooling, then a dense layer with tanh. Small enough to differentiate by hand-sized
 // batches in float64, and enough like a transformer for the engine (ids and
 // mask in, pooled vectors out, dropout from the context's random state).
 type Bag struct {
@@ -64,7 +61,7 @@ func (b Bag) Init(ctx *context.Context, seed uint64) error {
 	return nil
 }
 
-// Embed implements gradcache.Student.
+// Embed implements Student.
 func (b Bag) Embed(ctx *context.Context, ids, mask *Node, train bool) *Node {
 	g := ids.Graph()
 	c := ctx.In("bag")
@@ -72,13 +69,13 @@ func (b Bag) Embed(ctx *context.Context, ids, mask *Node, train bool) *Node {
 	w := c.GetVariable("weights").ValueGraph(g)
 	bias := c.GetVariable("bias").ValueGraph(g)
 	dt := emb.DType()
-	x := Gather(emb, ExpandAxes(ConvertDType(ids, dtypes.Int32), -1)) // [batch, len, hidden]
+	x := graph.Gather(emb, graph.ExpandAxes(graph.ConvertDType(ids, dtypes.Int32), -1)) // [batch, len, hidden]
 	if train && b.Dropout > 0 {
-		keep := LessThan(ctx.RandomUniform(g, shapes.Make(dt, x.Shape().Dimensions...)), Scalar(g, dt, 1-b.Dropout))
-		x = Where(keep, DivScalar(x, 1-b.Dropout), ZerosLike(x))
+		keep := graph.LessThan(ctx.RandomUniform(g, shapes.Make(dt, x.Shape().Dimensions...)), graph.Scalar(g, dt, 1-b.Dropout))
+		x = graph.Where(keep, graph.DivScalar(x, 1-b.Dropout), graph.ZerosLike(x))
 	}
-	m := ExpandAxes(ConvertDType(mask, dt), -1) // [batch, len, 1]
-	sum := ReduceSum(Mul(x, m), 1)
-	cnt := MaxScalar(ReduceSum(m, 1), 1)
-	return Tanh(Add(MatMul(Div(sum, cnt), w), ExpandAxes(bias, 0)))
+	m := graph.ExpandAxes(graph.ConvertDType(mask, dt), -1) // [batch, len, 1]
+	sum := graph.ReduceSum(graph.Mul(x, m), 1)
+	cnt := graph.MaxScalar(graph.ReduceSum(m, 1), 1)
+	return graph.Tanh(graph.Add(graph.MatMul(graph.Div(sum, cnt), w), graph.ExpandAxes(bias, 0)))
 }

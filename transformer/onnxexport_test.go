@@ -1,4 +1,4 @@
-package native_test
+package transformer_test
 
 import (
 	"context"
@@ -11,8 +11,10 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/native"
+	_ "github.com/mimo-mlir/mimo/adapters/native" // kind "native"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
+	"github.com/mimo-mlir/mimo/internal/tinymodel"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 // exportTexts cover many scripts and lengths, longer ones past the tiny
@@ -25,27 +27,27 @@ var exportTexts = []string{
 
 // randomFolder writes a native folder of cfg with random weights and the
 // tiny XLM-R's tokenizer (4002 ids).
-func randomFolder(t *testing.T, cfg native.Config) adapters.Folder {
+func randomFolder(t *testing.T, cfg transformer.Config) adapters.Folder {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := mlctx.New()
-	if err := native.InitRandom(ctx, cfg, 5); err != nil {
+	if err := transformer.InitRandom(ctx, cfg, 5); err != nil {
 		t.Fatal(err)
 	}
-	if err := native.SaveSafetensors(ctx, cfg, filepath.Join(dir, "model.safetensors")); err != nil {
+	if err := transformer.SaveSafetensors(ctx, cfg, filepath.Join(dir, "model.safetensors")); err != nil {
 		t.Fatal(err)
 	}
 	if err := cfg.WriteConfig(filepath.Join(dir, "config.json")); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := os.ReadFile(filepath.Join("..", "onnx", "testdata", "tiny-xlmr", "tokenizer.json"))
+	tok, err := os.ReadFile(filepath.Join("..", "adapters", "onnx", "testdata", "tiny-xlmr", "tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return adapters.Folder{Kind: native.Kind, Name: "random-" + cfg.ModelType, Revision: "r1", Pooling: cfg.Pooling,
+	return adapters.Folder{Kind: transformer.Kind, Name: "random-" + cfg.ModelType, Revision: "r1", Pooling: cfg.Pooling,
 		MaxLength: 64, Prompts: map[string]string{"query": "query: "}, Dir: dir}
 }
 
@@ -63,19 +65,19 @@ func TestExportONNX(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Kind = native.Kind
+		f.Kind = transformer.Kind
 		return f
 	}
-	bert := native.Config{ModelType: native.ModelBERT, VocabSize: 4002, HiddenSize: 32, NumLayers: 2, NumHeads: 4,
-		IntermediateSize: 48, MaxPositions: 64, TypeVocabSize: 2, PadTokenID: 1, LayerNormEps: 1e-12, Pooling: native.PoolingMean}
-	modern := native.Config{ModelType: native.ModelModernBERT, VocabSize: 4002, HiddenSize: 32, NumLayers: 3, NumHeads: 4,
-		IntermediateSize: 40, MaxPositions: 64, PadTokenID: 1, LayerNormEps: 1e-5, Pooling: native.PoolingMean,
+	bert := transformer.Config{ModelType: transformer.ModelBERT, VocabSize: 4002, HiddenSize: 32, NumLayers: 2, NumHeads: 4,
+		IntermediateSize: 48, MaxPositions: 64, TypeVocabSize: 2, PadTokenID: 1, LayerNormEps: 1e-12, Pooling: transformer.PoolingMean}
+	modern := transformer.Config{ModelType: transformer.ModelModernBERT, VocabSize: 4002, HiddenSize: 32, NumLayers: 3, NumHeads: 4,
+		IntermediateSize: 40, MaxPositions: 64, PadTokenID: 1, LayerNormEps: 1e-5, Pooling: transformer.PoolingMean,
 		NormBias: true, AttentionBias: true, MLPBias: true, LocalAttention: 4, GlobalEvery: 2, GlobalRopeTheta: 160000, LocalRopeTheta: 10000}
 	for _, c := range []struct {
 		name   string
 		folder func() adapters.Folder
 	}{
-		{"tiny-xlmr", func() adapters.Folder { return read(filepath.Join("..", "onnx", "testdata", "tiny-xlmr")) }},
+		{"tiny-xlmr", func() adapters.Folder { return read(filepath.Join("..", "adapters", "onnx", "testdata", "tiny-xlmr")) }},
 		{"tiny-modernbert", func() adapters.Folder { return read(filepath.Join("testdata", "tiny-modernbert")) }},
 		{"random-bert", func() adapters.Folder { return randomFolder(t, bert) }},
 		{"random-modernbert-bias", func() adapters.Folder { return randomFolder(t, modern) }},
@@ -84,7 +86,7 @@ func TestExportONNX(t *testing.T) {
 			src := c.folder()
 			for _, pooling := range []string{"mean", "cls"} {
 				src.Pooling = pooling
-				exp, err := native.ExportFolder(src, filepath.Join(t.TempDir(), "onnx"))
+				exp, err := transformer.ExportFolder(src, filepath.Join(t.TempDir(), "onnx"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -104,7 +106,7 @@ func TestExportONNX(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sameVectors(t, ort, nat, exportTexts, 1e-5)
+				tinymodel.SameVectors(t, ort, nat, exportTexts, 1e-5)
 				if ort.Identity().Dim != nat.Identity().Dim {
 					t.Errorf("dim: onnx %d, native %d", ort.Identity().Dim, nat.Identity().Dim)
 				}
@@ -118,8 +120,8 @@ func TestExportONNX(t *testing.T) {
 // TestExportRefusesHead: a folder with a Dense head is not exported
 // without it (the ONNX copy would give the pooled vectors).
 func TestExportRefusesHead(t *testing.T) {
-	src := adapters.Folder{Kind: native.Kind, Dir: t.TempDir(), Head: []adapters.HeadStep{{Type: adapters.StepDense, Path: "2_Dense", Module: "modules.json entry 2"}}}
-	_, err := native.ExportFolder(src, t.TempDir())
+	src := adapters.Folder{Kind: transformer.Kind, Dir: t.TempDir(), Head: []adapters.HeadStep{{Type: adapters.StepDense, Path: "2_Dense", Module: "modules.json entry 2"}}}
+	_, err := transformer.ExportFolder(src, t.TempDir())
 	if !errors.Is(err, adapters.ErrHead) || !strings.Contains(err.Error(), "modules.json entry 2") {
 		t.Fatalf("ExportFolder = %v, want an ErrHead naming the module", err)
 	}

@@ -1,6 +1,6 @@
 //go:build xla
 
-package native
+package transformer
 
 import (
 	"github.com/gomlx/gomlx/backends/xla"

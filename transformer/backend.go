@@ -1,6 +1,7 @@
-package native
+package transformer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -13,18 +14,35 @@ import (
 // DefaultBackend is the pure-Go GoMLX backend: no C libraries, runs anywhere.
 const DefaultBackend = "go"
 
-// BackendEnv overrides the backend of the native encoder (it wins over
-// $GOMLX_BACKEND, which other GoMLX programs share).
-const BackendEnv = "MIMO_NATIVE_BACKEND"
+// BackendEnv is the one environment variable that chooses the GoMLX
+// backend, for inference and for training alike: GoMLX's own
+// $GOMLX_BACKEND, which the Makefile and CI set.
+const BackendEnv = backends.ConfigEnvVar
+
+// RetiredBackendEnvs are the variables that chose the backend before
+// BackendEnv did (MIMO_NATIVE_BACKEND for the encoder, MIMO_TRAIN_BACKEND
+// for training). One that is set is an ErrRetiredBackendEnv naming
+// BackendEnv, so an old script fails loudly instead of silently running on
+// another backend.
+var RetiredBackendEnvs = []string{"MIMO_NATIVE_BACKEND", "MIMO_TRAIN_BACKEND"}
+
+// ErrRetiredBackendEnv is returned when a retired backend variable is set.
+var ErrRetiredBackendEnv = errors.New("retired backend variable")
 
 // xlaCompiled is set by xla.go when the binary is built with -tags xla.
 var xlaCompiled bool
 
 // BackendConfig resolves the GoMLX backend configuration: config if not
-// empty, else $MIMO_NATIVE_BACKEND, else $GOMLX_BACKEND, else a device
-// ("cpu" or "" -> "go"; "cuda" or "cuda:0" -> "xla:cuda").
+// empty, else $GOMLX_BACKEND, else a device ("cpu" or "" -> "go"; "cuda"
+// or "cuda:0" -> "xla:cuda"). A set retired variable (RetiredBackendEnvs)
+// is an error whatever the rest says.
 func BackendConfig(config, device string) (string, error) {
-	for _, c := range []string{config, os.Getenv(BackendEnv), os.Getenv(backends.ConfigEnvVar)} {
+	for _, name := range RetiredBackendEnvs {
+		if v := os.Getenv(name); v != "" {
+			return "", fmt.Errorf("transformer: $%s=%q: %w: set $%s=%s instead", name, v, ErrRetiredBackendEnv, BackendEnv, v)
+		}
+	}
+	for _, c := range []string{config, os.Getenv(BackendEnv)} {
 		if c != "" {
 			return c, nil
 		}
@@ -35,7 +53,7 @@ func BackendConfig(config, device string) (string, error) {
 	case "cuda", "cuda:0", "gpu":
 		return "xla:cuda", nil
 	default:
-		return "", fmt.Errorf("native: device %q is not supported (cpu, cuda or cuda:0; pick another GPU with CUDA_VISIBLE_DEVICES)", device)
+		return "", fmt.Errorf("transformer: device %q is not supported (cpu, cuda or cuda:0; pick another GPU with CUDA_VISIBLE_DEVICES)", device)
 	}
 }
 
@@ -73,12 +91,12 @@ func NewBackend(config string) (b backends.Backend, err error) {
 		if name == "xla" || name == "stablehlo" {
 			hint = "; build with `go build -tags xla` and install a PJRT plugin (see scripts/gpu-check.sh)"
 		}
-		return nil, fmt.Errorf("native: GoMLX backend %q is not compiled into this binary (have: %s)%s",
+		return nil, fmt.Errorf("transformer: GoMLX backend %q is not compiled into this binary (have: %s)%s",
 			config, strings.Join(backends.List(), ", "), hint)
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("native: GoMLX backend %q: %v", config, r)
+			err = fmt.Errorf("transformer: GoMLX backend %q: %v", config, r)
 		}
 	}()
 	b, err = backends.NewWithConfig(config)
@@ -87,7 +105,7 @@ func NewBackend(config string) (b backends.Backend, err error) {
 		if xlaCompiled && name != DefaultBackend {
 			hint = " (PJRT plugins are searched in $PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla and /usr/local/lib/go-xla; see scripts/gpu-check.sh)"
 		}
-		return nil, fmt.Errorf("native: GoMLX backend %q: %w%s", config, err, hint)
+		return nil, fmt.Errorf("transformer: GoMLX backend %q: %w%s", config, err, hint)
 	}
 	return b, nil
 }

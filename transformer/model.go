@@ -1,26 +1,4 @@
-// Package native is the GoMLX implementation of the students' encoders: the
-// BERT / XLM-RoBERTa post-LN transformer and ModernBERT (mmBERT's
-// architecture: pre-LN, rotary positions, GeGLU, global and sliding-window
-// layers; modernbert.go), their Hugging Face safetensors I/O and an
-// adapters.Encoder (folder kind "native") that runs them for inference.
-//
-// The mental model: every weight is a GoMLX context variable whose scope path
-// spells its Hugging Face tensor name. "embeddings.word_embeddings.weight"
-// lives at <ctx scope>/encoder/embeddings/word_embeddings, variable "weight";
-// "encoder.layer.3.output.dense.bias" at
-// <ctx scope>/encoder/encoder/layer/3/output/dense, variable "bias". Linear
-// weights keep PyTorch's [out, in] layout. So loading, saving and
-// initialising are one walk over the tensor list of a Config (tensorSpecs),
-// and a file written here is a file transformers reads back.
-//
-// Encode only reads variables: create them first with InitRandom or
-// LoadSafetensors. It is a pure graph function, so the training engine can
-// call it inside its own executors (forward-only, with gradients, with
-// dropout) and the inference Encoder inside its own.
-//
-// Backends: the pure-Go backend ("go") is compiled in and is the default;
-// see NewBackend for how a GPU (XLA/PJRT) backend is selected.
-package native
+package transformer
 
 import (
 	"fmt"
@@ -139,10 +117,10 @@ type weights struct {
 func (w weights) get(name string, dims ...int) *graph.Node {
 	v := lookupVariable(w.ctx, name)
 	if v == nil {
-		panicf("native: variable for %q does not exist under scope %q: call InitRandom or LoadSafetensors before Encode", name, w.ctx.Scope())
+		panicf("transformer: variable for %q does not exist under scope %q: call InitRandom or LoadSafetensors before Encode", name, w.ctx.Scope())
 	}
 	if want := shapes.Make(dtypes.Float32, dims...); !v.Shape().Equal(want) {
-		panicf("native: variable for %q has shape %s, the config wants %s", name, v.Shape(), want)
+		panicf("transformer: variable for %q has shape %s, the config wants %s", name, v.Shape(), want)
 	}
 	return v.ValueGraph(w.g)
 }
@@ -203,14 +181,14 @@ func Encode(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool)
 // [batch, seq, hidden].
 func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
 	if ids.Rank() != 2 || !ids.Shape().Equal(shapes.Make(ids.DType(), mask.Shape().Dimensions...)) {
-		panicf("native.Encode: ids %s and mask %s must both be [batch, seq]", ids.Shape(), mask.Shape())
+		panicf("transformer.Encode: ids %s and mask %s must both be [batch, seq]", ids.Shape(), mask.Shape())
 	}
 	if !ids.DType().IsInt() || !mask.DType().IsInt() {
-		panicf("native.Encode: ids (%s) and mask (%s) must be integers", ids.DType(), mask.DType())
+		panicf("transformer.Encode: ids (%s) and mask (%s) must be integers", ids.DType(), mask.DType())
 	}
 	seq := ids.Shape().Dimensions[1]
 	if seq > cfg.MaxSequenceLength() {
-		panicf("native.Encode: sequence length %d exceeds the model's %d positions", seq, cfg.MaxSequenceLength())
+		panicf("transformer.Encode: sequence length %d exceeds the model's %d positions", seq, cfg.MaxSequenceLength())
 	}
 	g := ids.Graph()
 	w := weights{ctx: ctx, g: g}
@@ -261,7 +239,7 @@ func Pool(hidden, mask *graph.Node, pooling string) *graph.Node {
 	case PoolingCLS:
 		return firstRow(graph.TransposeAllAxes(hidden, 1, 0, 2)) // [seq, batch, h] -> [batch, h]
 	default:
-		panicf("native.Pool: pooling %q is not %q or %q", pooling, PoolingMean, PoolingCLS)
+		panicf("transformer.Pool: pooling %q is not %q or %q", pooling, PoolingMean, PoolingCLS)
 		return nil
 	}
 }

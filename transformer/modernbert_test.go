@@ -1,9 +1,7 @@
-package native
+package transformer
 
 import (
-	"context"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +9,6 @@ import (
 
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/mimo-mlir/mimo/adapters"
 )
 
 // The tiny ModernBERTs of tools/tinymodel/gen_modernbert.py: mmBERT's
@@ -242,55 +238,5 @@ func modernConfig(pooling string) Config {
 		IntermediateSize: 40, MaxPositions: 64, PadTokenID: 1, LayerNormEps: 1e-5, Pooling: pooling,
 		NormBias: true, AttentionBias: true, MLPBias: true, LocalAttention: 4, GlobalEvery: 2,
 		GlobalRopeTheta: 160000, LocalRopeTheta: 10000, AttentionDropout: 0.1, MLPDropout: 0.1, EmbeddingDropout: 0.1,
-	}
-}
-
-// TestModernBERTFolder opens testdata/tiny-modernbert as a model folder
-// (kind native: tokenizer, sorted padded batches, L2 normalisation) and
-// compares the text vectors with the PyTorch goldens.
-func TestModernBERTFolder(t *testing.T) {
-	f, err := adapters.ReadFolder(modernDirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := adapters.OpenFolder(context.Background(), f, adapters.Options{BatchSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := enc.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	var g struct {
-		Texts []string    `json:"texts"`
-		Mean  [][]float32 `json:"mean"`
-	}
-	b, err := os.ReadFile(filepath.Join(modernDirs[0], "golden.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	got, err := enc.Encode(context.Background(), adapters.Request{Role: adapters.RoleDocument, Texts: g.Texts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range g.Mean {
-		var n float64
-		for _, v := range want {
-			n += float64(v) * float64(v)
-		}
-		unit := make([]float32, len(want))
-		for k, v := range want {
-			unit[k] = float32(float64(v) / math.Sqrt(n))
-		}
-		if d := maxAbsDiff(t, got[i], unit); d > goldenTol {
-			t.Errorf("text %d %q: max |diff| %.3g > %g", i, g.Texts[i], d, goldenTol)
-		}
-	}
-	if id := enc.Identity(); id.Name != "mimo/tiny-modernbert" || id.Dim != 64 || id.Kind != Kind {
-		t.Errorf("identity %+v", id)
 	}
 }

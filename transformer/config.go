@@ -1,4 +1,4 @@
-package native
+package transformer
 
 import (
 	"encoding/json"
@@ -141,11 +141,11 @@ type ropeParameters struct {
 func ReadConfig(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("native config: %w", err)
+		return Config{}, fmt.Errorf("transformer config: %w", err)
 	}
 	var h hfConfig
 	if err := json.Unmarshal(b, &h); err != nil {
-		return Config{}, fmt.Errorf("native config %s: %w", path, err)
+		return Config{}, fmt.Errorf("transformer config %s: %w", path, err)
 	}
 	c := Config{
 		ModelType:        h.ModelType,
@@ -171,13 +171,13 @@ func ReadConfig(path string) (Config, error) {
 	case ModelModernBERT:
 		c, err := modernBERTConfig(c, h)
 		if err != nil {
-			return Config{}, fmt.Errorf("native config %s: %w", path, err)
+			return Config{}, fmt.Errorf("transformer config %s: %w", path, err)
 		}
 		return c, nil
 	case "":
-		return Config{}, fmt.Errorf("native config %s: field \"model_type\" is missing", path)
+		return Config{}, fmt.Errorf("transformer config %s: field \"model_type\" is missing", path)
 	default:
-		return Config{}, fmt.Errorf("native config %s: model_type %q is not implemented (only xlm-roberta, roberta, bert and modernbert); run it as an ONNX export instead (optimum-cli export onnx --task feature-extraction, then a model folder of kind onnx)", path, h.ModelType)
+		return Config{}, fmt.Errorf("transformer config %s: model_type %q is not implemented (only xlm-roberta, roberta, bert and modernbert); run it as an ONNX export instead (optimum-cli export onnx --task feature-extraction, then a model folder of kind onnx)", path, h.ModelType)
 	}
 	if h.TypeVocabSize != nil {
 		c.TypeVocabSize = *h.TypeVocabSize
@@ -198,13 +198,13 @@ func ReadConfig(path string) (Config, error) {
 		c.Pooling = PoolingMean
 	}
 	if h.HiddenAct != "" && h.HiddenAct != "gelu" {
-		return Config{}, fmt.Errorf("native config %s: hidden_act %q is not implemented (only \"gelu\", the erf form)", path, h.HiddenAct)
+		return Config{}, fmt.Errorf("transformer config %s: hidden_act %q is not implemented (only \"gelu\", the erf form)", path, h.HiddenAct)
 	}
 	if h.PositionEmbeddingType != "" && h.PositionEmbeddingType != "absolute" {
-		return Config{}, fmt.Errorf("native config %s: position_embedding_type %q is not implemented (only \"absolute\")", path, h.PositionEmbeddingType)
+		return Config{}, fmt.Errorf("transformer config %s: position_embedding_type %q is not implemented (only \"absolute\")", path, h.PositionEmbeddingType)
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("native config %s: %w", path, err)
+		return Config{}, fmt.Errorf("transformer config %s: %w", path, err)
 	}
 	return c, nil
 }
@@ -362,7 +362,7 @@ func (c Config) MaxSequenceLength() int {
 // ModernBertModel.
 func (c Config) WriteConfig(path string) error {
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("native config %s: %w", path, err)
+		return fmt.Errorf("transformer config %s: %w", path, err)
 	}
 	if c.ModelType == ModelModernBERT {
 		return writeJSONConfig(path, c.modernBERTHF())
@@ -444,7 +444,7 @@ func (c Config) modernBERTHF() hfConfig {
 func writeJSONConfig(path string, h hfConfig) error {
 	b, err := json.MarshalIndent(h, "", "  ")
 	if err != nil {
-		return fmt.Errorf("native config %s: %w", path, err)
+		return fmt.Errorf("transformer config %s: %w", path, err)
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }

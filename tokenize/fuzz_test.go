@@ -135,7 +135,7 @@ func FuzzParse(f *testing.F) {
 // fuzzTokenizers are the real tokenizer.json files of the repository.
 var fuzzTokenizers = sync.OnceValues(func() ([]*Tokenizer, error) {
 	var out []*Tokenizer
-	for _, p := range []string{"testdata/spm-unigram/tokenizer.json", "../mimo/tokenizer.json"} {
+	for _, p := range []string{"testdata/spm-unigram/tokenizer.json", "../adapters/mimo/tokenizer.json"} {
 		tok, err := Load(p)
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package native
+package transformer
 
 import (
 	"github.com/mimo-mlir/mimo/internal/safetensors"

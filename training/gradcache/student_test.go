@@ -1,39 +1,33 @@
-package student_test
+package gradcache_test
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/native"
-	"github.com/mimo-mlir/mimo/training"
-	"github.com/mimo-mlir/mimo/training/backend"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/losses"
 	"github.com/mimo-mlir/mimo/training/objective"
-	"github.com/mimo-mlir/mimo/training/student"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
-func tinyConfig(arch string, dropout float64) native.Config {
-	if arch == native.ModelModernBERT {
+func tinyConfig(arch string, dropout float64) transformer.Config {
+	if arch == transformer.ModelModernBERT {
 		// Global attention in layer 0, a 4-token window in layer 1.
-		return native.Config{
-			ModelType: native.ModelModernBERT, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
+		return transformer.Config{
+			ModelType: transformer.ModelModernBERT, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
 			IntermediateSize: 24, MaxPositions: 40, PadTokenID: 1, LayerNormEps: 1e-5,
 			LocalAttention: 4, GlobalEvery: 2, GlobalRopeTheta: 160000, LocalRopeTheta: 10000,
-			AttentionDropout: dropout, MLPDropout: dropout, EmbeddingDropout: dropout, Pooling: native.PoolingMean,
+			AttentionDropout: dropout, MLPDropout: dropout, EmbeddingDropout: dropout, Pooling: transformer.PoolingMean,
 		}
 	}
-	return native.Config{
-		ModelType: native.ModelXLMRoberta, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
+	return transformer.Config{
+		ModelType: transformer.ModelXLMRoberta, VocabSize: 60, HiddenSize: 16, NumLayers: 2, NumHeads: 2,
 		IntermediateSize: 24, MaxPositions: 40, TypeVocabSize: 1, PadTokenID: 1, LayerNormEps: 1e-5,
-		HiddenDropout: dropout, AttentionDropout: dropout, Pooling: native.PoolingMean,
+		HiddenDropout: dropout, AttentionDropout: dropout, Pooling: transformer.PoolingMean,
 	}
 }
 
@@ -56,13 +50,13 @@ func tokens(r *rand.Rand, rows, maxLen int) gradcache.Tokens {
 // ModernBERT, dropout on everywhere it applies, uneven mini-batches, mean
 // and cls pooling) through the gradient cache and the direct path.
 func TestNativeCachedEqualsDirect(t *testing.T) {
-	b, err := backend.New("go")
+	b, err := transformer.NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ arch, pooling string }{
-		{native.ModelXLMRoberta, native.PoolingMean}, {native.ModelXLMRoberta, native.PoolingCLS},
-		{native.ModelModernBERT, native.PoolingMean}, {native.ModelModernBERT, native.PoolingCLS},
+		{transformer.ModelXLMRoberta, transformer.PoolingMean}, {transformer.ModelXLMRoberta, transformer.PoolingCLS},
+		{transformer.ModelModernBERT, transformer.PoolingMean}, {transformer.ModelModernBERT, transformer.PoolingCLS},
 	} {
 		arch, pooling := c.arch, c.pooling
 		for _, obj := range []gradcache.Objective{
@@ -73,7 +67,7 @@ func TestNativeCachedEqualsDirect(t *testing.T) {
 				cfg := tinyConfig(arch, 0.1)
 				cfg.Pooling = pooling
 				ctx := mlctx.New()
-				if err := native.InitRandom(ctx.In(gradcache.StudentScope), cfg, 3); err != nil {
+				if err := transformer.InitRandom(ctx.In(gradcache.StudentScope), cfg, 3); err != nil {
 					t.Fatal(err)
 				}
 				if err := objective.InitPsi(ctx.In(gradcache.LossScope), 16, 5, 1, 0); err != nil {
@@ -82,7 +76,7 @@ func TestNativeCachedEqualsDirect(t *testing.T) {
 				if err := ctx.SetRNGStateFromSeed(8); err != nil {
 					t.Fatal(err)
 				}
-				e, err := gradcache.New(b, ctx, student.Native{Cfg: cfg}, obj, gradcache.Options{MiniBatch: 3, Train: true, TrimPadding: true, Bucket: 4})
+				e, err := gradcache.New(b, ctx, transformer.Student{Cfg: cfg}, obj, gradcache.Options{MiniBatch: 3, Train: true, TrimPadding: true, Bucket: 4})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,74 +133,6 @@ func TestNativeCachedEqualsDirect(t *testing.T) {
 				}
 				t.Logf("worst relative gradient difference %.2g over %d tensors", worst, len(gd))
 			})
-		}
-	}
-}
-
-// TestWrittenFolderLoads writes the trained student's model folder and
-// opens it as the evaluation side does (kind "native"): its vectors equal the
-// training graph's inference-mode outputs, L2-normalised.
-func TestWrittenFolderLoads(t *testing.T) {
-	b, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := filepath.Join("..", "..", "adapters", "onnx", "testdata", "tiny-xlmr", "tokenizer.json")
-	cfgPath := filepath.Join("..", "..", "adapters", "onnx", "testdata", "tiny-xlmr", "config.json")
-	ctx := mlctx.New()
-	st, err := student.LoadNative(ctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, "", "", 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := training.WriteNativeFolder(ctx, st.Cfg, tok, dir, "test-student", 64, training.Default()); err != nil {
-		t.Fatal(err)
-	}
-	f, err := adapters.ReadFolder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := adapters.OpenFolder(context.Background(), f, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	texts := []string{"Guten Morgen, wie geht es dir?", "where is the station"}
-	got, err := enc.Encode(context.Background(), adapters.Request{Role: adapters.RoleQuery, Texts: texts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The training side: tokenise as Run does and run Embed with train=false.
-	tk, err := loadTok(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, text := range texts {
-		e, err := tk.EncodeBatch([]string{text}, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]int32, len(e[0].IDs))
-		mask := make([]int32, len(ids))
-		for j, x := range e[0].IDs {
-			ids[j], mask[j] = int32(x), 1
-		}
-		out, err := mlctx.ExecOnce(b, ctx.Reuse(), func(c *mlctx.Context, idsN, maskN *mlctx.Node) *mlctx.Node {
-			return st.Embed(c.InAbsPath("/"+gradcache.StudentScope), idsN, maskN, false)
-		}, tensors.FromFlatDataAndDimensions(ids, 1, len(ids)), tensors.FromFlatDataAndDimensions(mask, 1, len(ids)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := tensors.MustCopyFlatData[float32](out)
-		var n float64
-		for _, x := range want {
-			n += float64(x) * float64(x)
-		}
-		n = math.Sqrt(n)
-		for j := range want {
-			if math.Abs(float64(got[i][j])-float64(want[j])/n) > 1e-5 {
-				t.Fatalf("text %d dim %d: folder %g, training graph %g", i, j, got[i][j], float64(want[j])/n)
-			}
 		}
 	}
 }

@@ -1,8 +1,9 @@
-package native
+package transformer
 
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -565,8 +566,10 @@ func TestBackendSelection(t *testing.T) {
 		{"", "cuda", "go", "go"},
 		{"xla:cpu", "cuda", "go", "xla:cpu"},
 	} {
+		for _, retired := range RetiredBackendEnvs {
+			t.Setenv(retired, "")
+		}
 		t.Setenv(BackendEnv, c.env)
-		t.Setenv(backends.ConfigEnvVar, "")
 		got, err := BackendConfig(c.config, c.device)
 		if err != nil || got != c.want {
 			t.Errorf("BackendConfig(%q, %q) with $%s=%q = %q, %v; want %q", c.config, c.device, BackendEnv, c.env, got, err, c.want)
@@ -614,4 +617,66 @@ func TestPositionIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetiredBackendEnvs: each variable that chose a backend before
+// $GOMLX_BACKEND is an error naming $GOMLX_BACKEND, even when
+// $GOMLX_BACKEND is set too.
+func TestRetiredBackendEnvs(t *testing.T) {
+	for _, name := range RetiredBackendEnvs {
+		t.Run(name, func(t *testing.T) {
+			for _, other := range RetiredBackendEnvs {
+				t.Setenv(other, "")
+			}
+			t.Setenv(BackendEnv, "go")
+			t.Setenv(name, "xla:cuda")
+			_, err := BackendConfig("", "")
+			if !errors.Is(err, ErrRetiredBackendEnv) || !strings.Contains(err.Error(), "GOMLX_BACKEND=xla:cuda") || !strings.Contains(err.Error(), name) {
+				t.Errorf("$%s set: error = %v, want an ErrRetiredBackendEnv naming it and $GOMLX_BACKEND", name, err)
+			}
+		})
+	}
+}
+
+// TestTrainingBackendConfig is the configuration training records: the
+// flag, else $GOMLX_BACKEND, else "go", with sequential ops added to a
+// pure-Go configuration that names no ops_* mode.
+func TestTrainingBackendConfig(t *testing.T) {
+	for _, retired := range RetiredBackendEnvs {
+		t.Setenv(retired, "")
+	}
+	t.Setenv(BackendEnv, "")
+	config := func(in string) string {
+		c, err := BackendConfig(in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return SequentialOps(c)
+	}
+	cases := []struct{ in, want string }{
+		{"", "go:ops_sequential"},
+		{"go", "go:ops_sequential"},
+		{"go:parallelism=2", "go:parallelism=2,ops_sequential"},
+		{"go:ops_parallel", "go:ops_parallel"},
+		{"xla:cuda", "xla:cuda"},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			if got := config(c.in); got != c.want {
+				t.Fatalf("Config(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+	t.Setenv(BackendEnv, "go:parallelism=1")
+	if got := config(""); got != "go:parallelism=1,ops_sequential" {
+		t.Fatalf("env: %q", got)
+	}
+	if _, err := NewBackend("nosuch"); err == nil {
+		t.Fatal("unknown backend accepted")
+	}
+	b, err := NewBackend(config(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Finalize()
 }

@@ -1,5 +1,0 @@
-package student_test
-
-import "github.com/mimo-mlir/mimo/adapters/tokenize"
-
-func loadTok(path string) (*tokenize.Tokenizer, error) { return tokenize.Load(path) }
