@@ -12,37 +12,40 @@ import (
 	"github.com/mimo-mlir/mimo/internal/lines"
 )
 
-// Run files are read in chunks of about chunkSize bytes cut at newlines.
-// Each chunk is copied once into a string, split into lines and fields
-// without allocating (every docno and qid is a substring of the chunk),
-// and chunks are parsed on all cores; their results are consumed in file
-// order, so line numbers and the first error are those of a sequential
-// read. At most inflight chunks are held at a time.
+// Run files are read in chunks of about chunkSize bytes cut at newlines,
+// into buffers that are reused once a chunk's worker is done with it, and
+// chunks are parsed on all cores: ReadRun copies each chunk once into a
+// string (every docno and qid is a substring of it), the streaming scorer
+// parses the bytes in place (fastparse.go). Their results are consumed in
+// file order, so line numbers and the first error are those of a
+// sequential read. At most 2*workers+1 chunks are held at a time.
 var chunkSize = 4 << 20 // a variable so that tests can cut small chunks
 
 // segment is a run of consecutive lines of one query inside a chunk.
 type segment struct {
 	qid string
 	res []Result
-	// Filled by the chunk's worker for every segment but the last
-	// (which may continue in the next chunk): the query's values and
-	// error when it has qrels. done says they were computed.
-	vals []float64
-	err  error
-	done bool
 }
 
 // runChunk is one chunk of a run file and what its worker made of it.
 type runChunk struct {
-	text      string
-	firstLine int // number of its first line
+	data      []byte // the chunk's bytes, whole lines; only while its worker runs
+	firstLine int    // number of its first line
 	readErr   error
 	ready     chan struct{}
 
-	segs     []segment
-	err      error  // first parse error, naming file and line
-	tag      string // tag of its last run line
-	nonBlank bool   // it holds a run line
+	text     string    // ReadRun: data copied, which segs point into
+	segs     []segment // ReadRun: its lines grouped by query
+	err      error     // first parse error, naming file and line
+	tag      string    // tag of its last run line
+	nonBlank bool      // it holds a run line
+
+	// The streaming scorer's view (see scoreReader): the chunk's first
+	// and last queries, which may go on in the neighbouring chunks, as
+	// copies of their lines (last is nil when the chunk holds one query),
+	// and the queries between them, scored.
+	first, last *edge
+	inner       []scored
 }
 
 // fieldSep is C's isspace in the "C" locale, as a table.
@@ -84,12 +87,12 @@ func (c *runChunk) parse(name string) {
 			continue
 		}
 		if nf < 6 {
-			c.err = fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, line, nf)
+			c.err = malformedRunLine(name, line, nf)
 			break
 		}
 		sim := float32(cAtof(f[4]))
 		if sim != sim {
-			c.err = fmt.Errorf("treceval: %s:%d: score %q is NaN", name, line, f[4])
+			c.err = nanScore(name, line, f[4])
 			break
 		}
 		if f[0] != curQid || len(res) == 0 {
@@ -108,19 +111,40 @@ func (c *runChunk) parse(name string) {
 	}
 }
 
+// malformedRunLine is the error for a run line of nf < 6 fields.
+func malformedRunLine(name string, line, nf int) error {
+	return fmt.Errorf("treceval: %s:%d: malformed run line (want 6 fields \"qid Q0 docno rank score tag\", got %d)", name, line, nf)
+}
+
+// nanScore is the error for a NaN score.
+func nanScore[T ~string | ~[]byte](name string, line int, score T) error {
+	return fmt.Errorf("treceval: %s:%d: score %q is NaN", name, line, score)
+}
+
 // errEmptyRun marks a run file of zero bytes.
 var errEmptyRun = errors.New("empty file")
 
-// scanRunChunks reads the run r in chunks, parses them on all cores (then
-// calls work on each, in its worker goroutine, with a worker number below
-// the returned worker count) and calls done on each chunk in file order.
-// It stops at the first error of done, of a chunk's parse or of reading.
-// A zero-byte input gives errEmptyRun.
+// parseText is the work of ReadRun's workers: the chunk copied into a
+// string and parsed into segments pointing into it.
+func parseText(name string) func(int, *runChunk) {
+	return func(_ int, c *runChunk) {
+		c.text = string(c.data)
+		c.parse(name)
+	}
+}
+
+// scanRunChunks reads the run r in chunks, calls work on each in one of
+// workers goroutines (with the goroutine's number; work sets c.err on a
+// parse error and must not keep c.data, whose buffer is reused once it
+// returns) and calls done on each chunk in file order. It stops at the
+// first error of done, of a chunk's work or of reading. A zero-byte input
+// gives errEmptyRun.
 func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *runChunk), done func(c *runChunk) error) error {
 	br := lines.Bound(r, name, LineLimit)
 	jobs := make(chan *runChunk)
 	order := make(chan *runChunk, 2*workers)
 	stop := make(chan struct{})
+	free := make(chan []byte, 2*workers+2) // buffers to reuse
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -128,11 +152,15 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 			defer wg.Done()
 			for c := range jobs {
 				if c.err == nil {
-					c.parse(name)
-					if c.err == nil && work != nil {
-						work(w, c)
+					work(w, c)
+				}
+				if buf := c.data; cap(buf) <= 2*chunkSize {
+					select {
+					case free <- buf[:0]:
+					default:
 					}
 				}
+				c.data = nil
 				close(c.ready)
 			}
 		}()
@@ -162,11 +190,16 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 				// *lines.TooLongError names the line after them).
 				cut = bytes.LastIndexByte(buf, '\n') + 1
 			}
-			c := &runChunk{text: string(buf[:cut]), firstLine: line, ready: make(chan struct{})}
+			c := &runChunk{data: buf[:cut], firstLine: line, ready: make(chan struct{})}
 			if last && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 				c.readErr = fmt.Errorf("treceval: %w", err)
 			}
-			line += strings.Count(c.text, "\n")
+			line += bytes.Count(c.data, []byte{'\n'})
+			var next []byte
+			if !last {
+				next = nextBuffer(free, len(buf)-cut)
+				next = append(next, buf[cut:]...)
+			}
 			select {
 			case order <- c:
 			case <-stop:
@@ -176,11 +209,7 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 			if last {
 				return
 			}
-			rest := copy(buf, buf[cut:])
-			buf = buf[:rest]
-			if cap(buf) > 2*chunkSize && rest < chunkSize { // shrink after a long line
-				buf = append(make([]byte, 0, 2*chunkSize), buf...)
-			}
+			buf = next
 		}
 	}()
 	var err error
@@ -207,6 +236,20 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 		err = errEmptyRun
 	}
 	return err
+}
+
+// nextBuffer is an empty buffer of capacity 2*chunkSize (or more, to hold
+// rest bytes and another chunk after them): a reused one when there is
+// one.
+func nextBuffer(free chan []byte, rest int) []byte {
+	if rest < chunkSize {
+		select {
+		case b := <-free:
+			return b
+		default:
+		}
+	}
+	return make([]byte, 0, max(2*chunkSize, rest+chunkSize))
 }
 
 // parseWorkers is how many goroutines parse a run.

@@ -256,10 +256,16 @@ func cFloat(v float64) string {
 type evaluator struct {
 	byDoc []int32  // result indices in byte-wise docno order
 	keys  []uint64 // rank sort keys: score descending, then docno descending
-	relAt []int64  // relevance value per position of byDoc
+	tmp   []uint64 // the radix sort's other buffer
+	relAt []int64  // relevance value per result (reference path: per position of byDoc)
 	rr    resRels
 	dense [denseLevels]int64 // per-level counts when every level is small
 	vals  []int64            // judged values to sort when one is not
+
+	slots   []uint64 // the fast path's docno table (rank.go)
+	matched []bool   // per judgment: a result has its docno
+	pdata   []byte   // a query's Results laid out for the fast path
+	precs   []rec
 }
 
 // simKey maps a float32 score to a uint32 in the same order (-0 and +0
@@ -276,11 +282,50 @@ func simKey(f float32) uint32 {
 }
 
 // resRels ranks one query's results and maps them to relevance values,
-// like trec_eval's te_form_res_rels. Docnos are sorted once byte-wise;
-// their positions then break score ties inside one integer key, so the
-// ranking is a sort of uint64s, and the qrels (sorted by docno) are
-// matched by a merge, not a map.
+// like trec_eval's te_form_res_rels: the reference path, which the fast
+// one (fastRels) hands every unusual query to. Docnos are sorted once
+// byte-wise; their positions then break score ties inside one integer
+// key, so the ranking is a sort of uint64s, and the qrels (sorted by
+// docno) are matched by a merge, not a map.
 func (e *evaluator) resRels(qrelsFile, runFile, qid string, judged []Judgment, results []Result, opts Options) (*resRels, error) {
+	keys, err := e.rankByDoc(runFile, qid, results, opts)
+	if err != nil {
+		return nil, err
+	}
+	maxRel := int64(-1)
+	for i, j := range judged {
+		if i > 0 && judged[i-1].Doc == j.Doc {
+			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrelsFile, j.Line, qid, j.Doc, judged[i-1].Line)
+		}
+		maxRel = max(maxRel, j.Rel)
+	}
+	// Relevance of every result, by a merge of two docno-sorted lists.
+	relAt := e.relAt[:0]
+	j := 0
+	for _, i := range e.byDoc {
+		d := results[i].Doc
+		for j < len(judged) && judged[j].Doc < d {
+			j++
+		}
+		v := int64(relNonPool)
+		if j < len(judged) && judged[j].Doc == d {
+			v = judged[j].Rel
+			if v < 0 {
+				v = relUnjudged
+			}
+		}
+		relAt = append(relAt, v)
+	}
+	e.relAt = relAt
+	return e.fill(keys, relAt, judged, maxRel, opts), nil
+}
+
+// rankByDoc sorts the results' docnos byte-wise into e.byDoc and returns
+// the ranking's keys (score descending, then docno descending, the low
+// half ^position in byDoc), cut to opts.MaxDocs; it fails on a document
+// retrieved twice among those kept, naming the first rank that repeats an
+// earlier one, as trec_eval's order of checks does.
+func (e *evaluator) rankByDoc(runFile, qid string, results []Result, opts Options) ([]uint64, error) {
 	n := len(results)
 	byDoc := e.byDoc[:0]
 	for i := range n {
@@ -292,13 +337,11 @@ func (e *evaluator) resRels(qrelsFile, runFile, qid string, judged []Judgment, r
 		keys = append(keys, uint64(^simKey(results[i].Sim))<<32|uint64(^uint32(p)))
 	}
 	slices.Sort(keys)
+	e.byDoc, e.keys = byDoc, keys
 	if int64(len(keys)) > opts.MaxDocs {
 		keys = keys[:opts.MaxDocs]
 	}
-	e.byDoc, e.keys = byDoc, keys
-	// Duplicate documents among the kept results: equal docnos are
-	// neighbours in byDoc. The error names the first rank that repeats an
-	// earlier one, as trec_eval's order of checks does.
+	// Equal docnos are neighbours in byDoc.
 	dup := false
 	if len(keys) == n {
 		for p := 1; p < n; p++ {
@@ -328,33 +371,15 @@ func (e *evaluator) resRels(qrelsFile, runFile, qid string, judged []Judgment, r
 			seen[r.Doc] = r.Line
 		}
 	}
-	maxRel := int64(-1)
-	for i, j := range judged {
-		if i > 0 && judged[i-1].Doc == j.Doc {
-			return nil, fmt.Errorf("treceval: %s:%d: query %s: document %s judged twice (also line %d)", qrelsFile, j.Line, qid, j.Doc, judged[i-1].Line)
-		}
-		maxRel = max(maxRel, j.Rel)
-	}
+	return keys, nil
+}
+
+// fill sets e.rr from the ranking's keys (each one's low half is ^index
+// into relAt, the relevance of that result) and the query's judgments,
+// whose largest value is maxRel.
+func (e *evaluator) fill(keys []uint64, relAt []int64, judged []Judgment, maxRel int64, opts Options) *resRels {
 	rr := &e.rr
 	e.countLevels(judged, maxRel)
-	// Relevance of every result, by a merge of two docno-sorted lists.
-	relAt := e.relAt[:0]
-	j := 0
-	for _, i := range byDoc {
-		d := results[i].Doc
-		for j < len(judged) && judged[j].Doc < d {
-			j++
-		}
-		v := int64(relNonPool)
-		if j < len(judged) && judged[j].Doc == d {
-			v = judged[j].Rel
-			if v < 0 {
-				v = relUnjudged
-			}
-		}
-		relAt = append(relAt, v)
-	}
-	e.relAt = relAt
 	rr.rels = rr.rels[:0]
 	rr.numRelRet = 0
 	for _, k := range keys {
@@ -378,21 +403,54 @@ func (e *evaluator) resRels(qrelsFile, runFile, qid string, judged []Judgment, r
 	if len(rr.levels) > 0 {
 		rr.numRelLevels = rr.levels[len(rr.levels)-1].rel + 1
 	}
-	return rr, nil
+	return rr
 }
 
 // query computes one query's values (len(vals) slots, zeroed) for ms.
 func (e *evaluator) query(qrelsFile, runFile, qid string, judged []Judgment, results []Result, ms []*Measure, opts Options, vals []float64) error {
+	if data, recs, ok := e.packResults(results); ok {
+		if rr, ok := e.fastRels(data, recs, judged, opts); ok {
+			measure(rr, ms, opts, vals)
+			return nil
+		}
+	}
+	return e.referenceQuery(qrelsFile, runFile, qid, judged, results, ms, opts, vals)
+}
+
+// referenceQuery is query on the reference path.
+func (e *evaluator) referenceQuery(qrelsFile, runFile, qid string, judged []Judgment, results []Result, ms []*Measure, opts Options, vals []float64) error {
 	rr, err := e.resRels(qrelsFile, runFile, qid, judged, results, opts)
 	if err != nil {
 		return err
 	}
+	measure(rr, ms, opts, vals)
+	return nil
+}
+
+// queryBytes is query for the results recs of the span sp of a chunk's
+// bytes data (the streaming scorer's): the span's lines are parsed again
+// into Results, with their line numbers, only for the reference path.
+func (e *evaluator) queryBytes(qrelsFile, runFile, qid string, judged []Judgment, data []byte, recs []rec, sp span, ms []*Measure, opts Options, vals []float64) error {
+	if rr, ok := e.fastRels(data, recs, judged, opts); ok {
+		measure(rr, ms, opts, vals)
+		return nil
+	}
+	c := runChunk{text: string(data[sp.start:sp.end]), firstLine: sp.line}
+	c.parse(runFile) // the same lines, parsed once already: no error
+	var results []Result
+	for _, s := range c.segs {
+		results = append(results, s.res...)
+	}
+	return e.referenceQuery(qrelsFile, runFile, qid, judged, results, ms, opts, vals)
+}
+
+// measure computes the measures ms of rr into vals.
+func measure(rr *resRels, ms []*Measure, opts Options, vals []float64) {
 	for _, m := range ms {
 		if m.def.calc != nil {
 			m.def.calc(rr, opts.RelevanceLevel, m, vals[m.offset:m.offset+len(m.names)])
 		}
 	}
-	return nil
 }
 
 // denseLevels bounds the relevance values counted in a per-level array;

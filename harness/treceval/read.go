@@ -22,8 +22,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mimo-mlir/mimo/internal/lines"
 )
@@ -123,9 +126,20 @@ func ParseQrels(name string, data []byte) (*Qrels, error) {
 }
 
 // ReadQrelsFrom reads qrels from r; name is used in error messages.
+// Docnos are copied into a few large strings as they are read, and every
+// Judgment's Doc is a substring of one; the judgments of all queries
+// share one array, each query's in file order and then sorted by docno.
 func ReadQrelsFrom(name string, r io.Reader) (*Qrels, error) {
-	q := &Qrels{File: name, Queries: map[string][]Judgment{}}
-	var f [][]byte
+	var (
+		rows [][]qrelsRow // in blocks, never copied to grow
+		docs docArena
+		qids []string
+		last []byte // the qid of the previous line
+		cur  int    // its index in qids
+		qi   = map[string]int{}
+		f    [][]byte
+		nrow int
+	)
 	lr := lines.NewReader(r, name, LineLimit)
 	for lr.Scan() {
 		n := lr.Line()
@@ -140,8 +154,21 @@ func ReadQrelsFrom(name string, r io.Reader) (*Qrels, error) {
 		if rel > MaxRelevance {
 			return nil, fmt.Errorf("treceval: %s:%d: relevance %q is above %d, the largest trec_eval 9.0.8 can score", name, n, f[3], MaxRelevance)
 		}
-		qid := string(f[0])
-		q.Queries[qid] = append(q.Queries[qid], Judgment{Doc: string(f[2]), Rel: rel, Line: n})
+		if nrow == 0 || !bytes.Equal(f[0], last) {
+			i, ok := qi[string(f[0])]
+			if !ok {
+				i = len(qids)
+				qids = append(qids, string(f[0]))
+				qi[qids[i]] = i
+			}
+			cur, last = i, append(last[:0], f[0]...)
+		}
+		if nrow%qrelsBlock == 0 {
+			rows = append(rows, make([]qrelsRow, 0, qrelsBlock))
+		}
+		blk, off := docs.add(f[2])
+		rows[len(rows)-1] = append(rows[len(rows)-1], qrelsRow{q: cur, blk: blk, off: off, n: len(f[2]), rel: rel, line: n})
+		nrow++
 	}
 	if err := lr.Err(); err != nil {
 		return nil, fmt.Errorf("treceval: %w", err)
@@ -149,10 +176,103 @@ func ReadQrelsFrom(name string, r io.Reader) (*Qrels, error) {
 	if lr.Line() == 0 {
 		return nil, fmt.Errorf("treceval: %s: empty file", name)
 	}
-	for _, js := range q.Queries {
-		slices.SortStableFunc(js, func(a, b Judgment) int { return strings.Compare(a.Doc, b.Doc) })
+	return groupQrels(name, qids, rows, docs.done(), nrow), nil
+}
+
+// qrelsRow is one qrels line as ReadQrelsFrom keeps it until the end.
+type qrelsRow struct {
+	q, blk, off, n int // query index; docno at blocks[blk][off:off+n]
+	rel            int64
+	line           int
+}
+
+// qrelsBlock is how many rows a block of ReadQrelsFrom's holds.
+const qrelsBlock = 1 << 13
+
+// docArena copies docnos into blocks of about 1 MiB that become strings
+// when full, so that a qrels file costs a few allocations, not one per
+// line.
+type docArena struct {
+	blocks []string
+	cur    []byte
+}
+
+// add copies b into the arena: it will be blocks[blk][off:off+len(b)].
+func (a *docArena) add(b []byte) (blk, off int) {
+	if len(a.cur)+len(b) > cap(a.cur) {
+		if len(a.cur) > 0 {
+			a.blocks = append(a.blocks, string(a.cur))
+		}
+		a.cur = make([]byte, 0, max(1<<20, len(b)))
 	}
-	return q, nil
+	off = len(a.cur)
+	a.cur = append(a.cur, b...)
+	return len(a.blocks), off
+}
+
+// done returns the arena's blocks.
+func (a *docArena) done() []string {
+	if len(a.cur) > 0 {
+		a.blocks = append(a.blocks, string(a.cur))
+		a.cur = nil
+	}
+	return a.blocks
+}
+
+// groupQrels makes the Qrels of nrow rows over the docno blocks: every
+// query's judgments in one array, in file order, then sorted.
+func groupQrels(name string, qids []string, rows [][]qrelsRow, blocks []string, nrow int) *Qrels {
+	start := make([]int, len(qids)+1)
+	for _, blk := range rows {
+		for _, rw := range blk {
+			start[rw.q+1]++
+		}
+	}
+	for i := range qids {
+		start[i+1] += start[i]
+	}
+	all := make([]Judgment, nrow)
+	next := slices.Clone(start[:len(qids)])
+	for _, blk := range rows {
+		for _, rw := range blk {
+			all[next[rw.q]] = Judgment{Doc: blocks[rw.blk][rw.off : rw.off+rw.n], Rel: rw.rel, Line: rw.line}
+			next[rw.q]++
+		}
+	}
+	q := &Qrels{File: name, Queries: make(map[string][]Judgment, len(qids))}
+	for i, qid := range qids {
+		q.Queries[qid] = all[start[i]:start[i+1]:start[i+1]]
+	}
+	sortJudgments(all, start)
+	return q
+}
+
+// sortJudgments sorts each query's judgments (all[start[i]:start[i+1]])
+// by docno, stably (so a document judged twice keeps its lines in file
+// order), on all cores.
+func sortJudgments(all []Judgment, start []int) {
+	nq := len(start) - 1
+	workers := min(runtime.GOMAXPROCS(0), max(1, nq/64))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= nq {
+					return
+				}
+				js := all[start[i]:start[i+1]]
+				byDoc := func(a, b Judgment) int { return strings.Compare(a.Doc, b.Doc) }
+				if !slices.IsSortedFunc(js, byDoc) {
+					slices.SortStableFunc(js, byDoc)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // ReadRun reads a TREC run: lines "qid Q0 docno rank score tag" with at
@@ -175,7 +295,7 @@ func ParseRun(name string, data []byte) (*Run, error) {
 func ReadRunFrom(name string, rd io.Reader) (*Run, error) {
 	r := &Run{File: name, Queries: map[string][]Result{}}
 	nonBlank := false
-	err := scanRunChunks(name, rd, parseWorkers(), nil, func(c *runChunk) error {
+	err := scanRunChunks(name, rd, parseWorkers(), parseText(name), func(c *runChunk) error {
 		for _, s := range c.segs {
 			if prev, ok := r.Queries[s.qid]; ok {
 				r.Queries[s.qid] = append(prev, s.res...)
