@@ -266,8 +266,24 @@ func (ix *paperIndex) table8(res Results, p *builder) {
 		t.Rows = append(t.Rows, cells)
 	}
 	t.Rows = append(t.Rows, ix.mlirRow("MIMO (xlm-roberta-large)", "2", "mimo", "xlmr-large"))
+	// Models evaluated that are neither the recipe's runs nor the paper's
+	// (the miniature's teacher and lexical baseline): ours alone.
+	for _, m := range sortedKeys(ix.byModel) {
+		if ix.isRun(m) || paperModel(res, m) {
+			continue
+		}
+		cells := []Cell{Txt(m + " (not in the paper)")}
+		for _, task := range MLIRTasks {
+			cells = append(cells, ix.score(m, task.Name))
+		}
+		cells = append(cells, Missing)
+		for _, task := range ix.extra {
+			cells = append(cells, ix.score(m, task))
+		}
+		t.Rows = append(t.Rows, cells)
+	}
 	p.h(2, "Table 8: off-the-shelf models (nDCG@20)")
-	p.para("A row is ours when a result's model is the paper's (reports.PaperFor: the Hub id); the teacher row is the recipe's teacher only when it is that model.")
+	p.para("A paper row is ours when a result's model is the paper's (reports.PaperFor: the Hub id); the teacher row is the recipe's teacher only when it is that model.")
 	p.table(t)
 }
 
@@ -411,4 +427,35 @@ func ParseLambdas(s string) ([]float64, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// isRun reports whether a model name is one of the recipe's runs.
+func (ix *paperIndex) isRun(m string) bool {
+	if !strings.HasSuffix(m, strings.ToLower(ix.setup.Suffix)) {
+		return false
+	}
+	for _, st := range PaperStudents {
+		if strings.Contains(m, "-"+st.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// paperModel reports whether a model (by its index name) is a paper row's.
+func paperModel(res Results, m string) bool {
+	for _, e := range res.Entries {
+		if strings.ToLower(path.Base(e.Model)) == m {
+			_, ok := PaperFor(e.Model)
+			return ok
+		}
+	}
+	return false
+}
+
+func (ix *paperIndex) score(m, task string) Cell {
+	if e, ok := ix.byModel[m][task]; ok {
+		return Num(100*e.MainScore(), 2)
+	}
+	return Missing
 }
