@@ -8,7 +8,7 @@ export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
 .PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train \
-        train-smoke recipe-deps default-model paper-mini ort clean fuzz test-browser
+        train-smoke recipe-deps default-model paper-mini paper ort clean fuzz test-browser
 
 all: build
 
@@ -94,6 +94,14 @@ default-model: ort
 
 paper-mini: ort
 	bash scripts/paper-mini.sh
+
+# The paper end to end (scripts/paper.sh, docs/paper.md): PAPER_SCALE=full
+# (default; a GPU machine, the Hub, TEACHER=<Qwen3-Embedding-8B server>) or
+# PAPER_SCALE=mini (fixture corpora, tiny students, ~5 min on 2 cores; CI
+# runs it). Outputs under out/paper-$(PAPER_SCALE)/.
+PAPER_SCALE ?= full
+paper: ort
+	PAPER_SCALE=$(PAPER_SCALE) bash scripts/paper.sh
 
 clean:
 	rm -rf $(BIN)

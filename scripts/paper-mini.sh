@@ -50,17 +50,13 @@ fi
 # shellcheck disable=SC1091
 source "$work/default/recipe.env"
 
-# mimo-eval with the held-out XQuAD task registered (an overlay adds the
-# import when cmd/mimo-eval does not have it yet; harmless when it does).
+# The tools (mimo-eval with the held-out XQuAD task registered), built by
+# scripts/paper-lib.sh, which scripts/paper.sh shares.
 export GOMLX_BACKEND=go
-cat >"$work/heldout_import.go" <<'GO'
-package main
-
-import _ "github.com/mimo-mlir/mimo/tasks/heldout"
-GO
-printf '{"Replace": {"%s": "%s"}}\n' "$root/cmd/mimo-eval/zz_paper_mini_heldout.go" "$work/heldout_import.go" >"$work/overlay.json"
-go build -overlay "$work/overlay.json" -o "$work/bin/" ./cmd/mimo-eval
-go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-report
+PAPER_BIN=$work/bin PAPER_WORK=$work
+# shellcheck source=scripts/paper-lib.sh
+source scripts/paper-lib.sh
+paper_build
 
 # The three baselines: stage-2 data and hyper-parameters, same student. As
 # in the paper, where every method starts from the same pre-trained
@@ -69,16 +65,9 @@ go build -o "$work/bin/" ./cmd/mimo-train ./cmd/mimo-report
 student_args=(--student-config "$student_config" --tokenizer "$tokenizer")
 if [ -n "${init_student:-}" ]; then student_args=(--student "$init_student"); fi
 for m in infonce xlco lakda; do
-  if [ -f "$work/$m/mimo-model.json" ]; then
-    echo "paper-mini: $m already trained ($work/$m)"
-    continue
-  fi
-  t=$SECONDS
-  rm -rf "$work/$m"
-  "$work/bin/mimo-train" --method "$m" --seed "$seed" "${student_args[@]}" \
+  paper_train "$work/$m" "paper-mini-$m" --method "$m" --seed "$seed" "${student_args[@]}" \
     --rows "$rows" --batch "$batch" --mini-batch "$batch" --lr "$lr2" --max-length "$len2" --epochs "$stage2_epochs" \
-    --name "paper-mini-$m" --output "$work/$m" --checkpoint-every 50 --quiet >"$work/$m.summary.json"
-  echo "paper-mini: $m trained in $((SECONDS - t))s"
+    --checkpoint-every 50
 done
 
 # Evaluate every model on the same tasks, keeping the TREC runs.
@@ -91,10 +80,7 @@ methods=(lexical infonce xlco lakda mimo)
 # The warm start itself, untrained: what the four methods add to it.
 if [ -n "${init_student:-}" ]; then model[init]=$init_student; methods=(lexical init infonce xlco lakda mimo); fi
 for m in "${methods[@]}"; do
-  t=$SECONDS
-  MIMO_DATA=$data "$work/bin/mimo-eval" --model "${model[$m]}" --tasks "$tasks" --output "$res" --no-cache \
-    --run-file "$work/runs/$m.{task}.run" >"$work/eval-$m.txt"
-  echo "paper-mini: $m evaluated in $((SECONDS - t))s"
+  MIMO_DATA=$data paper_eval "${model[$m]}" "$m" "$tasks" "$res" --no-cache --run-file "$work/runs/$m.{task}.run"
 done
 # The teacher on English only (the ceiling the distillation aims at).
 MIMO_DATA=$data "$work/bin/mimo-eval" --model "$teacher" --tasks "$tasks" --langs en --output "$work/results-teacher-en" \

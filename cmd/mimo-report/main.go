@@ -34,6 +34,9 @@ func run(args []string, stderr io.Writer) int {
 	mrc := fs.String("mrc", "mrc_at_10", "which MRC cut-off to tabulate (mrc_at_10, mrc_at_20)")
 	baseline := fs.String("baseline", "", "the model the significance tables compare with every other (its label, name, or the name's last part); default: per task, the best main score")
 	draws := fs.Int("draws", reports.DefaultDraws, "draws of each paired randomisation test")
+	paperOut := fs.String("paper-tables", "", "write only the paper's Tables 2, 3, 4, 8, 9 and Figures 2-5 in the paper's shape (each cell ours (paper)) to this file, for runs named as scripts/paper.sh names them")
+	paperSuffix := fs.String("paper-suffix", "", "--paper-tables: the suffix of the recipe's model names (\"-mini\")")
+	paperLambdas := fs.String("paper-lambdas", "0.0,0.2,0.4,0.6,0.8,1.0", "--paper-tables: the lambdas of the sweep")
 	seed := fs.Uint64("seed", reports.DefaultSeed, "seed of the paired randomisation tests (numpy's default_rng(seed) stream, afresh per test)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `mimo-report: Markdown tables and figures from result folders.
@@ -86,6 +89,9 @@ Flags:
 		fs.Usage()
 		return 2
 	}
+	if *paperOut != "" {
+		return paperTables(*paperOut, dirs, *paperSuffix, *paperLambdas, *title, stderr)
+	}
 	outSet := false
 	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
 	if *draws <= 0 || *seed == 0 {
@@ -115,5 +121,23 @@ Flags:
 	for _, w := range wrote {
 		fmt.Fprintf(stderr, "mimo-report: wrote %s\n", w)
 	}
+	return 0
+}
+
+func paperTables(out string, dirs []string, suffix, lambdas, title string, stderr io.Writer) int {
+	ls, err := reports.ParseLambdas(lambdas)
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-report: --paper-lambdas: %v\n", err)
+		return 2
+	}
+	res, err := reports.WritePaperTables(out, dirs, reports.PaperSetup{Suffix: suffix, Lambdas: ls}, title)
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "mimo-report: skipped %s\n", p)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-report: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "mimo-report: read %s\nmimo-report: wrote %s\n", res.Summary(), out)
 	return 0
 }

@@ -57,6 +57,7 @@ Examples:
   mimo-train --method mimo --lambda 0.8 ... --output out/lambda0.8 # lambda sweep
   mimo-train --method lakda --kl one-sided ... --output out/lakda
   mimo-eval --model out/mimo --tasks mini
+  mimo-train data all --out corpora   # the paper's OPUS-100 and mMARCO corpora from the Hub
 
 Flags:
 `
@@ -71,6 +72,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "texts" {
 		return texts(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "data" {
+		return dataCmd(ctx, args[1:], stdout, stderr)
 	}
 	c, x, err := parseArgs(args, stderr)
 	if err != nil {
