@@ -75,6 +75,7 @@ var goldenCases = []goldenCase{
 	{"neuclir 2022", "NeuCLIR2022MLIR", tasks.LoadOptions{}, "neuclir2022.json"},
 	{"neuclir 2023", "NeuCLIR2023MLIR", tasks.LoadOptions{}, "neuclir2023.json"},
 	{"miracl", "MIRACLRetrievalHardNegatives", tasks.LoadOptions{}, "miracl.json"},
+	{"miracl release de+ja", "MIRACLRetrievalRelease", tasks.LoadOptions{Langs: []string{"de", "ja"}}, "miracl_release_de_ja.json"},
 }
 
 // runGoldenCases loads every golden case from src and compares.

@@ -3,8 +3,6 @@ package builders
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -53,18 +51,9 @@ func init() {
 // -queries, -qrels of split dev. Qrels keep their grades; queries without a
 // positive judgement are dropped.
 func BuildMIRACL(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MIRACLRetrievalHardNegatives", MIRACLAllLangs, opts.Langs); err != nil {
+	langs, err := miraclLangs("MIRACLRetrievalHardNegatives", opts.Langs)
+	if err != nil {
 		return nil, err
-	}
-	langs := MIRACLLangs
-	if len(opts.Langs) > 0 {
-		langs = nil
-		for _, l := range opts.Langs {
-			l = strings.ToLower(strings.TrimSpace(l))
-			if !slices.Contains(langs, l) {
-				langs = append(langs, l)
-			}
-		}
 	}
 	var out []tasks.Dataset
 	for _, lang := range langs {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
 )
@@ -163,36 +162,4 @@ func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref
 	}
 	finish(&ds, opts, "query_without_positive", NeuCLIRLangs, mtebTag)
 	return []tasks.Dataset{ds}, nil
-}
-
-// neuclirMaxLine bounds a line of NeuCLIR's queries TSV and qrels (both
-// hold short rows); MIMO_MAX_LINE replaces it (internal/lines).
-const neuclirMaxLine = 16 << 20
-
-// readLines streams the non-empty lines of a text file.
-func readLines(ctx context.Context, in input, name string, fn func(line int, s string) error) error {
-	rc, err := in.open(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	lr := lines.NewReader(rc, in.where(name), neuclirMaxLine)
-	n := 0
-	for lr.Scan() {
-		s := strings.TrimRight(lr.Text(), "\r")
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		n++
-		if err := fn(lr.Line(), s); err != nil {
-			return fmt.Errorf("%s:%d: %w", in.where(name), lr.Line(), err)
-		}
-	}
-	if err := lr.Err(); err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%s: empty file: %w", in.where(name), errColumn)
-	}
-	return nil
 }

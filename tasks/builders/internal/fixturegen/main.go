@@ -10,6 +10,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"flag"
 	"fmt"
 	"log"
@@ -44,6 +46,7 @@ func main() {
 	genMultiEuP(t)
 	genNeuCLIR(t)
 	genMIRACL(t)
+	genMIRACLRelease(t)
 }
 
 var (
@@ -283,4 +286,44 @@ func genMIRACL(t *T) {
 			writeParquet(t, repo, l+"-qrels/dev-00000-of-00001.parquet", []mtebQrelRow{{l + "q1", l + "1", 1}})
 		}
 	}
+}
+
+// MIRACL's release (miracl/miracl topics and qrels, miracl/miracl-corpus
+// shards) for de (dev and train) and ja (dev), in the release's file names
+// and line formats: topics "qid<TAB>query", TREC qrels with tabs,
+// gzipped JSON lines {"docid", "title", "text"} as Python's json.dumps
+// writes them. de: a graded-0 judgement, a query whose only judgement is
+// 0, a passage without a title;
+// ja: two shards, the judged passage in the second.
+func genMIRACLRelease(t *T) {
+	const topics, corpus = "miracl/miracl", "miracl/miracl-corpus"
+	writeFixture(t, topics, "miracl-v1.0-de/topics/topics.miracl-v1.0-de-dev.tsv",
+		[]byte("0\tWas ist ein Pidgin?\n1\tWie hoch ist der Turm?\n2\tUngepr\u00fcfte Frage\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-dev.tsv",
+		[]byte("0\tQ0\t100#0\t1\n0\tQ0\t100#1\t0\n1\tQ0\t200#0\t1\n2\tQ0\t100#1\t0\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/topics/topics.miracl-v1.0-de-train.tsv", []byte("10\tTrainingsfrage\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-train.tsv", []byte("10\tQ0\t200#0\t1\n"))
+	writeFixture(t, topics, "miracl-v1.0-ja/topics/topics.miracl-v1.0-ja-dev.tsv", []byte("5\t\u5854\u306e\u9ad8\u3055\u306f\uff1f\n"))
+	writeFixture(t, topics, "miracl-v1.0-ja/qrels/qrels.miracl-v1.0-ja-dev.tsv", []byte("5\tQ0\t7#0\t1\n"))
+	writeGzip(t, corpus, "miracl-corpus-v1.0-de/docs-0.jsonl.gz",
+		`{"docid": "100#0", "title": "Pidgin", "text": "Ein Pidgin ist eine reduzierte Sprache."}`+"\n"+
+			`{"docid": "100#1", "title": "Pidgin", "text": "Pidgins entstehen im Handel."}`+"\n"+
+			`{"docid": "200#0", "title": "", "text": "Der Turm ist 324 Meter hoch."}`+"\n")
+	writeGzip(t, corpus, "miracl-corpus-v1.0-ja/docs-0.jsonl.gz",
+		`{"docid": "7#1", "title": "\u5854", "text": "\u5854\u306e\u6b74\u53f2\u3002"}`+"\n")
+	writeGzip(t, corpus, "miracl-corpus-v1.0-ja/docs-1.jsonl.gz",
+		`{"docid": "7#0", "title": "\u5854", "text": "\u5854\u306f324\u30e1\u30fc\u30c8\u30eb\u3002"}`+"\n")
+}
+
+func writeGzip(t *T, repo, path, text string) {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFixture(t, repo, path, b.Bytes())
 }
