@@ -24,11 +24,14 @@ package builders
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/mimo-mlir/mimo/internal/pathsafe"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -40,16 +43,70 @@ type Ref struct {
 
 func (r Ref) String() string { return r.Repo + "@" + r.Revision }
 
-// buildFunc is the shape every builder has once its repositories are fixed.
-type buildFunc func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error)
+// buildFunc is the shape every builder has: the Source, the task's
+// repositories (Task.refs, in order) and the options.
+type buildFunc func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error)
+
+// ErrUnpinned is wrapped by the error of a build that would read a
+// repository at no fixed commit: give its 40-hex commit (WithRevision).
+var ErrUnpinned = errors.New("no pinned revision")
+
+// unpinned is how Metadata.Revision shows a repository without a pin.
+const unpinned = "unpinned"
+
+// pinnedRef checks that r names a 40-hex commit.
+func pinnedRef(r Ref) error {
+	if !pathsafe.IsCommit(r.Revision) {
+		return fmt.Errorf("%s: revision %q is not a 40-hex commit: pass the commit to read (builders.Task.WithRevision, mimo-eval --dataset-revision %s@COMMIT): %w",
+			r.Repo, r.Revision, r.Repo, ErrUnpinned)
+	}
+	return nil
+}
 
 // Task is a benchmark built from source files: metadata plus a builder. A
 // Task with a nil Source reads from the package default (see
 // SetDefaultSource).
 type Task struct {
 	meta  tasks.Metadata
+	refs  []Ref // the repositories the build reads; meta.Source and meta.Revision join them
 	build buildFunc
 	src   tasks.Source
+}
+
+// syncMeta sets meta.Source and meta.Revision from refs ("a + b").
+func (t *Task) syncMeta() {
+	repos := make([]string, len(t.refs))
+	revs := make([]string, len(t.refs))
+	for i, r := range t.refs {
+		repos[i], revs[i] = r.Repo, r.Revision
+		if revs[i] == "" {
+			revs[i] = unpinned
+		}
+	}
+	t.meta.Source = strings.Join(repos, " + ")
+	t.meta.Revision = strings.Join(revs, " + ")
+}
+
+// WithRevision returns a copy of the task that reads repo (one of its
+// repositories) at revision, a 40-hex commit; Metadata().Revision, which
+// results record, names it.
+func (t *Task) WithRevision(repo, revision string) (*Task, error) {
+	c := *t
+	c.refs = slices.Clone(t.refs)
+	i := slices.IndexFunc(c.refs, func(r Ref) bool { return r.Repo == repo })
+	if i < 0 {
+		repos := make([]string, len(t.refs))
+		for j, r := range t.refs {
+			repos[j] = r.Repo
+		}
+		return nil, fmt.Errorf("%s reads no repository %s (it reads %s)", t.meta.Name, repo, strings.Join(repos, ", "))
+	}
+	c.refs[i].Revision = revision
+	if err := pinnedRef(c.refs[i]); err != nil {
+		return nil, fmt.Errorf("%s: %w", t.meta.Name, err)
+	}
+	c.syncMeta()
+	return &c, nil
 }
 
 // Metadata implements tasks.Task.
@@ -64,7 +121,7 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 			return nil, fmt.Errorf("%s: %w", t.meta.Name, err)
 		}
 	}
-	ds, err := t.build(ctx, src, opts)
+	ds, err := t.build(ctx, src, t.refs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s (from %s): %w", t.meta.Name, src.Describe(), err)
 	}
@@ -118,8 +175,13 @@ func DefaultSource() (tasks.Source, error) {
 var all []func() *Task
 
 func register(mk func() *Task) {
-	all = append(all, mk)
-	tasks.Register(mk())
+	made := func() *Task {
+		t := mk()
+		t.syncMeta()
+		return t
+	}
+	all = append(all, made)
+	tasks.Register(made())
 }
 
 // Names returns the names of every task this package builds, sorted.

@@ -87,7 +87,11 @@ func TestDefaultSourceFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := sel[0].Load(context.Background(), tasks.LoadOptions{})
+	task, err := sel[0].(*Task).WithRevision(NeuCLIRBenchRef.Repo, testBenchRev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := task.Load(context.Background(), tasks.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

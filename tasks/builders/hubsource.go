@@ -56,3 +56,10 @@ func (s HubSource) Describe() string {
 	}
 	return fmt.Sprintf("%s (cache %s%s)", s.Client.Endpoint(), s.Client.CacheDir(), mode)
 }
+
+// ResolvedCommit is the commit the Hub last answered for revision of the
+// dataset repo (its X-Repo-Commit, recorded in the cache), or "" when the
+// cache has no record of it.
+func (s HubSource) ResolvedCommit(repo, revision string) string {
+	return s.Client.CachedCommit(hub.Dataset, repo, revision, "")
+}

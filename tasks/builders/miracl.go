@@ -34,13 +34,12 @@ func init() {
 					"nDCG@10 per language averaged.",
 				Languages: MIRACLLangs,
 				MainScore: "ndcg_at_10",
-				Source:    MIRACLRef.Repo,
-				Revision:  MIRACLRef.Revision,
 				License:   "Apache-2.0",
 				Reference: "http://miracl.ai",
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildMIRACL(ctx, src, MIRACLRef, opts)
+			refs: []Ref{MIRACLRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildMIRACL(ctx, src, refs[0], opts)
 			},
 		}
 	})

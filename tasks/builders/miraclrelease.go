@@ -60,13 +60,12 @@ func init() {
 					"(split dev), nDCG@10 per language averaged.",
 				Languages: MIRACLLangs,
 				MainScore: "ndcg_at_10",
-				Source:    MIRACLTopicsRef.Repo + " + " + MIRACLCorpusRef.Repo,
-				Revision:  MIRACLTopicsRef.Revision + " + " + MIRACLCorpusRef.Revision,
 				License:   "Apache-2.0",
 				Reference: "http://miracl.ai",
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildMIRACLRelease(ctx, src, MIRACLTopicsRef, MIRACLCorpusRef, opts)
+			refs: []Ref{MIRACLTopicsRef, MIRACLCorpusRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildMIRACLRelease(ctx, src, refs[0], refs[1], opts)
 			},
 		}
 	})
@@ -140,7 +139,7 @@ func BuildMIRACLRelease(ctx context.Context, src tasks.Source, topics, corpus Re
 			return nil, fmt.Errorf("%s@%s: %w", corpus.Repo, corpus.Revision, err)
 		}
 		sub := &MTEBSubset{}
-		if err := readMIRACLTopics(ctx, tin, miraclTopicsFile(lang, split), sub); err != nil {
+		if err := readTopicsTSV(ctx, tin, miraclTopicsFile(lang, split), sub); err != nil {
 			return nil, err
 		}
 		if err := readTRECQrels(ctx, tin, miraclQrelsFile(lang, split), sub); err != nil {
@@ -196,8 +195,9 @@ func miraclShards(files []string, lang string) ([]string, error) {
 	return out, nil
 }
 
-// readMIRACLTopics reads a topics TSV, "qid<TAB>query" per line.
-func readMIRACLTopics(ctx context.Context, in input, name string, sub *MTEBSubset) error {
+// readTopicsTSV reads a topics TSV, "qid<TAB>query" per line, no header
+// (MIRACL's topics, NeuCLIRBench's queries).
+func readTopicsTSV(ctx context.Context, in input, name string, sub *MTEBSubset) error {
 	return readLines(ctx, in, name, func(_ int, s string) error {
 		id, q, ok := strings.Cut(s, "\t")
 		id, q = strings.TrimSpace(id), strings.TrimSpace(q)

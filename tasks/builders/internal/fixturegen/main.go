@@ -223,7 +223,8 @@ func csvQuote(s string) string {
 
 // NeuCLIR: MTEB hard-negative subsets rus, zho and fas (fas must be
 // ignored) for 2022 and 2023, and neuclir/bench's TSV queries and
-// space-separated NIST qrels with grades 0/1/3.
+// space-separated NIST qrels with grades 0/1/3, named by its card's
+// configs (README.md).
 func genNeuCLIR(t *T) {
 	for _, y := range []struct {
 		repo   string
@@ -255,7 +256,89 @@ func genNeuCLIR(t *T) {
 	writeFixture(t, bench, "data/qrels.zho.gains.txt", []byte("1 0 z1 1\n3 0 z2 0\n201 0 z1 3\n201 0 z2 1\n"))
 	writeFixture(t, bench, "data/qrels.fas.gains.txt", []byte("4 0 f1 3\n"))
 	writeFixture(t, bench, "data/qrels.mlir.gains.txt", []byte("1 0 r1 3\n"))
+	writeFixture(t, bench, "README.md", []byte(neuclirBenchCard))
 }
+
+// neuclirBenchCard is neuclir/bench's README.md front matter as the Hub
+// shows it (huggingface.co/datasets/neuclir/bench/blob/main/README.md,
+// "update run name", 8f02c19): the configs queries and qrels naming the
+// data files, their separators and columns; the prose is cut to its title.
+const neuclirBenchCard = `---
+license: cc-by-4.0
+annotations_creators:
+  - NIST
+task_categories:
+  - text-retrieval
+  - text-ranking
+language:
+  - en
+  - zh
+  - fa
+  - ru
+multilinguality:
+  - multilingual
+pretty_name: NeuCLIRBench
+size_categories:
+  - n<1K
+task_ids:
+  - document-retrieval
+configs:
+  - config_name: queries
+    default: true
+    data_files:
+      - split: eng
+        path: data/news.eng.tsv
+      - split: fas
+        path: data/news.fas.tsv
+      - split: rus
+        path: data/news.rus.tsv
+      - split: zho
+        path: data/news.zho.tsv
+    format: csv
+    sep: "\t"
+    header: null
+    names:
+      - id
+      - query
+    dataset_info:
+      features:
+        - name: id
+          dtype: string
+        - name: query
+          dtype: string
+  - config_name: qrels
+    default: false
+    data_files:
+      - split: mlir
+        path: data/qrels.mlir.gains.txt
+      - split: fas
+        path: data/qrels.fas.gains.txt
+      - split: rus
+        path: data/qrels.rus.gains.txt
+      - split: zho
+        path: data/qrels.zho.gains.txt
+    format: csv
+    sep: ' '
+    header: null
+    names:
+      - id
+      - ignore
+      - docid
+      - relevance
+    dataset_info:
+      features:
+        - name: id
+          dtype: string
+        - name: ignore
+          dtype: string
+        - name: docid
+          dtype: string
+        - name: relevance
+          dtype: int
+---
+
+# NeuCLIRBench Topics and Queries
+`
 
 // MIRACL hard negatives (split dev): every paper language has one doc, one
 // query, one judgement; ar has the tricky cases (title folding, a grade-0
