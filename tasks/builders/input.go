@@ -34,8 +34,8 @@ func (in input) open(ctx context.Context, p string) (io.ReadCloser, error) {
 	}
 	rc, err := in.src.Open(ctx, in.ref.Repo, in.ref.Revision, p)
 	if err != nil {
-		if strings.Contains(err.Error(), in.ref.Repo) && strings.Contains(err.Error(), p) {
-			return nil, err // the Source already named repository and file
+		if tasks.NamesFile(err, in.ref.Repo, p) {
+			return nil, err // the Source already named repository, revision and file
 		}
 		return nil, fmt.Errorf("opening %s: %w", in.where(p), err)
 	}
