@@ -13,10 +13,11 @@
 // Each builder is wrapped in a Task (Metadata + Load) and registered with
 // tasks.Register from init(): the MLIR tasks (group "mlir": Belebele, MLQA,
 // XQuAD, MultiEuP-v2, NeuCLIR 2022/2023) and MIRACL (group "miracl").
-// Registered tasks read from the package's default Source, which is the Hub
-// client configured from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME,
-// HF_HUB_OFFLINE) unless SetDefaultSource replaced it. New builds the same
-// task over any other Source (e.g. `mimo-eval stats --source DIR`).
+// Registered tasks have no Source of their own: they read the Hub through
+// a client configured from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME,
+// HF_HUB_OFFLINE) at Load. WithSource and New give a task any other Source,
+// passed explicitly (e.g. `mimo-eval --source DIR`, which the command line
+// hands to each selected task).
 //
 // Every missing, truncated or unexpectedly shaped input is an error that
 // names the repository, revision, file, line/row and column.
@@ -29,7 +30,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/mimo-mlir/mimo/internal/pathsafe"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -63,9 +63,11 @@ func pinnedRef(r Ref) error {
 	return nil
 }
 
-// Task is a benchmark built from source files: metadata plus a builder. A
-// Task with a nil Source reads from the package default (see
-// SetDefaultSource).
+// Task is a benchmark built from source files: metadata plus a builder and
+// the Source it reads (WithSource, New). A Task without a Source (the
+// registered ones) reads the Hugging Face Hub through a client configured
+// from the environment at Load (HubFromEnvironment); there is no
+// package-wide default to set.
 type Task struct {
 	meta  tasks.Metadata
 	refs  []Ref // the repositories the build reads; meta.Source and meta.Revision join them
@@ -85,6 +87,11 @@ func (t *Task) syncMeta() {
 	}
 	t.meta.Source = strings.Join(repos, " + ")
 	t.meta.Revision = strings.Join(revs, " + ")
+}
+
+// Reads reports whether the task reads the repository repo.
+func (t *Task) Reads(repo string) bool {
+	return slices.ContainsFunc(t.refs, func(r Ref) bool { return r.Repo == repo })
 }
 
 // WithRevision returns a copy of the task that reads repo (one of its
@@ -117,7 +124,7 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	src := t.src
 	if src == nil {
 		var err error
-		if src, err = DefaultSource(); err != nil {
+		if src, err = HubFromEnvironment(); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.meta.Name, err)
 		}
 	}
@@ -133,41 +140,6 @@ func (t *Task) WithSource(src tasks.Source) *Task {
 	c := *t
 	c.src = src
 	return &c
-}
-
-var (
-	srcMu sync.Mutex
-	// defaultSrc is what registered tasks read from; newDefaultSource makes it
-	// lazily (the Hub client, configured from the environment).
-	defaultSrc       tasks.Source
-	newDefaultSource func() (tasks.Source, error)
-)
-
-// SetDefaultSource makes every registered task (and every Task built with a
-// nil Source) read from src. Passing nil restores the Hub client.
-func SetDefaultSource(src tasks.Source) {
-	srcMu.Lock()
-	defer srcMu.Unlock()
-	defaultSrc = src
-}
-
-// DefaultSource returns the Source registered tasks read from: the one given
-// to SetDefaultSource, else the Hub client configured from the environment.
-func DefaultSource() (tasks.Source, error) {
-	srcMu.Lock()
-	defer srcMu.Unlock()
-	if defaultSrc != nil {
-		return defaultSrc, nil
-	}
-	if newDefaultSource == nil {
-		return nil, fmt.Errorf("no default source: call builders.SetDefaultSource or builders.New with a Source")
-	}
-	src, err := newDefaultSource()
-	if err != nil {
-		return nil, fmt.Errorf("opening the Hugging Face Hub client: %w", err)
-	}
-	defaultSrc = src
-	return src, nil
 }
 
 // all lists the tasks this package knows, in registration order; each entry
@@ -195,8 +167,8 @@ func Names() []string {
 }
 
 // New returns the named task (tasks.Match: case-insensitive, "Retrieval"
-// or "MLIR" optional, old names accepted) reading its files from src; a nil src means the
-// package default. Use it to build a task from a local copy of its source
+// or "MLIR" optional, old names accepted) reading its files from src; a nil
+// src means the Hub configured from the environment. Use it to build a task from a local copy of its source
 // files: tasks.DirSource{Root: dir} holding dir/<repo>/<path>, or
 // tasks.DirSource{Root: dir, Flat: true} for a task with a single repository.
 func New(name string, src tasks.Source) (*Task, error) {

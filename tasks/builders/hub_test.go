@@ -81,8 +81,6 @@ func TestDefaultSourceFromEnvironment(t *testing.T) {
 	t.Setenv("HF_HOME", t.TempDir())
 	t.Setenv("HF_HUB_OFFLINE", "")
 	t.Setenv("HF_TOKEN", srv.Token())
-	SetDefaultSource(nil)
-	t.Cleanup(func() { SetDefaultSource(nil) })
 	sel, err := tasks.Select("neuclir2022")
 	if err != nil {
 		t.Fatal(err)

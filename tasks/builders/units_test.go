@@ -143,24 +143,28 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// TestDefaultSource: registered tasks read from SetDefaultSource's Source.
-func TestDefaultSource(t *testing.T) {
-	SetDefaultSource(tasks.DirSource{Root: fixtures})
-	t.Cleanup(func() { SetDefaultSource(nil) })
+// TestRegisteredWithSource: a registered task reads from the Source
+// handed to it (WithSource), the way the command line passes --source;
+// there is no package-wide default to set.
+func TestRegisteredWithSource(t *testing.T) {
 	sel, err := tasks.Select("XQuAD")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := sel[0].Load(context.Background(), tasks.LoadOptions{})
+	task := sel[0].(*Task).WithSource(tasks.DirSource{Root: fixtures})
+	ds, err := task.Load(context.Background(), tasks.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds[0].Queries) != 24 {
 		t.Errorf("%d queries from the fixtures, want 24", len(ds[0].Queries))
 	}
-	SetDefaultSource(tasks.DirSource{Root: t.TempDir()})
-	if _, err := sel[0].Load(context.Background(), tasks.LoadOptions{}); !errors.Is(err, tasks.ErrNotFound) {
+	empty := sel[0].(*Task).WithSource(tasks.DirSource{Root: t.TempDir()})
+	if _, err := empty.Load(context.Background(), tasks.LoadOptions{}); !errors.Is(err, tasks.ErrNotFound) {
 		t.Errorf("Load from an empty source: %v, want ErrNotFound", err)
+	}
+	if !task.Reads(XQuADRef.Repo) || task.Reads(NeuCLIRBenchRef.Repo) {
+		t.Errorf("Reads: XQuAD reads %s only", XQuADRef.Repo)
 	}
 }
 
