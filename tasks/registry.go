@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -74,10 +75,16 @@ func Select(spec string) ([]Task, error) {
 	return ts, err
 }
 
+// notInAll are the groups "all" leaves out: the embedded mini benchmark
+// (a toy) and MIRACL's release with its full corpora (tens of millions of
+// passages: named, it runs).
+var notInAll = []string{"mini", "miracl-release"}
+
 // SelectNotes resolves a comma-separated task selection, as MTEB's
 // get_tasks does: each item is a task name (see Match: case-insensitive,
 // "Retrieval" or "MLIR" optional, old names as aliases) or a group
-// ("mlir", "miracl", "mini", "all"). The result keeps registry order and
+// ("mlir", "miracl", "miracl-release", "mini", "all": every group but those
+// in notInAll). The result keeps registry order and
 // has no duplicates; notes holds one line per item that named a task by
 // an alias.
 func SelectNotes(spec string) ([]Task, []string, error) {
@@ -101,7 +108,7 @@ func SelectNotes(spec string) ([]Task, []string, error) {
 		for _, t := range all {
 			m := t.Metadata()
 			ok, alias := Match(item, m)
-			group := l == "all" && m.Group != "mini" || l == strings.ToLower(m.Group)
+			group := l == "all" && !slices.Contains(notInAll, m.Group) || l == strings.ToLower(m.Group)
 			if group || ok {
 				add(t)
 				matched = true
@@ -115,7 +122,7 @@ func SelectNotes(spec string) ([]Task, []string, error) {
 			for _, t := range all {
 				names = append(names, t.Metadata().Name)
 			}
-			return nil, nil, fmt.Errorf("unknown task or group %q (groups: mlir, miracl, mini, all; tasks: %s)", item, strings.Join(names, ", "))
+			return nil, nil, fmt.Errorf("unknown task or group %q (groups: mlir, miracl, miracl-release, mini, all; tasks: %s)", item, strings.Join(names, ", "))
 		}
 	}
 	if len(out) == 0 {

@@ -27,6 +27,25 @@ type Source interface {
 // ErrNotFound is wrapped by Sources when a file or repository does not exist.
 var ErrNotFound = errors.New("not found")
 
+// FileError is a Source's error about one file of a repository at a
+// revision. Its message already names the repository, the revision and
+// the file (Err's text does), so a caller that finds one for the file it
+// asked for (errors.As) passes it on without naming them again. Err says
+// what went wrong (ErrNotFound, a permission error, the Hub's answer).
+type FileError struct {
+	Repo, Revision, Path string
+	Err                  error
+}
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// NamesFile reports whether err is a FileError about path in repo.
+func NamesFile(err error, repo, path string) bool {
+	var fe *FileError
+	return errors.As(err, &fe) && fe.Repo == repo && fe.Path == path
+}
+
 // DirSource reads repositories laid out as Root/<repo>/<path> (the revision is
 // ignored: a local copy is one revision). With Flat set, Root itself holds the
 // files of the one repository asked for (a user's download folder).
@@ -47,10 +66,13 @@ func (d DirSource) Open(_ context.Context, repo, revision, path string) (io.Read
 	p := filepath.Join(d.dir(repo), filepath.FromSlash(path))
 	f, err := os.Open(p)
 	if err != nil {
+		fe := &FileError{Repo: repo, Revision: revision, Path: path}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s@%s: file %s (looked for %s): %w", repo, revision, path, p, ErrNotFound)
+			fe.Err = fmt.Errorf("%s@%s: file %s (looked for %s): %w", repo, revision, path, p, ErrNotFound)
+		} else {
+			fe.Err = fmt.Errorf("%s@%s: file %s: %w", repo, revision, path, err)
 		}
-		return nil, fmt.Errorf("%s@%s: file %s: %w", repo, revision, path, err)
+		return nil, fe
 	}
 	return f, nil
 }

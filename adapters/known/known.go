@@ -50,10 +50,16 @@ type Model struct {
 	Role  string
 	Notes string
 	// TrainingDatasets is what MTEB's ModelMeta for the repository declares
-	// the model was trained on (training_datasets: MTEB task name -> splits);
+	// the model was trained on (training_datasets: MTEB task name -> splits;
+	// MTEB's newer metadata is a set of names, whose splits are nil here);
 	// nil where MTEB declares nothing or mimo has not read it (see
 	// docs/decisions.md, "Declared training data and parallel groups").
 	TrainingDatasets map[string][]string
+	// TrainingSource says where TrainingDatasets was read (MTEB's file and
+	// variable) or, where MTEB declares none, that fact; "" when MTEB's
+	// metadata for the model has not been read. Empty TrainingDatasets
+	// with a source means "MTEB declares none", which is not "clean".
+	TrainingSource string
 }
 
 // e5Training is MTEB's E5_TRAINING_DATA (mteb/models/e5_models.py, "from
@@ -73,6 +79,8 @@ var me5Training = withDatasets(e5Training, map[string][]string{
 	"MrTidyRetrieval": {"train"},
 })
 
+const me5Source = "mteb/models/e5_models.py (ME5_TRAINING_DATA)"
+
 // bgeM3Training is MTEB's bge_m3_training_data (mteb/models/bge_models.py,
 // "source: https://arxiv.org/abs/2402.03216"); MTEB lists MLDR and the
 // other sets it has no task for only in comments, so they are not here.
@@ -85,6 +93,33 @@ var bgeM3Training = map[string][]string{
 	"NQ": {"train"}, "NQ-NL": {"train"}, "NQHardNegatives": {"train"}, "NanoNQRetrieval": {"train"}, "NQ-PL": {"train"},
 	"HotpotQA": {"train"}, "HotpotQA-PL": {"train"}, "HotpotQA-NL": {"train"}, "HotpotQAHardNegatives": {"train"},
 	"T2Retrieval": {"train"}, "DuRetrieval": {"train"}, "MMarcoReranking": {"train"}, "CodeSearchNet": {"train"},
+}
+
+// qwen3Training is MTEB's training_data of the Qwen3-Embedding models
+// (embeddings-benchmark/mteb, mteb/models/model_implementations/qwen3_models.py
+// @ 7a86af37e6d756b43bdb5bb1605934f69eb21d0d, the same set in the older
+// mteb/models/qwen3_models.py): a set of names, no splits.
+var qwen3Training = namesOnly("T2Retrieval", "DuRetrieval", "MMarcoReranking", "CMedQAv2-reranking", "NQ", "MSMARCO",
+	"HotpotQA", "FEVER", "MrTidyRetrieval", "MIRACLRetrieval", "CodeSearchNet")
+
+const qwen3Source = "mteb/models/model_implementations/qwen3_models.py @ 7a86af37 (training_data)"
+
+// gteMultiTraining is MTEB's gte_multi_training_data for
+// gte-multilingual-base (mteb/models/model_implementations/gte_models.py
+// @ 0378e943dd8269471f2ffbd5bf506506414552c8, "Source:
+// https://arxiv.org/pdf/2407.19669"; TriviaQA, SQuAD, AllNLI and Multi-CPR
+// are named there only in a comment, MTEB having no task for them).
+var gteMultiTraining = namesOnly("T2Retrieval", "DuRetrieval", "MMarcoReranking", "CMedQAv2-reranking", "NQ-NL", "NQ",
+	"MSMARCO", "mMARCO-NL", "HotpotQA", "HotpotQA-NL", "FEVER", "FEVER-NL", "MrTidyRetrieval", "MultiLongDocRetrieval",
+	"MIRACLReranking", "MIRACLRetrieval", "MIRACLRetrievalHardNegatives")
+
+// namesOnly is a declaration by name alone (MTEB's set form).
+func namesOnly(names ...string) map[string][]string {
+	out := make(map[string][]string, len(names))
+	for _, n := range names {
+		out[n] = nil
+	}
+	return out
 }
 
 func withDatasets(base, more map[string][]string) map[string][]string {
@@ -138,38 +173,44 @@ var builtin = []Model{
 		License: "mit", NParameters: 307_000_000, Role: "student", Notes: "mmBERT-base with [CLS] pooling (paper Table 9)"},
 	{Key: "Qwen3-Embedding-8B", Repo: "Qwen/Qwen3-Embedding-8B", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 4096,
 		License: "apache-2.0", NParameters: 7_570_000_000, Role: "teacher",
-		Prompts: map[string]string{"query": QwenWebSearch},
-		Notes:   "MIMO teacher; instruction for queries only, last-token pooling with left padding; hidden size 4096 (the paper states 3584)"},
+		Prompts:          map[string]string{"query": QwenWebSearch},
+		Notes:            "MIMO teacher; instruction for queries only, last-token pooling with left padding; hidden size 4096 (the paper states 3584)",
+		TrainingDatasets: qwen3Training, TrainingSource: qwen3Source},
 	{Key: "Qwen3-Embedding-0.6B", Repo: "Qwen/Qwen3-Embedding-0.6B", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 1024,
 		License: "apache-2.0", NParameters: 596_000_000, Role: "baseline",
-		Prompts: map[string]string{"query": QwenWebSearch}},
+		Prompts:          map[string]string{"query": QwenWebSearch},
+		TrainingDatasets: qwen3Training, TrainingSource: qwen3Source},
 	{Key: "gte-Qwen2-1.5B-instruct", Repo: "Alibaba-NLP/gte-Qwen2-1.5B-instruct", Pooling: "last-token", Normalize: true, MaxLength: 8192, Dim: 1536,
 		License: "apache-2.0", NParameters: 1_780_000_000, Role: "baseline",
-		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "}},
+		Prompts:        map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "},
+		TrainingSource: "MTEB declares none: mteb/models/model_implementations/gte_models.py @ 0378e943, gte_qwen2_1_5b_instruct, training_datasets=None"},
 	{Key: "bge-m3", Repo: "BAAI/bge-m3", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 1024,
 		License: "mit", NParameters: 568_000_000, Role: "baseline", Notes: "dense vectors only",
-		TrainingDatasets: bgeM3Training},
+		TrainingDatasets: bgeM3Training, TrainingSource: "mteb/models/bge_models.py (bge_m3_training_data)"},
 	{Key: "nomic-embed-text-v2-moe", Repo: "nomic-ai/nomic-embed-text-v2-moe", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
 		License: "apache-2.0", NParameters: 475_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "search_query: ", "document": "search_document: "},
-		Notes:   "mixture-of-experts; needs an ONNX export of its custom architecture"},
+		Notes:   "mixture-of-experts; needs an ONNX export of its custom architecture",
+		TrainingSource: "MTEB declares none: mteb/models/model_implementations/nomic_models.py @ 06aee2b7, nomic_embed_text_v2_moe, " +
+			"training_datasets=None (\"did not look into this further\")"},
 	{Key: "multilingual-e5-large", Repo: "intfloat/multilingual-e5-large", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
 		License: "mit", NParameters: 560_000_000, Role: "baseline",
 		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
-		TrainingDatasets: me5Training},
+		TrainingDatasets: me5Training, TrainingSource: me5Source},
 	// The smaller e5 models share the large one's prompts (intfloat's model
 	// cards: "query: " / "passage: "; without them scores drop).
 	{Key: "multilingual-e5-small", Repo: "intfloat/multilingual-e5-small", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 384,
 		License: "mit", NParameters: 118_000_000, Role: "off-the-shelf",
 		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
-		TrainingDatasets: me5Training},
+		TrainingDatasets: me5Training, TrainingSource: me5Source},
 	{Key: "multilingual-e5-base", Repo: "intfloat/multilingual-e5-base", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 768,
 		License: "mit", NParameters: 278_000_000, Role: "off-the-shelf",
 		Prompts:          map[string]string{"query": "query: ", "document": "passage: "},
-		TrainingDatasets: me5Training},
+		TrainingDatasets: me5Training, TrainingSource: me5Source},
 	// mGTE (the paper's Table 2 names it "Mgte"): CLS pooling, no prompts.
 	{Key: "gte-multilingual-base", Repo: "Alibaba-NLP/gte-multilingual-base", Pooling: "cls", Normalize: true, MaxLength: 8192, Dim: 768,
-		License: "apache-2.0", NParameters: 305_000_000, Role: "baseline", Notes: "custom architecture (trust_remote_code); needs an ONNX export"},
+		License: "apache-2.0", NParameters: 305_000_000, Role: "baseline", Notes: "custom architecture (trust_remote_code); needs an ONNX export",
+		TrainingDatasets: gteMultiTraining, TrainingSource: "mteb/models/model_implementations/gte_models.py @ 0378e943 (gte_multi_training_data)"},
 	{Key: "multilingual-e5-large-instruct", Repo: "intfloat/multilingual-e5-large-instruct", Pooling: "mean", Normalize: true, MaxLength: 512, Dim: 1024,
 		License: "mit", NParameters: 560_000_000, Role: "baseline",
 		Prompts: map[string]string{"query": "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "},

@@ -425,3 +425,67 @@ func TestTrainingDatasets(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainingDatasetsMTEBSets: the Qwen3-Embedding and
+// gte-multilingual-base entries carry MTEB's training_datasets sets
+// (qwen3_models.py training_data, gte_models.py gte_multi_training_data:
+// names, no splits); gte-Qwen2-1.5B-instruct and nomic-embed-text-v2-moe,
+// for which MTEB declares training_datasets=None, carry no dataset and a
+// source saying MTEB declares none, and every registered model either
+// names its source or has none recorded.
+func TestTrainingDatasetsMTEBSets(t *testing.T) {
+	for _, tc := range []struct {
+		model, dataset string
+		want           bool
+	}{
+		{"Qwen3-Embedding-8B", "MIRACLRetrieval", true},
+		{"Qwen3-Embedding-0.6B", "CodeSearchNet", true},
+		{"Qwen/Qwen3-Embedding-8B", "MIRACLRetrievalHardNegatives", false},
+		{"gte-multilingual-base", "MIRACLRetrievalHardNegatives", true},
+		{"gte-multilingual-base", "MultiLongDocRetrieval", true},
+		{"gte-multilingual-base", "CodeSearchNet", false},
+	} {
+		t.Run(tc.model+"/"+tc.dataset, func(t *testing.T) {
+			m, ok := Lookup(tc.model)
+			if !ok {
+				t.Fatalf("%s not registered", tc.model)
+			}
+			splits, got := m.TrainedOn(tc.dataset)
+			if got != tc.want {
+				t.Fatalf("TrainedOn(%s) = %v, want %v", tc.dataset, got, tc.want)
+			}
+			if got && splits != nil {
+				t.Errorf("splits %v, want none (MTEB's set names no split)", splits)
+			}
+			if !strings.Contains(m.TrainingSource, "mteb/models/model_implementations/") {
+				t.Errorf("TrainingSource %q does not cite MTEB's file", m.TrainingSource)
+			}
+		})
+	}
+	if n := len(mustLookup(t, "Qwen3-Embedding-8B").TrainingDatasets); n != 11 {
+		t.Errorf("Qwen3 declares %d datasets, MTEB's training_data has 11", n)
+	}
+	if n := len(mustLookup(t, "gte-multilingual-base").TrainingDatasets); n != 17 {
+		t.Errorf("gte-multilingual-base declares %d datasets, MTEB's gte_multi_training_data has 17", n)
+	}
+	for _, key := range []string{"gte-Qwen2-1.5B-instruct", "nomic-embed-text-v2-moe"} {
+		m := mustLookup(t, key)
+		if m.TrainingDatasets != nil || !strings.HasPrefix(m.TrainingSource, "MTEB declares none: ") || !strings.Contains(m.TrainingSource, "training_datasets=None") {
+			t.Errorf("%s: datasets %v, source %q; want none, and the source saying MTEB declares none", key, m.TrainingDatasets, m.TrainingSource)
+		}
+	}
+	for _, m := range All() {
+		if len(m.TrainingDatasets) > 0 && m.TrainingSource == "" {
+			t.Errorf("%s declares training datasets without saying where they come from", m.Key)
+		}
+	}
+}
+
+func mustLookup(t *testing.T, key string) Model {
+	t.Helper()
+	m, ok := Lookup(key)
+	if !ok {
+		t.Fatalf("%s not registered", key)
+	}
+	return m
+}

@@ -52,16 +52,15 @@ func init() {
 					"Arabic is acm_Arab as in the paper (Variant belebele_arabic=arb_Arab for MSA).",
 				Languages:       BelebeleLangs,
 				MainScore:       "ndcg_at_20",
-				Source:          BelebeleRef.Repo,
-				Revision:        BelebeleRef.Revision,
 				License:         "CC-BY-SA-4.0",
 				Reference:       "https://arxiv.org/abs/2308.16884",
 				ExpectedQueries: 12600,
 				ExpectedCorpus:  6832,
 				ExpectedQrels:   12600 * 14,
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildBelebele(ctx, src, BelebeleRef, opts)
+			refs: []Ref{BelebeleRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildBelebele(ctx, src, refs[0], opts)
 			},
 		}
 	})

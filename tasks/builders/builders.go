@@ -13,10 +13,11 @@
 // Each builder is wrapped in a Task (Metadata + Load) and registered with
 // tasks.Register from init(): the MLIR tasks (group "mlir": Belebele, MLQA,
 // XQuAD, MultiEuP-v2, NeuCLIR 2022/2023) and MIRACL (group "miracl").
-// Registered tasks read from the package's default Source, which is the Hub
-// client configured from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME,
-// HF_HUB_OFFLINE) unless SetDefaultSource replaced it. New builds the same
-// task over any other Source (e.g. `mimo-eval stats --source DIR`).
+// Registered tasks have no Source of their own: they read the Hub through
+// a client configured from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME,
+// HF_HUB_OFFLINE) at Load. WithSource and New give a task any other Source,
+// passed explicitly (e.g. `mimo-eval --source DIR`, which the command line
+// hands to each selected task).
 //
 // Every missing, truncated or unexpectedly shaped input is an error that
 // names the repository, revision, file, line/row and column.
@@ -24,11 +25,13 @@ package builders
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/mimo-mlir/mimo/internal/pathsafe"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -40,16 +43,77 @@ type Ref struct {
 
 func (r Ref) String() string { return r.Repo + "@" + r.Revision }
 
-// buildFunc is the shape every builder has once its repositories are fixed.
-type buildFunc func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error)
+// buildFunc is the shape every builder has: the Source, the task's
+// repositories (Task.refs, in order) and the options.
+type buildFunc func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error)
 
-// Task is a benchmark built from source files: metadata plus a builder. A
-// Task with a nil Source reads from the package default (see
-// SetDefaultSource).
+// ErrUnpinned is wrapped by the error of a build that would read a
+// repository at no fixed commit: give its 40-hex commit (WithRevision).
+var ErrUnpinned = errors.New("no pinned revision")
+
+// unpinned is how Metadata.Revision shows a repository without a pin.
+const unpinned = "unpinned"
+
+// pinnedRef checks that r names a 40-hex commit.
+func pinnedRef(r Ref) error {
+	if !pathsafe.IsCommit(r.Revision) {
+		return fmt.Errorf("%s: revision %q is not a 40-hex commit: pass the commit to read (builders.Task.WithRevision, mimo-eval --dataset-revision %s@COMMIT): %w",
+			r.Repo, r.Revision, r.Repo, ErrUnpinned)
+	}
+	return nil
+}
+
+// Task is a benchmark built from source files: metadata plus a builder and
+// the Source it reads (WithSource, New). A Task without a Source (the
+// registered ones) reads the Hugging Face Hub through a client configured
+// from the environment at Load (HubFromEnvironment); there is no
+// package-wide default to set.
 type Task struct {
 	meta  tasks.Metadata
+	refs  []Ref // the repositories the build reads; meta.Source and meta.Revision join them
 	build buildFunc
 	src   tasks.Source
+}
+
+// syncMeta sets meta.Source and meta.Revision from refs ("a + b").
+func (t *Task) syncMeta() {
+	repos := make([]string, len(t.refs))
+	revs := make([]string, len(t.refs))
+	for i, r := range t.refs {
+		repos[i], revs[i] = r.Repo, r.Revision
+		if revs[i] == "" {
+			revs[i] = unpinned
+		}
+	}
+	t.meta.Source = strings.Join(repos, " + ")
+	t.meta.Revision = strings.Join(revs, " + ")
+}
+
+// Reads reports whether the task reads the repository repo.
+func (t *Task) Reads(repo string) bool {
+	return slices.ContainsFunc(t.refs, func(r Ref) bool { return r.Repo == repo })
+}
+
+// WithRevision returns a copy of the task that reads repo (one of its
+// repositories) at revision, a 40-hex commit; Metadata().Revision, which
+// results record, names it.
+func (t *Task) WithRevision(repo, revision string) (*Task, error) {
+	c := *t
+	c.refs = slices.Clone(t.refs)
+	i := slices.IndexFunc(c.refs, func(r Ref) bool { return r.Repo == repo })
+	if i < 0 {
+		repos := make([]string, len(t.refs))
+		for j, r := range t.refs {
+			repos[j] = r.Repo
+		}
+		return nil, fmt.Errorf("%s reads no repository %s (it reads %s)", t.meta.Name, repo, strings.Join(repos, ", "))
+	}
+	c.refs[i].Revision = revision
+	if err := pinnedRef(c.refs[i]); err != nil {
+		return nil, fmt.Errorf("%s: %w", t.meta.Name, err)
+	}
+	c.syncMeta()
+	return &c, nil
 }
 
 // Metadata implements tasks.Task.
@@ -60,11 +124,11 @@ func (t *Task) Load(ctx context.Context, opts tasks.LoadOptions) ([]tasks.Datase
 	src := t.src
 	if src == nil {
 		var err error
-		if src, err = DefaultSource(); err != nil {
+		if src, err = HubFromEnvironment(); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.meta.Name, err)
 		}
 	}
-	ds, err := t.build(ctx, src, opts)
+	ds, err := t.build(ctx, src, t.refs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s (from %s): %w", t.meta.Name, src.Describe(), err)
 	}
@@ -78,48 +142,18 @@ func (t *Task) WithSource(src tasks.Source) *Task {
 	return &c
 }
 
-var (
-	srcMu sync.Mutex
-	// defaultSrc is what registered tasks read from; newDefaultSource makes it
-	// lazily (the Hub client, configured from the environment).
-	defaultSrc       tasks.Source
-	newDefaultSource func() (tasks.Source, error)
-)
-
-// SetDefaultSource makes every registered task (and every Task built with a
-// nil Source) read from src. Passing nil restores the Hub client.
-func SetDefaultSource(src tasks.Source) {
-	srcMu.Lock()
-	defer srcMu.Unlock()
-	defaultSrc = src
-}
-
-// DefaultSource returns the Source registered tasks read from: the one given
-// to SetDefaultSource, else the Hub client configured from the environment.
-func DefaultSource() (tasks.Source, error) {
-	srcMu.Lock()
-	defer srcMu.Unlock()
-	if defaultSrc != nil {
-		return defaultSrc, nil
-	}
-	if newDefaultSource == nil {
-		return nil, fmt.Errorf("no default source: call builders.SetDefaultSource or builders.New with a Source")
-	}
-	src, err := newDefaultSource()
-	if err != nil {
-		return nil, fmt.Errorf("opening the Hugging Face Hub client: %w", err)
-	}
-	defaultSrc = src
-	return src, nil
-}
-
 // all lists the tasks this package knows, in registration order; each entry
 // makes a fresh Task so callers cannot mutate the registered ones.
 var all []func() *Task
 
 func register(mk func() *Task) {
-	all = append(all, mk)
-	tasks.Register(mk())
+	made := func() *Task {
+		t := mk()
+		t.syncMeta()
+		return t
+	}
+	all = append(all, made)
+	tasks.Register(made())
 }
 
 // Names returns the names of every task this package builds, sorted.
@@ -133,8 +167,8 @@ func Names() []string {
 }
 
 // New returns the named task (tasks.Match: case-insensitive, "Retrieval"
-// or "MLIR" optional, old names accepted) reading its files from src; a nil src means the
-// package default. Use it to build a task from a local copy of its source
+// or "MLIR" optional, old names accepted) reading its files from src; a nil
+// src means the Hub configured from the environment. Use it to build a task from a local copy of its source
 // files: tasks.DirSource{Root: dir} holding dir/<repo>/<path>, or
 // tasks.DirSource{Root: dir, Flat: true} for a task with a single repository.
 func New(name string, src tasks.Source) (*Task, error) {

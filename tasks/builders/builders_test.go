@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/hub/hubtest"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -75,13 +77,30 @@ var goldenCases = []goldenCase{
 	{"neuclir 2022", "NeuCLIR2022MLIR", tasks.LoadOptions{}, "neuclir2022.json"},
 	{"neuclir 2023", "NeuCLIR2023MLIR", tasks.LoadOptions{}, "neuclir2023.json"},
 	{"miracl", "MIRACLRetrievalHardNegatives", tasks.LoadOptions{}, "miracl.json"},
+	{"miracl release de+ja", "MIRACLRetrievalRelease", tasks.LoadOptions{Langs: []string{"de", "ja"}}, "miracl_release_de_ja.json"},
+}
+
+// testBenchRev pins neuclir/bench in the tests (the NeuCLIR builders
+// refuse to run unpinned): the fake Hub's X-Repo-Commit for it
+// (hubtest.Commit), so runs through the fake Hub resolve to the pin;
+// DirSource ignores revisions.
+var testBenchRev = hubtest.Commit(NeuCLIRBenchRef.Repo)
+
+// newTask is New with neuclir/bench pinned at testBenchRev for the tasks
+// that read it.
+func newTask(name string, src tasks.Source) (*Task, error) {
+	t, err := New(name, src)
+	if err != nil || !slices.ContainsFunc(t.refs, func(r Ref) bool { return r.Repo == NeuCLIRBenchRef.Repo }) {
+		return t, err
+	}
+	return t.WithRevision(NeuCLIRBenchRef.Repo, testBenchRev)
 }
 
 // runGoldenCases loads every golden case from src and compares.
 func runGoldenCases(t *testing.T, src tasks.Source) {
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
-			task, err := New(c.task, src)
+			task, err := newTask(c.task, src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +138,7 @@ func TestFixtureSizes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.task, func(t *testing.T) {
-			task, err := New(c.task, src)
+			task, err := newTask(c.task, src)
 			if err != nil {
 				t.Fatal(err)
 			}

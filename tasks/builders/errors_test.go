@@ -163,7 +163,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "neuclir qrels line malformed", task: "NeuCLIR2022MLIR", repo: "neuclir/bench",
 			files: map[string][]byte{"data/qrels.zho.gains.txt": []byte("1 0 z1 1\n3 0 z2\n")},
-			want:  []string{"neuclir/bench@main: data/qrels.zho.gains.txt:2", "4 fields"}, is: errColumn,
+			want:  []string{"neuclir/bench@" + testBenchRev + ": data/qrels.zho.gains.txt:2", "4 fields"}, is: errColumn,
 		},
 		{
 			name: "neuclir relevance not a number", task: "NeuCLIR2022MLIR", repo: "neuclir/bench",
@@ -178,12 +178,12 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "neuclir queries line too long", task: "NeuCLIR2023MLIR", repo: "neuclir/bench",
 			files: map[string][]byte{"data/news.eng.tsv": []byte("1\tq\n2\t" + strings.Repeat("q", 16<<20) + "\n")},
-			want:  []string{"neuclir/bench@main: data/news.eng.tsv:2: line too long: longer than the limit of 16MiB"}, is: lines.ErrLineTooLong,
+			want:  []string{"neuclir/bench@" + testBenchRev + ": data/news.eng.tsv:2: line too long: longer than the limit of 16MiB"}, is: lines.ErrLineTooLong,
 		},
 		{
 			name: "neuclir qrels line too long", task: "NeuCLIR2022MLIR", repo: "neuclir/bench", env: "1KiB",
 			files: map[string][]byte{"data/qrels.zho.gains.txt": []byte("1 0 z1 1\r\n1 0 " + strings.Repeat("z", 1024) + " 1\r\n")},
-			want:  []string{"neuclir/bench@main: data/qrels.zho.gains.txt:2: line too long: longer than the limit of 1KiB"}, is: lines.ErrLineTooLong,
+			want:  []string{"neuclir/bench@" + testBenchRev + ": data/qrels.zho.gains.txt:2: line too long: longer than the limit of 1KiB"}, is: lines.ErrLineTooLong,
 		},
 		{
 			name: "belebele line too long", task: "BelebeleMLIR", repo: "facebook/belebele", env: "1KiB",
@@ -198,7 +198,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "neuclir queries file missing", task: "NeuCLIR2023MLIR", repo: "neuclir/bench",
 			files: map[string][]byte{"data/news.eng.tsv": nil},
-			want:  []string{"neuclir/bench@main", "data/news.eng.tsv"}, is: tasks.ErrNotFound,
+			want:  []string{"neuclir/bench@" + testBenchRev, "data/news.eng.tsv"}, is: tasks.ErrNotFound,
 		},
 		{
 			name: "miracl shard missing", task: "MIRACLRetrievalHardNegatives", repo: MIRACLRef.Repo,
@@ -221,7 +221,7 @@ func TestBadInputs(t *testing.T) {
 				t.Setenv(lines.EnvLimit, c.env)
 			}
 			src := overlay{base: tasks.DirSource{Root: fixtures}, repo: c.repo, files: c.files}
-			task, err := New(c.task, src)
+			task, err := newTask(c.task, src)
 			if err != nil {
 				t.Fatal(err)
 			}

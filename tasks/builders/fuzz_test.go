@@ -24,7 +24,7 @@ func FuzzBuild(f *testing.F) {
 	opened := make([][]fileRef, len(goldenCases))
 	for i, c := range goldenCases {
 		rec := &recordingSource{base: tasks.DirSource{Root: fixtures}}
-		task, err := New(c.task, rec)
+		task, err := newTask(c.task, rec)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func FuzzBuild(f *testing.F) {
 		files := opened[int(c)%len(goldenCases)]
 		ref := files[int(file)%len(files)]
 		src := &overlaySource{base: tasks.DirSource{Root: fixtures}, ref: ref, data: data}
-		task, err := New(gc.task, src)
+		task, err := newTask(gc.task, src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -81,13 +81,15 @@ func TestDefaultSourceFromEnvironment(t *testing.T) {
 	t.Setenv("HF_HOME", t.TempDir())
 	t.Setenv("HF_HUB_OFFLINE", "")
 	t.Setenv("HF_TOKEN", srv.Token())
-	SetDefaultSource(nil)
-	t.Cleanup(func() { SetDefaultSource(nil) })
 	sel, err := tasks.Select("neuclir2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := sel[0].Load(context.Background(), tasks.LoadOptions{})
+	task, err := sel[0].(*Task).WithRevision(NeuCLIRBenchRef.Repo, testBenchRev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := task.Load(context.Background(), tasks.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,13 @@ func notFound(err error) error {
 func (s HubSource) Open(ctx context.Context, repo, revision, path string) (io.ReadCloser, error) {
 	p, err := s.Client.Download(ctx, hub.Dataset, repo, revision, path)
 	if err != nil {
-		return nil, notFound(err)
+		// The hub's errors name the repository, revision and file.
+		return nil, &tasks.FileError{Repo: repo, Revision: revision, Path: path, Err: notFound(err)}
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("hub: dataset %s at revision %s, file %s: opening the cached copy: %w", repo, revision, path, err)
+		return nil, &tasks.FileError{Repo: repo, Revision: revision, Path: path,
+			Err: fmt.Errorf("hub: dataset %s at revision %s, file %s: opening the cached copy: %w", repo, revision, path, err)}
 	}
 	return f, nil
 }
@@ -55,4 +57,11 @@ func (s HubSource) Describe() string {
 		mode = ", offline"
 	}
 	return fmt.Sprintf("%s (cache %s%s)", s.Client.Endpoint(), s.Client.CacheDir(), mode)
+}
+
+// ResolvedCommit is the commit the Hub last answered for revision of the
+// dataset repo (its X-Repo-Commit, recorded in the cache), or "" when the
+// cache has no record of it.
+func (s HubSource) ResolvedCommit(repo, revision string) string {
+	return s.Client.CachedCommit(hub.Dataset, repo, revision, "")
 }

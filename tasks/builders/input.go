@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/formats"
 )
@@ -33,8 +34,8 @@ func (in input) open(ctx context.Context, p string) (io.ReadCloser, error) {
 	}
 	rc, err := in.src.Open(ctx, in.ref.Repo, in.ref.Revision, p)
 	if err != nil {
-		if strings.Contains(err.Error(), in.ref.Repo) && strings.Contains(err.Error(), p) {
-			return nil, err // the Source already named repository and file
+		if tasks.NamesFile(err, in.ref.Repo, p) {
+			return nil, err // the Source already named repository, revision and file
 		}
 		return nil, fmt.Errorf("opening %s: %w", in.where(p), err)
 	}
@@ -284,4 +285,37 @@ func firstCol(rec map[string]any, cols ...string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("none of the columns %q present: %w", cols, errColumn)
+}
+
+// textMaxLine bounds a line of the text files read with readLines
+// (NeuCLIR's and MIRACL's query TSVs and TREC qrels: short rows);
+// MIMO_MAX_LINE replaces it (internal/lines).
+const textMaxLine = 16 << 20
+
+// readLines streams the non-empty lines of a text file.
+func readLines(ctx context.Context, in input, name string, fn func(line int, s string) error) error {
+	rc, err := in.open(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	lr := lines.NewReader(rc, in.where(name), textMaxLine)
+	n := 0
+	for lr.Scan() {
+		s := strings.TrimRight(lr.Text(), "\r")
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		n++
+		if err := fn(lr.Line(), s); err != nil {
+			return fmt.Errorf("%s:%d: %w", in.where(name), lr.Line(), err)
+		}
+	}
+	if err := lr.Err(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: empty file: %w", in.where(name), errColumn)
+	}
+	return nil
 }

@@ -3,8 +3,6 @@ package builders
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -36,13 +34,12 @@ func init() {
 					"nDCG@10 per language averaged.",
 				Languages: MIRACLLangs,
 				MainScore: "ndcg_at_10",
-				Source:    MIRACLRef.Repo,
-				Revision:  MIRACLRef.Revision,
 				License:   "Apache-2.0",
 				Reference: "http://miracl.ai",
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildMIRACL(ctx, src, MIRACLRef, opts)
+			refs: []Ref{MIRACLRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildMIRACL(ctx, src, refs[0], opts)
 			},
 		}
 	})
@@ -53,18 +50,9 @@ func init() {
 // -queries, -qrels of split dev. Qrels keep their grades; queries without a
 // positive judgement are dropped.
 func BuildMIRACL(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-	if err := checkLangs("MIRACLRetrievalHardNegatives", MIRACLAllLangs, opts.Langs); err != nil {
+	langs, err := miraclLangs("MIRACLRetrievalHardNegatives", opts.Langs)
+	if err != nil {
 		return nil, err
-	}
-	langs := MIRACLLangs
-	if len(opts.Langs) > 0 {
-		langs = nil
-		for _, l := range opts.Langs {
-			l = strings.ToLower(strings.TrimSpace(l))
-			if !slices.Contains(langs, l) {
-				langs = append(langs, l)
-			}
-		}
 	}
 	var out []tasks.Dataset
 	for _, lang := range langs {

@@ -43,15 +43,14 @@ func init() {
 					"configs de-duplicated by text; every context carrying the question's MLQA id is relevant.",
 				Languages:       MLQALangs,
 				MainScore:       "ndcg_at_20",
-				Source:          MLQARef.Repo,
-				Revision:        MLQARef.Revision,
 				License:         "CC-BY-SA-3.0",
 				Reference:       "https://arxiv.org/abs/1910.07475",
 				ExpectedQueries: 42245,
 				ExpectedCorpus:  36799,
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildMLQA(ctx, src, MLQARef, opts)
+			refs: []Ref{MLQARef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildMLQA(ctx, src, refs[0], opts)
 			},
 		}
 	})

@@ -35,15 +35,14 @@ func init() {
 					"speeches (original languages) of those languages; every speech of the topic is relevant.",
 				Languages:       MultiEuPLangs,
 				MainScore:       "ndcg_at_20",
-				Source:          MultiEuPRef.Repo,
-				Revision:        MultiEuPRef.Revision,
 				License:         "CC-BY-4.0",
 				Reference:       "https://arxiv.org/abs/2311.01870",
 				ExpectedQueries: 10686,
 				ExpectedCorpus:  35444,
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildMultiEuP(ctx, src, MultiEuPRef, opts)
+			refs: []Ref{MultiEuPRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildMultiEuP(ctx, src, refs[0], opts)
 			},
 		}
 	})

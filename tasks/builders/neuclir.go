@@ -2,13 +2,16 @@ package builders
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/formats"
 )
 
 // NeuCLIR 2022 / 2023: TREC news retrieval with English topics over Russian,
@@ -24,9 +27,12 @@ var NeuCLIRSubsets = []struct{ Subset, Lang string }{{"rus", "ru"}, {"zho", "zh"
 // NeuCLIRLangs are the task's languages: English queries, ru and zh docs.
 var NeuCLIRLangs = lang.NeuCLIR
 
-// NeuCLIRBenchRef is neuclir/bench (queries and qrels of every NeuCLIR year).
-// No MTEB pin exists for it; "main" is read and recorded.
-var NeuCLIRBenchRef = Ref{Repo: "neuclir/bench", Revision: "main"}
+// NeuCLIRBenchRef is neuclir/bench (queries and qrels of every NeuCLIR
+// year). No commit of it is known here (MTEB pins none, and none could be
+// read offline), so the revision is empty and the build refuses to run
+// until one is given (Task.WithRevision, mimo-eval --dataset-revision
+// neuclir/bench@COMMIT): reading "main" would record a branch that moves.
+var NeuCLIRBenchRef = Ref{Repo: "neuclir/bench"}
 
 // NeuCLIR2022Ref and NeuCLIR2023Ref are MTEB's hard-negative corpora.
 var (
@@ -51,44 +57,229 @@ func init() {
 						"NIST judgements > 0 count as relevant.",
 					Languages:       NeuCLIRLangs,
 					MainScore:       "ndcg_at_20",
-					Source:          y.ref.Repo + " + " + NeuCLIRBenchRef.Repo,
-					Revision:        y.ref.Revision + " + " + NeuCLIRBenchRef.Revision,
 					License:         "ODC-BY (documents), CC-BY-4.0 (topics and judgements)",
 					Reference:       "https://neuclir.github.io/",
 					ExpectedQueries: y.queries,
 					ExpectedCorpus:  y.docs,
 				},
-				build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-					return BuildNeuCLIR(ctx, src, y.ref, NeuCLIRBenchRef, opts)
+				refs: []Ref{y.ref, NeuCLIRBenchRef},
+				build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+					return BuildNeuCLIR(ctx, src, refs[0], refs[1], opts)
 				},
 			}
 		})
 	}
 }
 
+// neuclir/bench documents its files in its card's `configs:` (README.md,
+// read at the pinned revision): config "queries", CSV with sep "\t", no
+// header, columns id, query, one split per query language (eng:
+// data/news.eng.tsv); config "qrels", CSV with sep " ", no header, columns
+// id, ignore, docid, relevance (TREC qrels), one split per document
+// language (rus, zho, fas) and mlir. The builder reads the files the card
+// names and checks the columns it relies on.
+const (
+	benchQueriesConfig = "queries"
+	benchQrelsConfig   = "qrels"
+	benchQuerySplit    = "eng"
+)
+
+var (
+	benchQueryColumns = []string{"id", "query"}
+	benchQrelsColumns = []string{"id", "ignore", "docid", "relevance"}
+)
+
+// benchFiles are the files the card names for the English queries and the
+// qrels of each pooled subset.
+type benchFiles struct {
+	queries string
+	qrels   map[string]string // subset -> file
+}
+
+// readBenchCard reads bench's README.md and resolves the data files of
+// the English queries and of each subset's qrels against the listing.
+func readBenchCard(ctx context.Context, bench input) (benchFiles, error) {
+	rc, err := bench.open(ctx, formats.CardName)
+	if err != nil {
+		return benchFiles{}, err
+	}
+	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	rc.Close()
+	if err != nil {
+		return benchFiles{}, fmt.Errorf("%s: %w", bench.where(formats.CardName), err)
+	}
+	card, ok, err := formats.ParseCard(b, bench.where(formats.CardName))
+	if err != nil {
+		return benchFiles{}, fmt.Errorf("%w: %w", err, errColumn)
+	}
+	if !ok {
+		return benchFiles{}, fmt.Errorf("%s: no YAML front matter (the configs naming the files): %w", bench.where(formats.CardName), errColumn)
+	}
+	listing, err := bench.list(ctx)
+	if err != nil {
+		return benchFiles{}, err
+	}
+	file := func(config, sep string, columns []string, split string) (string, error) {
+		where := fmt.Sprintf("%s: config %q", bench.where(formats.CardName), config)
+		cfg, ok := card.Config(config)
+		if !ok {
+			return "", fmt.Errorf("%s: not in configs: %w", where, errColumn)
+		}
+		if cfg.Format != "csv" || cfg.Sep == nil || *cfg.Sep != sep || !slices.Equal(cfg.Names, columns) {
+			return "", fmt.Errorf("%s: want format csv, sep %q, names %v; the card says format %q, sep %s, names %v: %w",
+				where, sep, columns, cfg.Format, quotedOrNone(cfg.Sep), cfg.Names, errColumn)
+		}
+		splits, err := cfg.Splits(bench.where(formats.CardName))
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", err, errColumn)
+		}
+		pats, ok := splits.Patterns[split]
+		if !ok {
+			return "", fmt.Errorf("%s: no split %q (splits: %s): %w", where, split, strings.Join(splits.Names, ", "), errColumn)
+		}
+		got := formats.ResolvePatterns(listing, pats)
+		if len(got) != 1 {
+			return "", fmt.Errorf("%s split %q: %s matches %d files of the repository, want 1: %w", where, split, strings.Join(pats, ", "), len(got), tasks.ErrNotFound)
+		}
+		return got[0], nil
+	}
+	out := benchFiles{qrels: map[string]string{}}
+	if out.queries, err = file(benchQueriesConfig, "\t", benchQueryColumns, benchQuerySplit); err != nil {
+		return out, err
+	}
+	for _, s := range NeuCLIRSubsets {
+		if out.qrels[s.Subset], err = file(benchQrelsConfig, " ", benchQrelsColumns, s.Subset); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func quotedOrNone(s *string) string {
+	if s == nil {
+		return "none"
+	}
+	return strconv.Quote(*s)
+}
+
+// commitSource is implemented by Sources that know which commit a
+// revision was served at (HubSource: the Hub's X-Repo-Commit, recorded in
+// the cache).
+type commitSource interface {
+	ResolvedCommit(repo, revision string) string
+}
+
+// ErrRevisionMismatch is wrapped when a Source served a pinned revision at
+// another commit (a mirror answering one snapshot for every revision):
+// the result would record a commit whose files were not read.
+var ErrRevisionMismatch = errors.New("served at another commit")
+
+// checkResolved fails when src served ref at a commit other than its pin.
+func checkResolved(src tasks.Source, ref Ref) error {
+	cs, ok := src.(commitSource)
+	if !ok {
+		return nil // a local copy: one revision, the one given
+	}
+	if got := cs.ResolvedCommit(ref.Repo, ref.Revision); got != "" && got != ref.Revision {
+		return fmt.Errorf("%s: asked for commit %s, the server answered X-Repo-Commit %s: %w", ref.Repo, ref.Revision, got, ErrRevisionMismatch)
+	}
+	return nil
+}
+
 // BuildNeuCLIR builds a NeuCLIR task: corpus from the rus and zho subsets
 // (split test) of corpusRef, doc ids "{subset}::{id}", text title + "\n" +
-// text (text alone when the title is empty); queries from bench's
-// data/news.eng.tsv for the query ids of those subsets; qrels from bench's
-// data/qrels.{rus,zho}.gains.txt, relevance > 0, made binary, restricted to
-// the pooled corpus; queries without a positive dropped.
+// text (text alone when the title is empty); queries from bench's config
+// queries, split eng, for the query ids of those subsets; qrels from
+// bench's config qrels, splits rus and zho, relevance > 0, made binary,
+// restricted to the pooled corpus; queries without a positive dropped.
+// benchRef must be a 40-hex commit (ErrUnpinned otherwise), and a Source
+// that reports the commit it served (the Hub) must have served that one
+// (ErrRevisionMismatch).
 func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := checkLangs("NeuCLIR", NeuCLIRLangs, opts.Langs); err != nil {
 		return nil, err
 	}
+	if err := pinnedRef(benchRef); err != nil {
+		return nil, err
+	}
 	ds := tasks.Dataset{Subset: "default", Split: "test", Qrels: tasks.Qrels{}}
+	inCorpus, qids, err := readNeuCLIRCorpus(ctx, src, corpusRef, &ds)
+	if err != nil {
+		return nil, err
+	}
+	bench := input{src: src, ref: benchRef}
+	files, err := readBenchCard(ctx, bench)
+	if err != nil {
+		return nil, err
+	}
+	topics := &MTEBSubset{}
+	if err := readTopicsTSV(ctx, bench, files.queries, topics); err != nil {
+		return nil, err
+	}
+	text := map[string]string{}
+	for _, q := range topics.Queries {
+		if _, dup := text[q.ID]; !dup {
+			text[q.ID] = q.Text
+		}
+	}
+	seenQ := map[string]bool{}
+	for _, id := range qids {
+		seenQ[id] = true
+		t, ok := text[id]
+		if !ok {
+			skip(&ds, "query_missing_in_bench", 1)
+			continue
+		}
+		ds.Queries = append(ds.Queries, tasks.Query{ID: id, Text: t, Lang: "en", Group: id})
+	}
+	for _, s := range NeuCLIRSubsets {
+		j := &MTEBSubset{}
+		if err := readTRECQrels(ctx, bench, files.qrels[s.Subset], j); err != nil {
+			return nil, err
+		}
+		for _, r := range j.Qrels {
+			key := s.Subset + "::" + r.CorpusID
+			switch {
+			case !seenQ[r.QueryID]:
+				skip(&ds, "qrels_other_topics", 1)
+			case r.Score <= 0:
+				skip(&ds, "qrels_not_relevant", 1)
+			case !inCorpus[key]:
+				skip(&ds, "qrels_doc_not_in_corpus", 1)
+			default:
+				if ds.Qrels[r.QueryID] == nil {
+					ds.Qrels[r.QueryID] = map[string]int{}
+				}
+				ds.Qrels[r.QueryID][key] = 1
+			}
+		}
+	}
+	if err := checkResolved(src, benchRef); err != nil {
+		return nil, err
+	}
+	finish(&ds, opts, "query_without_positive", NeuCLIRLangs, mtebTag)
+	return []tasks.Dataset{ds}, nil
+}
+
+// readNeuCLIRCorpus pools the subsets' corpora into ds, ids
+// "{subset}::{id}", and returns the pooled ids and the query ids of the
+// subsets, in order.
+func readNeuCLIRCorpus(ctx context.Context, src tasks.Source, corpusRef Ref, ds *tasks.Dataset) (map[string]bool, []string, error) {
 	inCorpus := map[string]bool{}
 	var qids []string
 	seenQ := map[string]bool{}
 	for _, s := range NeuCLIRSubsets {
 		sub, err := ReadMTEBSubset(ctx, src, corpusRef, s.Subset, "test")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range sub.Corpus {
 			key := s.Subset + "::" + d.ID
 			if inCorpus[key] {
-				skip(&ds, "duplicate_doc_id", 1)
+				skip(ds, "duplicate_doc_id", 1)
 				continue
 			}
 			inCorpus[key] = true
@@ -105,94 +296,5 @@ func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref
 			}
 		}
 	}
-	bench := input{src: src, ref: benchRef}
-	text := map[string]string{}
-	const queriesFile = "data/news.eng.tsv"
-	err := readLines(ctx, bench, queriesFile, func(_ int, s string) error {
-		id, q, ok := strings.Cut(s, "\t")
-		if !ok || strings.TrimSpace(id) == "" {
-			return fmt.Errorf("want \"id<TAB>query\", got %q: %w", s, errColumn)
-		}
-		id = strings.TrimSpace(id)
-		if _, dup := text[id]; !dup {
-			text[id] = strings.TrimSpace(q)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range qids {
-		t, ok := text[id]
-		if !ok || t == "" {
-			skip(&ds, "query_missing_in_bench", 1)
-			continue
-		}
-		ds.Queries = append(ds.Queries, tasks.Query{ID: id, Text: t, Lang: "en", Group: id})
-	}
-	for _, s := range NeuCLIRSubsets {
-		name := "data/qrels." + s.Subset + ".gains.txt"
-		err := readLines(ctx, bench, name, func(_ int, row string) error {
-			f := strings.Fields(row)
-			if len(f) != 4 {
-				return fmt.Errorf("want 4 fields \"id ignore docid relevance\", got %d: %w", len(f), errColumn)
-			}
-			rel, err := strconv.Atoi(f[3])
-			if err != nil {
-				return fmt.Errorf("column relevance: %q is not an integer: %w", f[3], errColumn)
-			}
-			qid, key := f[0], s.Subset+"::"+f[2]
-			switch {
-			case !seenQ[qid]:
-				skip(&ds, "qrels_other_topics", 1)
-			case rel <= 0:
-				skip(&ds, "qrels_not_relevant", 1)
-			case !inCorpus[key]:
-				skip(&ds, "qrels_doc_not_in_corpus", 1)
-			default:
-				if ds.Qrels[qid] == nil {
-					ds.Qrels[qid] = map[string]int{}
-				}
-				ds.Qrels[qid][key] = 1
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	finish(&ds, opts, "query_without_positive", NeuCLIRLangs, mtebTag)
-	return []tasks.Dataset{ds}, nil
-}
-
-// neuclirMaxLine bounds a line of NeuCLIR's queries TSV and qrels (both
-// hold short rows); MIMO_MAX_LINE replaces it (internal/lines).
-const neuclirMaxLine = 16 << 20
-
-// readLines streams the non-empty lines of a text file.
-func readLines(ctx context.Context, in input, name string, fn func(line int, s string) error) error {
-	rc, err := in.open(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	lr := lines.NewReader(rc, in.where(name), neuclirMaxLine)
-	n := 0
-	for lr.Scan() {
-		s := strings.TrimRight(lr.Text(), "\r")
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		n++
-		if err := fn(lr.Line(), s); err != nil {
-			return fmt.Errorf("%s:%d: %w", in.where(name), lr.Line(), err)
-		}
-	}
-	if err := lr.Err(); err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%s: empty file: %w", in.where(name), errColumn)
-	}
-	return nil
+	return inCorpus, qids, nil
 }

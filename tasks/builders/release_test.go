@@ -12,6 +12,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/formats"
 )
 
 // copyFixture copies fixture files (paths under testdata/hub/datasets) to
@@ -248,5 +249,138 @@ func TestMLQAReleaseIncomplete(t *testing.T) {
 	_, err = task.Load(context.Background(), tasks.LoadOptions{Variant: map[string]string{MLQASplitVariant: "train"}})
 	if err == nil || !strings.Contains(err.Error(), `mlqa_split="train": want test or validation (dev)`) {
 		t.Errorf("split train: error %v", err)
+	}
+}
+
+// miraclReleaseFiles are the fixture's MIRACL release files (the layout of
+// miracl/miracl and miracl/miracl-corpus, see internal/fixturegen), by
+// repository.
+var miraclReleaseFiles = map[string][]string{
+	"miracl/miracl": {
+		"miracl-v1.0-de/topics/topics.miracl-v1.0-de-dev.tsv", "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-dev.tsv",
+		"miracl-v1.0-de/topics/topics.miracl-v1.0-de-train.tsv", "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-train.tsv",
+		"miracl-v1.0-ja/topics/topics.miracl-v1.0-ja-dev.tsv", "miracl-v1.0-ja/qrels/qrels.miracl-v1.0-ja-dev.tsv",
+	},
+	"miracl/miracl-corpus": {
+		"miracl-corpus-v1.0-de/docs-0.jsonl.gz", "miracl-corpus-v1.0-ja/docs-0.jsonl.gz", "miracl-corpus-v1.0-ja/docs-1.jsonl.gz",
+	},
+}
+
+// TestMIRACLReleaseLocalFolder builds MIRACLRetrievalRelease from one
+// folder holding both repositories' files (what `hf download
+// --local-dir DIR` of miracl/miracl and miracl/miracl-corpus writes), as
+// from the Hub layout; checks the train split, the errors, and that "all"
+// leaves the task out while its group and name select it.
+func TestMIRACLReleaseLocalFolder(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	for repo, list := range miraclReleaseFiles {
+		for _, f := range list {
+			files[repo+"/"+f] = f
+		}
+	}
+	copyFixture(t, dir, files)
+	task, err := New("MIRACLRetrievalRelease", tasks.DirSource{Root: dir, Flat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ds, err := task.Load(ctx, tasks.LoadOptions{Langs: []string{"de", "ja"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(readGolden(t, "miracl_release_de_ja.json"), toGolden(ds)); diff != "" {
+		t.Errorf("miracl_release_de_ja.json (-golden +got):\n%s", diff)
+	}
+
+	train, err := task.Load(ctx, tasks.LoadOptions{Langs: []string{"de"}, Variant: map[string]string{MIRACLSplitVariant: "train"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []goldenDataset{{Subset: "de", Split: "train", Languages: []string{"deu-Latn"},
+		Queries: []string{"10 | de |  | Trainingsfrage"},
+		Corpus: []string{"100#0 | de |  | Pidgin Ein Pidgin ist eine reduzierte Sprache.",
+			"100#1 | de |  | Pidgin Pidgins entstehen im Handel.", "200#0 | de |  | Der Turm ist 324 Meter hoch."},
+		Qrels: map[string]map[string]int{"10": {"200#0": 1}}}}
+	if diff := cmp.Diff(want, toGolden(train)); diff != "" {
+		t.Errorf("train split (-want +got):\n%s", diff)
+	}
+
+	for _, c := range []struct {
+		name string
+		opts tasks.LoadOptions
+		is   error
+		want []string
+	}{
+		{"a language missing", tasks.LoadOptions{Langs: []string{"de", "ar"}}, tasks.ErrNotFound,
+			[]string{"miracl/miracl-corpus@d921ec7e349ce0d28daf30b2da9da5ee698bef0d", "miracl-corpus-v1.0-ar/docs-{n}.jsonl.gz"}},
+		{"train split of ja missing", tasks.LoadOptions{Langs: []string{"ja"}, Variant: map[string]string{MIRACLSplitVariant: "train"}}, tasks.ErrNotFound,
+			[]string{"miracl/miracl@5be20db9509754dadad47689368639fcec739c00", "miracl-v1.0-ja/topics/topics.miracl-v1.0-ja-train.tsv"}},
+		{"test split has no qrels", tasks.LoadOptions{Variant: map[string]string{MIRACLSplitVariant: "test-a"}}, nil,
+			[]string{`miracl_split="test-a": want dev or train`}},
+		{"unknown language", tasks.LoadOptions{Langs: []string{"xx"}}, nil, []string{`no language "xx"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := task.Load(ctx, c.opts)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("%v does not wrap %v", err, c.is)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+
+	for spec, want := range map[string]bool{"all": false, "miracl": false, "miracl-release": true, "MIRACLRetrievalRelease": true} {
+		sel, err := tasks.Select(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, s := range sel {
+			got = got || s.Metadata().Name == "MIRACLRetrievalRelease"
+		}
+		if got != want {
+			t.Errorf("Select(%q) selects MIRACLRetrievalRelease: %v, want %v", spec, got, want)
+		}
+	}
+}
+
+// TestMIRACLReleaseMalformed: a malformed line of each release file is an
+// error naming the repository, the file and the line.
+func TestMIRACLReleaseMalformed(t *testing.T) {
+	for _, c := range []struct {
+		name, repo, file, data, want string
+	}{
+		{"topics without a tab", "miracl/miracl", "miracl-v1.0-de/topics/topics.miracl-v1.0-de-dev.tsv", "0\tfine\n1 no tab\n",
+			`topics.miracl-v1.0-de-dev.tsv:2: want "qid<TAB>query"`},
+		{"qrels with 3 columns", "miracl/miracl", "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-dev.tsv", "0\tQ0\t100#0\n",
+			"qrels.miracl-v1.0-de-dev.tsv:1: want 4 fields"},
+		{"qrels grade not an integer", "miracl/miracl", "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-dev.tsv", "0\tQ0\t100#0\tyes\n",
+			`column relevance: "yes" is not an integer`},
+		{"passage with an unknown field", "miracl/miracl-corpus", "miracl-corpus-v1.0-de/docs-0.jsonl.gz", `{"docid": "1#0", "text": "x", "url": "u"}` + "\n",
+			`docs-0.jsonl.gz:1: `},
+		{"passage without docid", "miracl/miracl-corpus", "miracl-corpus-v1.0-de/docs-0.jsonl.gz", `{"title": "t", "text": "x"}` + "\n",
+			`docs-0.jsonl.gz:1: field "docid" missing`},
+		{"empty shard", "miracl/miracl-corpus", "miracl-corpus-v1.0-de/docs-0.jsonl.gz", "",
+			"docs-0.jsonl.gz: no passages"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := &overlaySource{base: tasks.DirSource{Root: fixtures}, ref: fileRef{repo: c.repo, path: c.file}, data: []byte(c.data)}
+			_, err := BuildMIRACLRelease(context.Background(), src, MIRACLTopicsRef, MIRACLCorpusRef, tasks.LoadOptions{Langs: []string{"de"}})
+			if !errors.Is(err, formats.ErrSchema) {
+				t.Fatalf("error %v, want ErrSchema", err)
+			}
+			for _, w := range []string{c.repo + "@", c.want} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -3,6 +3,8 @@ package builders
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -141,24 +143,28 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// TestDefaultSource: registered tasks read from SetDefaultSource's Source.
-func TestDefaultSource(t *testing.T) {
-	SetDefaultSource(tasks.DirSource{Root: fixtures})
-	t.Cleanup(func() { SetDefaultSource(nil) })
+// TestRegisteredWithSource: a registered task reads from the Source
+// handed to it (WithSource), the way the command line passes --source;
+// there is no package-wide default to set.
+func TestRegisteredWithSource(t *testing.T) {
 	sel, err := tasks.Select("XQuAD")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := sel[0].Load(context.Background(), tasks.LoadOptions{})
+	task := sel[0].(*Task).WithSource(tasks.DirSource{Root: fixtures})
+	ds, err := task.Load(context.Background(), tasks.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds[0].Queries) != 24 {
 		t.Errorf("%d queries from the fixtures, want 24", len(ds[0].Queries))
 	}
-	SetDefaultSource(tasks.DirSource{Root: t.TempDir()})
-	if _, err := sel[0].Load(context.Background(), tasks.LoadOptions{}); !errors.Is(err, tasks.ErrNotFound) {
+	empty := sel[0].(*Task).WithSource(tasks.DirSource{Root: t.TempDir()})
+	if _, err := empty.Load(context.Background(), tasks.LoadOptions{}); !errors.Is(err, tasks.ErrNotFound) {
 		t.Errorf("Load from an empty source: %v, want ErrNotFound", err)
+	}
+	if !task.Reads(XQuADRef.Repo) || task.Reads(NeuCLIRBenchRef.Repo) {
+		t.Errorf("Reads: XQuAD reads %s only", XQuADRef.Repo)
 	}
 }
 
@@ -224,5 +230,46 @@ func TestOldNamesAreAliases(t *testing.T) {
 		if _, notes, err := tasks.SelectNotes(item); err != nil || len(notes) != 0 {
 			t.Errorf("SelectNotes(%q): notes %q, err %v; want no note", item, notes, err)
 		}
+	}
+}
+
+// errSource answers every Open with err.
+type errSource struct{ err error }
+
+func (s errSource) Open(context.Context, string, string, string) (io.ReadCloser, error) {
+	return nil, s.err
+}
+func (s errSource) List(context.Context, string, string) ([]string, error) { return nil, s.err }
+func (s errSource) Describe() string                                       { return "errSource" }
+
+// TestInputOpenNamesFileOnce: a Source's *tasks.FileError about the file
+// asked for is passed on as it is (it names repository, revision and
+// file); any other error, or a FileError about another file, is wrapped
+// with them. Decided by type (tasks.NamesFile), not by the message.
+func TestInputOpenNamesFileOnce(t *testing.T) {
+	ref := Ref{Repo: "org/data", Revision: "r1"}
+	inner := fmt.Errorf("custom text: %w", tasks.ErrNotFound)
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"file error for the file", &tasks.FileError{Repo: "org/data", Revision: "r1", Path: "a.tsv", Err: inner}, "custom text: not found"},
+		{"file error for another file", &tasks.FileError{Repo: "org/data", Revision: "r1", Path: "b.tsv", Err: inner}, "opening org/data@r1: a.tsv: custom text: not found"},
+		{"plain error naming repo and file in its text", fmt.Errorf("org/data a.tsv: %w", tasks.ErrNotFound), "opening org/data@r1: a.tsv: org/data a.tsv: not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := input{src: errSource{c.err}, ref: ref}.open(context.Background(), "a.tsv")
+			if err == nil || err.Error() != c.want {
+				t.Errorf("open: %v, want %q", err, c.want)
+			}
+			if !errors.Is(err, tasks.ErrNotFound) {
+				t.Errorf("%v does not wrap ErrNotFound", err)
+			}
+		})
+	}
+	_, err := tasks.DirSource{Root: t.TempDir()}.Open(context.Background(), "org/data", "r1", "a.tsv")
+	if !tasks.NamesFile(err, "org/data", "a.tsv") || !errors.Is(err, tasks.ErrNotFound) {
+		t.Errorf("DirSource.Open of a missing file: %v, want a FileError about org/data a.tsv wrapping ErrNotFound", err)
 	}
 }

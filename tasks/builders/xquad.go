@@ -35,16 +35,15 @@ func init() {
 					"pooling every language version of the 240 paragraphs; all 8 versions of the gold paragraph are relevant.",
 				Languages:       XQuADLangs,
 				MainScore:       "ndcg_at_20",
-				Source:          XQuADRef.Repo,
-				Revision:        XQuADRef.Revision,
 				License:         "CC-BY-SA-4.0",
 				Reference:       "https://github.com/google-deepmind/xquad",
 				ExpectedQueries: 9520,
 				ExpectedCorpus:  1920,
 				ExpectedQrels:   76160,
 			},
-			build: func(ctx context.Context, src tasks.Source, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
-				return BuildXQuAD(ctx, src, XQuADRef, opts)
+			refs: []Ref{XQuADRef},
+			build: func(ctx context.Context, src tasks.Source, refs []Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
+				return BuildXQuAD(ctx, src, refs[0], opts)
 			},
 		}
 	})

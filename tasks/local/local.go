@@ -52,8 +52,12 @@
 // Groups (parallel texts, authors' layout only): a "group" field wins;
 // otherwise an id of the form "{lang}_{rest}" (the authors' query ids,
 // XQuAD's doc ids) gets group "{rest}", so the same question in several
-// languages shares a group. Ids without that prefix (Belebele's
-// "doc_{lang}_{n}") get no group.
+// languages shares a group. Documents with the authors' Belebele and MLQA
+// ids "doc_{lang}_{n}" carry no group in their files; they take it from
+// the qrels, where a query's relevant set is every language version of its
+// passage: documents relevant to a common query share a group (connected
+// components, named by their first document; see parallelGroups), so the
+// harness computes alignment for them.
 package local
 
 import (
@@ -493,6 +497,7 @@ func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
 	if err != nil {
 		return d, err
 	}
+	parallelGroups(&d)
 	d = dropUnjudged(d)
 	d.Languages = languagesOf(d)
 	return d, nil

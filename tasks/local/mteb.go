@@ -43,7 +43,7 @@ import (
 // corpus.{jsonl,parquet} and queries.{jsonl,parquet} beside them.
 
 // CardFile is the dataset card whose YAML front matter names the configs.
-const CardFile = "README.md"
+const CardFile = formats.CardName
 
 // Columns of the MTEB layout. "metadata" is BEIR's ignored field; a query
 // "title" is in the BeIR/* conversions' schema and MTEB ignores it.
@@ -66,37 +66,16 @@ func (p *mtebPlan) files() []string {
 	return slices.Concat(p.corpus, p.queries, p.qrels)
 }
 
-// hfCard is the part of a dataset card's YAML this package reads.
-type hfCard struct {
-	Configs  []hfConfig `yaml:"configs"`
-	Language yaml.Node  `yaml:"language"`
-}
+// The card's types are package formats' (one reader of dataset cards for
+// the local folders and the builders).
+type (
+	hfCard   = formats.Card
+	hfConfig = formats.CardConfig
+	hfSplits = formats.CardSplits
+)
 
-type hfConfig struct {
-	Name      string    `yaml:"config_name"`
-	DataFiles yaml.Node `yaml:"data_files"`
-	Default   bool      `yaml:"default"`
-}
-
-// hfSplits maps each split of a config to its data-file patterns, splits
-// in the card's order.
-type hfSplits struct {
-	names    []string
-	patterns map[string][]string
-}
-
-func (s *hfSplits) add(split string, pats ...string) {
-	if s.patterns == nil {
-		s.patterns = map[string][]string{}
-	}
-	if _, ok := s.patterns[split]; !ok {
-		s.names = append(s.names, split)
-	}
-	s.patterns[split] = append(s.patterns[split], pats...)
-}
-
-// readCard reads the YAML front matter of dir/README.md. ok is false when
-// there is no card or no front matter.
+// readCard reads the YAML front matter of dir/README.md (formats.ParseCard).
+// ok is false when there is no card or no front matter.
 func readCard(fsys fs.FS, dir string) (card hfCard, ok bool, err error) {
 	name := path.Join(dir, CardFile)
 	b, err := fs.ReadFile(fsys, name)
@@ -106,104 +85,7 @@ func readCard(fsys fs.FS, dir string) (card hfCard, ok bool, err error) {
 	if err != nil {
 		return card, false, err
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	if !bytes.HasPrefix(b, []byte("---\n")) {
-		return card, false, nil
-	}
-	rest := b[4:]
-	end := bytes.Index(rest, []byte("\n---\n"))
-	switch {
-	case bytes.HasPrefix(rest, []byte("---\n")):
-		end = -1
-		rest = nil
-	case end < 0 && bytes.HasSuffix(rest, []byte("\n---")):
-		end = len(rest) - 4
-	case end < 0:
-		return card, false, fmt.Errorf("%s: the YAML front matter has no closing \"---\" line", name)
-	}
-	if end >= 0 {
-		rest = rest[:end+1]
-	}
-	if err := yaml.Unmarshal(rest, &card); err != nil {
-		return card, false, fmt.Errorf("%s: YAML front matter: %w", name, err)
-	}
-	return card, true, nil
-}
-
-// splits reads a config's data_files in the forms the Hub accepts: a
-// pattern, a list of patterns (split "train"), a list of {split, path}
-// with path a pattern or a list, or a mapping from split to patterns.
-func (c hfConfig) splits(card string) (hfSplits, error) {
-	var s hfSplits
-	n := &c.DataFiles
-	bad := func(what string) error {
-		return fmt.Errorf("%s: config %q: data_files: %s (line %d)", card, c.Name, what, n.Line)
-	}
-	patterns := func(v *yaml.Node) ([]string, error) {
-		switch v.Kind {
-		case yaml.ScalarNode:
-			return []string{v.Value}, nil
-		case yaml.SequenceNode:
-			var out []string
-			for _, e := range v.Content {
-				if e.Kind != yaml.ScalarNode {
-					return nil, bad("want a pattern or a list of patterns")
-				}
-				out = append(out, e.Value)
-			}
-			return out, nil
-		}
-		return nil, bad("want a pattern or a list of patterns")
-	}
-	switch n.Kind {
-	case 0:
-		return s, bad("missing")
-	case yaml.ScalarNode:
-		s.add("train", n.Value)
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			p, err := patterns(n.Content[i+1])
-			if err != nil {
-				return s, err
-			}
-			s.add(n.Content[i].Value, p...)
-		}
-	case yaml.SequenceNode:
-		for _, e := range n.Content {
-			if e.Kind == yaml.ScalarNode {
-				s.add("train", e.Value)
-				continue
-			}
-			if e.Kind != yaml.MappingNode {
-				return s, bad("want patterns or {split, path} entries")
-			}
-			split := "train"
-			var pats []string
-			for i := 0; i+1 < len(e.Content); i += 2 {
-				k, v := e.Content[i].Value, e.Content[i+1]
-				switch k {
-				case "split":
-					split = v.Value
-				case "path":
-					p, err := patterns(v)
-					if err != nil {
-						return s, err
-					}
-					pats = p
-				default:
-					return s, bad(fmt.Sprintf("unknown key %q in an entry (known: split, path)", k))
-				}
-			}
-			if len(pats) == 0 {
-				return s, bad(fmt.Sprintf("split %q has no path", split))
-			}
-			s.add(split, pats...)
-		}
-	default:
-		return s, bad("want a pattern, a list or a mapping")
-	}
-	return s, nil
+	return formats.ParseCard(b, name)
 }
 
 // listFiles lists the regular files under dir of fsys, relative to dir,
@@ -235,47 +117,6 @@ func listFiles(fsys fs.FS, dir string) ([]string, error) {
 	})
 	sort.Strings(out)
 	return out, err
-}
-
-// globMatch matches a data-file pattern against a relative path: path.Match
-// per segment, and "**" for any number of segments.
-func globMatch(pattern, name string) bool {
-	return matchSegs(strings.Split(path.Clean(pattern), "/"), strings.Split(name, "/"))
-}
-
-func matchSegs(pat, segs []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(segs); i++ {
-				if matchSegs(pat[1:], segs[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(segs) == 0 {
-			return false
-		}
-		if ok, err := path.Match(pat[0], segs[0]); err != nil || !ok {
-			return false
-		}
-		pat, segs = pat[1:], segs[1:]
-	}
-	return len(segs) == 0
-}
-
-// resolve returns the files matching patterns, each once, sorted.
-func resolve(files, patterns []string) []string {
-	var out []string
-	for _, f := range files {
-		for _, p := range patterns {
-			if globMatch(p, f) {
-				out = append(out, f)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // pickSplit is MTEB's rule for a config (RetrievalDatasetLoader._get_split):
@@ -318,25 +159,25 @@ func planMTEB(fsys fs.FS, dir, split string) (*mtebPlan, error) {
 	want := split
 	if want == "" {
 		want = "test"
-		if !slices.Contains(qs.names, want) && len(qs.names) > 1 {
-			return nil, fmt.Errorf("%s: the qrels have splits %s and none is \"test\": choose one (meta.json \"split\" or WithSplit)", plan.from, strings.Join(qs.names, ", "))
+		if !slices.Contains(qs.Names, want) && len(qs.Names) > 1 {
+			return nil, fmt.Errorf("%s: the qrels have splits %s and none is \"test\": choose one (meta.json \"split\" or WithSplit)", plan.from, strings.Join(qs.Names, ", "))
 		}
 	}
-	if plan.split, err = pickSplit(qs.names, want, plan.from+": qrels"); err != nil {
+	if plan.split, err = pickSplit(qs.Names, want, plan.from+": qrels"); err != nil {
 		return nil, err
 	}
 	if split != "" && plan.split != split {
-		return nil, fmt.Errorf("%s: qrels: split %q not found (have %s)", plan.from, split, strings.Join(qs.names, ", "))
+		return nil, fmt.Errorf("%s: qrels: split %q not found (have %s)", plan.from, split, strings.Join(qs.Names, ", "))
 	}
 	for _, part := range []string{"corpus", "queries", "qrels"} {
 		ps := parts[part]
-		s, err := pickSplit(ps.names, plan.split, plan.from+": "+part)
+		s, err := pickSplit(ps.Names, plan.split, plan.from+": "+part)
 		if err != nil {
 			return nil, err
 		}
-		got := resolve(files, ps.patterns[s])
+		got := formats.ResolvePatterns(files, ps.Patterns[s])
 		if len(got) == 0 {
-			return nil, fmt.Errorf("%s: %s split %q: no file matches %s: %w", plan.from, part, s, strings.Join(ps.patterns[s], ", "), fs.ErrNotExist)
+			return nil, fmt.Errorf("%s: %s split %q: no file matches %s: %w", plan.from, part, s, strings.Join(ps.Patterns[s], ", "), fs.ErrNotExist)
 		}
 		for i := range got {
 			got[i] = path.Join(dir, got[i])
@@ -368,7 +209,7 @@ func cardParts(card hfCard, name string) (map[string]hfSplits, error) {
 	pick := func(part string, cands ...string) (hfSplits, error) {
 		for _, c := range cands {
 			if cfg, ok := byName[c]; ok {
-				return cfg.splits(name)
+				return cfg.Splits(name)
 			}
 		}
 		var subsets []string
@@ -431,10 +272,10 @@ func conventionalParts(files []string) (map[string]hfSplits, error) {
 					continue
 				}
 				if rest, ok := strings.CutPrefix(f, root+part+"/"); ok && !strings.Contains(rest, "/") {
-					s.add(splitOf(f), f)
+					s.Add(splitOf(f), f)
 				}
 			}
-			if len(s.names) > 0 {
+			if len(s.Names) > 0 {
 				break
 			}
 			if part == "qrels" {
@@ -442,24 +283,24 @@ func conventionalParts(files []string) (map[string]hfSplits, error) {
 			}
 			for _, f := range files {
 				if ext := dataExt(f); ext != "" && ext != ".tsv" && f == root+part+ext {
-					s.add(part, f)
+					s.Add(part, f)
 				}
 			}
-			if len(s.names) > 0 {
+			if len(s.Names) > 0 {
 				break
 			}
 		}
-		if len(s.names) == 0 {
+		if len(s.Names) == 0 {
 			return nil, fmt.Errorf("conventional folders: no %s data files (want %s/ or data/%s/ with {split}.jsonl or {split}-*.parquet files, or a %s card with configs): %w", part, part, part, CardFile, fs.ErrNotExist)
 		}
 		// One format per split, or the shards would be read twice.
-		for _, name := range s.names {
+		for _, name := range s.Names {
 			exts := map[string]bool{}
-			for _, f := range s.patterns[name] {
+			for _, f := range s.Patterns[name] {
 				exts[strings.TrimSuffix(dataExt(f), ".gz")] = true
 			}
 			if len(exts) > 1 {
-				return nil, fmt.Errorf("conventional folders: %s split %q is stored in several formats (%s): keep one, or name the files in %s configs", part, name, strings.Join(s.patterns[name], ", "), CardFile)
+				return nil, fmt.Errorf("conventional folders: %s split %q is stored in several formats (%s): keep one, or name the files in %s configs", part, name, strings.Join(s.Patterns[name], ", "), CardFile)
 			}
 		}
 		out[part] = s

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,6 +72,8 @@ Examples:
   mimo-eval score -q -m ndcg_cut.10,20 qrels.txt runs/XQuADMLIR.run
   mimo-eval --tasks xquad --source /data/xquad --source-flat
                                               # XQuAD from a folder of xquad.{lang}.json files
+  mimo-eval --tasks neuclir2023 --dataset-revision neuclir/bench@COMMIT
+                                              # NeuCLIR needs neuclir/bench's 40-hex commit (none is known to mimo)
   mimo-eval stats --tasks xquad
 
 Flags:
@@ -104,22 +107,57 @@ type evalFlags struct {
 	src                                                                                sourceFlags
 }
 
-// sourceFlags choose where the paper's task builders read their files.
+// sourceFlags choose where the paper's task builders read their files and
+// at which revisions.
 type sourceFlags struct {
-	dir  string
-	flat bool
+	dir       string
+	flat      bool
+	revisions string
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dir, "source", "", "read the benchmarks' dataset files from this local mirror, laid out as DIR/<org>/<dataset>/<files> (e.g. DIR/google/xquad/xquad.en.json), instead of the Hugging Face Hub")
 	fs.BoolVar(&s.flat, "source-flat", false, "with --source: DIR itself holds the files of the (single) dataset asked for, as a plain download folder does")
+	fs.StringVar(&s.revisions, "dataset-revision", "", "comma-separated REPO@COMMIT: read that dataset repository at this 40-hex commit, recorded in the results (neuclir/bench has no known pin: the NeuCLIR tasks need one)")
 }
 
-// apply installs the source for registered tasks.
-func (s *sourceFlags) apply() {
+// apply hands the builder tasks among ts their Source, passed explicitly
+// (--source; without it each reads the Hub configured from the
+// environment), and the revisions of --dataset-revision. A pin that no
+// selected task reads is an error.
+func (s *sourceFlags) apply(ts []tasks.Task) ([]tasks.Task, error) {
+	var src tasks.Source
 	if s.dir != "" {
-		builders.SetDefaultSource(tasks.DirSource{Root: s.dir, Flat: s.flat})
+		src = tasks.DirSource{Root: s.dir, Flat: s.flat}
 	}
+	out := slices.Clone(ts)
+	for i, t := range out {
+		if bt, ok := t.(*builders.Task); ok && src != nil {
+			out[i] = bt.WithSource(src)
+		}
+	}
+	for _, pin := range splitList(s.revisions) {
+		repo, rev, ok := strings.Cut(pin, "@")
+		if !ok || repo == "" || rev == "" {
+			return nil, fmt.Errorf("--dataset-revision %q: want REPO@COMMIT, e.g. neuclir/bench@<40-hex commit>", pin)
+		}
+		used := false
+		for i, t := range out {
+			bt, ok := t.(*builders.Task)
+			if !ok || !bt.Reads(repo) {
+				continue
+			}
+			pinned, err := bt.WithRevision(repo, rev)
+			if err != nil {
+				return nil, fmt.Errorf("--dataset-revision: %w", err)
+			}
+			out[i], used = pinned, true
+		}
+		if !used {
+			return nil, fmt.Errorf("--dataset-revision %s: no selected task reads %s", pin, repo)
+		}
+	}
+	return out, nil
 }
 
 func (f *evalFlags) register(fs *flag.FlagSet) {
@@ -253,8 +291,10 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: --langs: %v\n", err)
 		return 2
 	}
-	f.src.apply()
 	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir, stderr)
+	if err == nil {
+		ts, err = f.src.apply(ts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
@@ -482,7 +522,7 @@ func listTasks(args []string, stdout, stderr io.Writer) int {
 }
 
 func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]]\n\n"+
+	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]] [--dataset-revision REPO@COMMIT]\n\n"+
 		"Loads each task and prints, per dataset, the number of queries, documents, qrels\n"+
 		"and positive qrels per language, with the expected totals (paper Table 7) when known.\n\nFlags:\n", stderr)
 	spec := fs.String("tasks", "mini", "tasks or groups, as for evaluation")
@@ -498,8 +538,10 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	specSet := false
 	fs.Visit(func(fl *flag.Flag) { specSet = specSet || fl.Name == "tasks" })
-	src.apply()
 	ts, err := resolveTasks(*spec, specSet, *dataDir, stderr)
+	if err == nil {
+		ts, err = src.apply(ts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
 		return 2

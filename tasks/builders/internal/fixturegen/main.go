@@ -10,6 +10,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"flag"
 	"fmt"
 	"log"
@@ -44,6 +46,7 @@ func main() {
 	genMultiEuP(t)
 	genNeuCLIR(t)
 	genMIRACL(t)
+	genMIRACLRelease(t)
 }
 
 var (
@@ -220,7 +223,8 @@ func csvQuote(s string) string {
 
 // NeuCLIR: MTEB hard-negative subsets rus, zho and fas (fas must be
 // ignored) for 2022 and 2023, and neuclir/bench's TSV queries and
-// space-separated NIST qrels with grades 0/1/3.
+// space-separated NIST qrels with grades 0/1/3, named by its card's
+// configs (README.md).
 func genNeuCLIR(t *T) {
 	for _, y := range []struct {
 		repo   string
@@ -252,7 +256,89 @@ func genNeuCLIR(t *T) {
 	writeFixture(t, bench, "data/qrels.zho.gains.txt", []byte("1 0 z1 1\n3 0 z2 0\n201 0 z1 3\n201 0 z2 1\n"))
 	writeFixture(t, bench, "data/qrels.fas.gains.txt", []byte("4 0 f1 3\n"))
 	writeFixture(t, bench, "data/qrels.mlir.gains.txt", []byte("1 0 r1 3\n"))
+	writeFixture(t, bench, "README.md", []byte(neuclirBenchCard))
 }
+
+// neuclirBenchCard is neuclir/bench's README.md front matter as the Hub
+// shows it (huggingface.co/datasets/neuclir/bench/blob/main/README.md,
+// "update run name", 8f02c19): the configs queries and qrels naming the
+// data files, their separators and columns; the prose is cut to its title.
+const neuclirBenchCard = `---
+license: cc-by-4.0
+annotations_creators:
+  - NIST
+task_categories:
+  - text-retrieval
+  - text-ranking
+language:
+  - en
+  - zh
+  - fa
+  - ru
+multilinguality:
+  - multilingual
+pretty_name: NeuCLIRBench
+size_categories:
+  - n<1K
+task_ids:
+  - document-retrieval
+configs:
+  - config_name: queries
+    default: true
+    data_files:
+      - split: eng
+        path: data/news.eng.tsv
+      - split: fas
+        path: data/news.fas.tsv
+      - split: rus
+        path: data/news.rus.tsv
+      - split: zho
+        path: data/news.zho.tsv
+    format: csv
+    sep: "\t"
+    header: null
+    names:
+      - id
+      - query
+    dataset_info:
+      features:
+        - name: id
+          dtype: string
+        - name: query
+          dtype: string
+  - config_name: qrels
+    default: false
+    data_files:
+      - split: mlir
+        path: data/qrels.mlir.gains.txt
+      - split: fas
+        path: data/qrels.fas.gains.txt
+      - split: rus
+        path: data/qrels.rus.gains.txt
+      - split: zho
+        path: data/qrels.zho.gains.txt
+    format: csv
+    sep: ' '
+    header: null
+    names:
+      - id
+      - ignore
+      - docid
+      - relevance
+    dataset_info:
+      features:
+        - name: id
+          dtype: string
+        - name: ignore
+          dtype: string
+        - name: docid
+          dtype: string
+        - name: relevance
+          dtype: int
+---
+
+# NeuCLIRBench Topics and Queries
+`
 
 // MIRACL hard negatives (split dev): every paper language has one doc, one
 // query, one judgement; ar has the tricky cases (title folding, a grade-0
@@ -283,4 +369,44 @@ func genMIRACL(t *T) {
 			writeParquet(t, repo, l+"-qrels/dev-00000-of-00001.parquet", []mtebQrelRow{{l + "q1", l + "1", 1}})
 		}
 	}
+}
+
+// MIRACL's release (miracl/miracl topics and qrels, miracl/miracl-corpus
+// shards) for de (dev and train) and ja (dev), in the release's file names
+// and line formats: topics "qid<TAB>query", TREC qrels with tabs,
+// gzipped JSON lines {"docid", "title", "text"} as Python's json.dumps
+// writes them. de: a graded-0 judgement, a query whose only judgement is
+// 0, a passage without a title;
+// ja: two shards, the judged passage in the second.
+func genMIRACLRelease(t *T) {
+	const topics, corpus = "miracl/miracl", "miracl/miracl-corpus"
+	writeFixture(t, topics, "miracl-v1.0-de/topics/topics.miracl-v1.0-de-dev.tsv",
+		[]byte("0\tWas ist ein Pidgin?\n1\tWie hoch ist der Turm?\n2\tUngepr\u00fcfte Frage\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-dev.tsv",
+		[]byte("0\tQ0\t100#0\t1\n0\tQ0\t100#1\t0\n1\tQ0\t200#0\t1\n2\tQ0\t100#1\t0\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/topics/topics.miracl-v1.0-de-train.tsv", []byte("10\tTrainingsfrage\n"))
+	writeFixture(t, topics, "miracl-v1.0-de/qrels/qrels.miracl-v1.0-de-train.tsv", []byte("10\tQ0\t200#0\t1\n"))
+	writeFixture(t, topics, "miracl-v1.0-ja/topics/topics.miracl-v1.0-ja-dev.tsv", []byte("5\t\u5854\u306e\u9ad8\u3055\u306f\uff1f\n"))
+	writeFixture(t, topics, "miracl-v1.0-ja/qrels/qrels.miracl-v1.0-ja-dev.tsv", []byte("5\tQ0\t7#0\t1\n"))
+	writeGzip(t, corpus, "miracl-corpus-v1.0-de/docs-0.jsonl.gz",
+		`{"docid": "100#0", "title": "Pidgin", "text": "Ein Pidgin ist eine reduzierte Sprache."}`+"\n"+
+			`{"docid": "100#1", "title": "Pidgin", "text": "Pidgins entstehen im Handel."}`+"\n"+
+			`{"docid": "200#0", "title": "", "text": "Der Turm ist 324 Meter hoch."}`+"\n")
+	writeGzip(t, corpus, "miracl-corpus-v1.0-ja/docs-0.jsonl.gz",
+		`{"docid": "7#1", "title": "\u5854", "text": "\u5854\u306e\u6b74\u53f2\u3002"}`+"\n")
+	writeGzip(t, corpus, "miracl-corpus-v1.0-ja/docs-1.jsonl.gz",
+		`{"docid": "7#0", "title": "\u5854", "text": "\u5854\u306f324\u30e1\u30fc\u30c8\u30eb\u3002"}`+"\n")
+}
+
+func writeGzip(t *T, repo, path, text string) {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFixture(t, repo, path, b.Bytes())
 }
