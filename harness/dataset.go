@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,7 +30,10 @@ type index struct {
 	// without one (metrics.LangPreference counts them as "unknown").
 	qlang, dlang map[string]string
 	qm, dm       search.Matrix // normalised query and document vectors
-	hits         [][]search.Hit
+	// corpus, with Options.SearchBlock, is the corpus read from the cache
+	// (dm is then empty).
+	corpus *corpusBlocks
+	hits   [][]search.Hit
 }
 
 // newIndex reads the ids and texts of ds and their rows; a duplicate id is
@@ -55,27 +59,37 @@ func newIndex(ds tasks.Dataset) (ix *index, qtexts, dtexts []string, err error) 
 }
 
 // buildIndex encodes the queries and documents of ds (through the cache),
-// normalises the vectors and runs the search.
+// normalises the vectors and runs the search: in memory, or with
+// Options.SearchBlock streaming the corpus from the cache.
 func (ev *evaluator) buildIndex(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (*index, error) {
 	ix, qtexts, dtexts, err := newIndex(ds)
 	if err != nil {
 		return nil, err
 	}
-	qv, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, ix.qids, qtexts)
-	if err != nil {
-		return nil, err
-	}
-	dv, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, ix.dids, dtexts)
+	qv, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, ix.qids, qtexts, true)
 	if err != nil {
 		return nil, err
 	}
 	if ix.qm, err = search.Normalized(ix.qids, qv, ev.dim); err != nil {
 		return nil, fmt.Errorf("query %w", err)
 	}
+	stream := ev.opts.SearchBlock > 0
+	dv, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, ix.dids, dtexts, !stream)
+	if err != nil {
+		return nil, err
+	}
+	order := search.TieOrder(ix.dids)
+	if stream {
+		if ix.corpus, err = ev.streamedCorpus(meta.Name, ix.dids, dtexts); err != nil {
+			return nil, err
+		}
+		ix.hits, err = search.SearchStream(ctx, ix.qm, ix.corpus, order, search.StreamOptions{Options: search.Options{K: ev.opts.Depth}, BlockRows: ev.opts.SearchBlock})
+		return ix, err
+	}
 	if ix.dm, err = search.Normalized(ix.dids, dv, ev.dim); err != nil {
 		return nil, fmt.Errorf("document %w", err)
 	}
-	if ix.hits, err = search.Search(ctx, ix.qm, ix.dm, search.TieOrder(ix.dids), search.Options{K: ev.opts.Depth}); err != nil {
+	if ix.hits, err = search.Search(ctx, ix.qm, ix.dm, order, search.Options{K: ev.opts.Depth}); err != nil {
 		return nil, err
 	}
 	return ix, nil
@@ -130,7 +144,9 @@ func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.
 	if sx.MRC, err = ix.mrc(run); err != nil {
 		return nil, sx, err
 	}
-	ev.geometry(&sx, ix)
+	if err := ev.geometry(&sx, ix); err != nil {
+		return nil, sx, err
+	}
 	sx.LangPreference = ix.preference(run)
 	return scores, sx, nil
 }
@@ -220,7 +236,11 @@ func (ix *index) mrc(run metrics.Run) (map[string]map[string]float64, error) {
 		if !ok {
 			return 0, fmt.Errorf("unknown document %q", docID)
 		}
-		return search.Dot(ix.qm.Row(qi), ix.dm.Row(di)), nil
+		d, err := ix.docRow(di)
+		if err != nil {
+			return 0, err
+		}
+		return search.Dot(ix.qm.Row(qi), d), nil
 	}
 	out := map[string]map[string]float64{}
 	for _, k := range MRCKs {
@@ -238,12 +258,10 @@ func (ix *index) mrc(run metrics.Run) (map[string]map[string]float64, error) {
 }
 
 // geometry fills the alignment of parallel documents (those sharing a
-// group) and the uniformity of the corpus.
-func (ev *evaluator) geometry(sx *results.SubsetExtras, ix *index) {
-	rows := make([][]float32, ix.dm.Rows)
-	for i := range rows {
-		rows[i] = ix.dm.Row(i)
-	}
+// group) and the uniformity of the corpus. A corpus searched from the
+// cache is read row by row: the vectors of its grouped documents and the
+// sampled pairs.
+func (ev *evaluator) geometry(sx *results.SubsetExtras, ix *index) error {
 	byGroup := map[string][][]float32{}
 	var gorder []string
 	for i, d := range ix.ds.Corpus {
@@ -253,7 +271,11 @@ func (ev *evaluator) geometry(sx *results.SubsetExtras, ix *index) {
 		if _, ok := byGroup[d.Group]; !ok {
 			gorder = append(gorder, d.Group)
 		}
-		byGroup[d.Group] = append(byGroup[d.Group], rows[i])
+		v, err := ix.docRow(i)
+		if err != nil {
+			return err
+		}
+		byGroup[d.Group] = append(byGroup[d.Group], v)
 	}
 	var parallel [][][]float32
 	for _, g := range gorder {
@@ -264,15 +286,30 @@ func (ev *evaluator) geometry(sx *results.SubsetExtras, ix *index) {
 	if len(parallel) > 0 {
 		sx.Alignment = finite(metrics.Alignment(parallel))
 	}
-	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, uniformitySeed))
+	n := len(ix.dids)
+	var rerr error
+	at := func(i int) []float32 {
+		v, err := ix.docRow(i)
+		if err != nil {
+			rerr = cmp.Or(rerr, err)
+			return make([]float32, ev.dim)
+		}
+		return v
+	}
+	u := metrics.UniformitySampleAt(n, at, 2, ev.opts.UniformityPairs, uniformitySeed)
+	if rerr != nil {
+		return fmt.Errorf("uniformity: %w", rerr)
+	}
+	sx.Uniformity = finite(u)
 	if sx.Uniformity != nil {
-		all := int64(len(rows)) * int64(len(rows)-1) / 2
+		all := int64(n) * int64(n-1) / 2
 		if all <= int64(ev.opts.UniformityPairs) {
 			sx.UniformitySample = &results.SampleInfo{Exact: true, Pairs: all}
 		} else {
 			sx.UniformitySample = &results.SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
 		}
 	}
+	return nil
 }
 
 // preference is the language preference of the top ranks, nil when no

@@ -150,11 +150,11 @@ func (ev *evaluator) encodeShare(ctx context.Context, meta tasks.Metadata, ds ta
 		return ids, ts
 	}
 	qids, qtexts := texts(len(ds.Queries), func(i int) (string, string) { return ds.Queries[i].ID, ds.Queries[i].Text })
-	if _, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts); err != nil {
+	if _, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts, false); err != nil {
 		return 0, err
 	}
 	dids, dtexts := texts(len(ds.Corpus), func(i int) (string, string) { return ds.Corpus[i].ID, ds.Corpus[i].Text })
-	if _, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts); err != nil {
+	if _, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts, false); err != nil {
 		return 0, err
 	}
 	return ev.shardEncoded - before, nil
@@ -282,6 +282,9 @@ func settingsDiff(stored, now results.RunSettings) string {
 	if stored.Dtype != now.Dtype {
 		d = append(d, fmt.Sprintf("dtype %s, now %s", stored.Dtype, now.Dtype))
 	}
+	if stored.StoreDtype != now.StoreDtype {
+		d = append(d, fmt.Sprintf("store dtype %s, now %s", orFloat32(stored.StoreDtype), orFloat32(now.StoreDtype)))
+	}
 	if stored.DatasetRevision != now.DatasetRevision {
 		d = append(d, fmt.Sprintf("dataset revision %s, now %s", stored.DatasetRevision, now.DatasetRevision))
 	}
@@ -300,6 +303,13 @@ func settingsDiff(stored, now results.RunSettings) string {
 		d = append(d, "encoder identity")
 	}
 	return strings.Join(d, "; ")
+}
+
+func orFloat32(dtype string) string {
+	if dtype == "" {
+		return "float32"
+	}
+	return dtype
 }
 
 func orNone(v any) any {
@@ -324,6 +334,7 @@ func (ev *evaluator) settings(meta tasks.Metadata) results.RunSettings {
 		Encoder:         enc,
 		BatchSize:       ev.opts.BatchSize,
 		Dtype:           dtype,
+		StoreDtype:      ev.opts.StoreDtype,
 		MaxLength:       ev.id.MaxLength,
 		Prompts: map[string]string{
 			string(adapters.RoleQuery):    ev.id.PromptFor(adapters.RoleQuery, meta.Name),
@@ -448,25 +459,39 @@ func finite(x float64) *float64 {
 	return &x
 }
 
+// cacheKey is the cache log of the role's vectors for task.
+func (ev *evaluator) cacheKey(role adapters.Role, task string) cache.Key {
+	return cache.Key{Model: ev.id.Key(), Role: string(role), Prompt: ev.id.PromptFor(role, task), Dtype: ev.opts.StoreDtype}
+}
+
+// cached is what the cache holds of texts: a vector per text (nil for a
+// miss; none at all, without reading them, unless keep) and the misses.
+func (ev *evaluator) cached(key cache.Key, texts []string, keep bool) ([][]float32, []int, error) {
+	switch {
+	case ev.cache == nil:
+		miss := make([]int, len(texts))
+		for i := range miss {
+			miss[i] = i
+		}
+		return make([][]float32, len(texts)), miss, nil
+	case keep:
+		return ev.cache.Get(key, texts)
+	}
+	miss, err := ev.cache.Missing(key, texts)
+	return nil, miss, err
+}
+
 // encode returns one vector per text: cached ones from the cache, the rest
 // from the encoder, deduplicated, longest first (less padding per batch),
 // each batch added to the cache as soon as it is encoded so an interrupted
 // run resumes where it stopped. Every vector is checked (dimension, NaN,
-// Inf, zero norm); a bad one is an error naming the text's id.
-func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string, ids, texts []string) ([][]float32, error) {
-	key := cache.Key{Model: ev.id.Key(), Role: string(role), Prompt: ev.id.PromptFor(role, task)}
-	vecs := make([][]float32, len(texts))
-	var miss []int
-	if ev.cache != nil {
-		var err error
-		if vecs, miss, err = ev.cache.Get(key, texts); err != nil {
-			return nil, err
-		}
-	} else {
-		miss = make([]int, len(texts))
-		for i := range miss {
-			miss[i] = i
-		}
+// Inf, zero norm); a bad one is an error naming the text's id. Unless keep,
+// it only makes sure the cache holds every vector and returns none.
+func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string, ids, texts []string, keep bool) ([][]float32, error) {
+	key := ev.cacheKey(role, task)
+	vecs, miss, err := ev.cached(key, texts, keep)
+	if err != nil {
+		return nil, err
 	}
 	// Deduplicate: first index per distinct text, and the others it serves.
 	first := map[string]int{}
@@ -500,39 +525,53 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 	}
 	bar := progress.New(ev.opts.Progress, len(pending), task+" "+plural(role))
 	defer bar.Finish()
-	bs := ev.opts.BatchSize
-	for s := 0; s < len(pending); s += bs {
-		idx := pending[s:min(s+bs, len(pending))]
-		batch := make([]string, 0, len(idx))
-		for _, i := range idx {
-			batch = append(batch, texts[i])
-		}
-		out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
+	for s := 0; s < len(pending); s += ev.opts.BatchSize {
+		idx := pending[s:min(s+ev.opts.BatchSize, len(pending))]
+		out, err := ev.encodeBatch(ctx, key, role, task, ids, texts, idx)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s %q..%q: %w", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], err)
-		}
-		if len(out) != len(batch) {
-			return nil, fmt.Errorf("encode %s %q..%q: encoder returned %d vectors for %d texts", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
-		}
-		for j, v := range out {
-			if err := search.Check(v, ev.dim); err != nil {
-				return nil, fmt.Errorf("%s %q: %w", role, ids[idx[j]], err)
-			}
-		}
-		if ev.cache != nil {
-			if err := ev.cache.Put(key, batch, out); err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
 		for j, i := range idx {
-			vecs[i] = out[j]
-			for _, d := range dups[i] {
-				vecs[d] = out[j]
+			if keep {
+				vecs[i] = out[j]
+				for _, d := range dups[i] {
+					vecs[d] = out[j]
+				}
 			}
 		}
 		bar.Add(len(idx))
 	}
 	return vecs, nil
+}
+
+// encodeBatch encodes the texts idx, checks the vectors (rounded to half
+// precision first for an f16 store) and puts them into the cache.
+func (ev *evaluator) encodeBatch(ctx context.Context, key cache.Key, role adapters.Role, task string, ids, texts []string, idx []int) ([][]float32, error) {
+	batch := make([]string, 0, len(idx))
+	for _, i := range idx {
+		batch = append(batch, texts[i])
+	}
+	out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %q..%q: %w", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], err)
+	}
+	if len(out) != len(batch) {
+		return nil, fmt.Errorf("encode %s %q..%q: encoder returned %d vectors for %d texts", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
+	}
+	for j, v := range out {
+		if key.Dtype == cache.F16 {
+			cache.RoundF16(v)
+		}
+		if err := search.Check(v, ev.dim); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", role, ids[idx[j]], err)
+		}
+	}
+	if ev.cache != nil {
+		if err := ev.cache.Put(key, batch, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func plural(r adapters.Role) string {
