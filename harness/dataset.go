@@ -32,7 +32,7 @@ type index struct {
 	qm, dm       search.Matrix // normalised query and document vectors
 	// corpus, with Options.SearchBlock, is the corpus read from the cache
 	// (dm is then empty).
-	corpus *corpusBlocks
+	corpus search.Blocks
 	hits   [][]search.Hit
 }
 

@@ -10,16 +10,10 @@ import (
 	"github.com/mimo-mlir/mimo/harness/search"
 )
 
-// corpusBlocks is a corpus searched from the embedding cache
-// (Options.SearchBlock): the cache's Rows, normalised as they are read.
-type corpusBlocks struct {
-	rows *cache.Rows
-	ids  []string
-}
-
-// streamedCorpus locates every document's vector in the cache; encode has
-// just put the missing ones there.
-func (ev *evaluator) streamedCorpus(task string, dids, dtexts []string) (*corpusBlocks, error) {
+// streamedCorpus is the corpus searched from the embedding cache
+// (Options.SearchBlock): every document's vector located in the cache (encode
+// has just put the missing ones there), normalised as it is read.
+func (ev *evaluator) streamedCorpus(task string, dids, dtexts []string) (search.Blocks, error) {
 	key := ev.cacheKey(adapters.RoleDocument, task)
 	rows, err := ev.cache.Rows(key, dtexts)
 	if err != nil {
@@ -32,18 +26,7 @@ func (ev *evaluator) streamedCorpus(task string, dids, dtexts []string) (*corpus
 	if rows.Len() > 0 && rows.Dim() != ev.dim {
 		return nil, fmt.Errorf("search in blocks: the cache holds dimension %d, the encoder %d", rows.Dim(), ev.dim)
 	}
-	return &corpusBlocks{rows: rows, ids: dids}, nil
-}
-
-func (c *corpusBlocks) Rows() int { return c.rows.Len() }
-func (c *corpusBlocks) Dim() int  { return c.rows.Dim() }
-
-// ReadRows reads and normalises rows start, start+1, ... into dst.
-func (c *corpusBlocks) ReadRows(_ context.Context, start int, dst []float32) error {
-	if err := c.rows.Read(start, dst); err != nil {
-		return err
-	}
-	return search.NormalizeRows(c.ids, start, dst, c.rows.Dim())
+	return search.NormalizedRows(rows, dids), nil
 }
 
 // docRow is document row i, normalised: a slice of the matrix in memory,

@@ -42,6 +42,32 @@ func NormalizeRows(ids []string, start int, data []float32, dim int) error {
 	return nil
 }
 
+// RowReader reads raw vectors by row (the embedding cache's Rows is one):
+// Read fills dst, a multiple of Dim long, from row start on.
+type RowReader interface {
+	Len() int
+	Dim() int
+	Read(start int, dst []float32) error
+}
+
+// NormalizedRows is the Blocks of r's rows, normalised as they are read,
+// exactly as Normalized does; a bad row is an error naming its id.
+func NormalizedRows(r RowReader, ids []string) Blocks { return normalizedRows{r, ids} }
+
+type normalizedRows struct {
+	r   RowReader
+	ids []string
+}
+
+func (n normalizedRows) Rows() int { return n.r.Len() }
+func (n normalizedRows) Dim() int  { return n.r.Dim() }
+func (n normalizedRows) ReadRows(_ context.Context, start int, dst []float32) error {
+	if err := n.r.Read(start, dst); err != nil {
+		return err
+	}
+	return NormalizeRows(n.ids, start, dst, n.r.Dim())
+}
+
 // SearchStream is Search over a corpus read in blocks: the same hits, bit
 // for bit (scores do not depend on where a pair falls in a tile, and the
 // top-k order is total), with memory bounded by two blocks, the per-query

@@ -11,9 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// rawBlocks serves raw (unnormalised) vectors in blocks and normalises them
-// with NormalizeRows, as the harness's cache-backed corpus does; reads
-// counts the calls and failAt makes the read of that row fail.
+// rawBlocks serves raw (unnormalised) vectors in blocks, as the embedding
+// cache's Rows do (the tests wrap it in NormalizedRows); reads counts the
+// calls and failAt makes the read of that row fail.
 type rawBlocks struct {
 	ids    []string
 	vecs   [][]float32
@@ -22,9 +22,9 @@ type rawBlocks struct {
 	failAt int
 }
 
-func (b *rawBlocks) Rows() int { return len(b.vecs) }
-func (b *rawBlocks) Dim() int  { return b.dim }
-func (b *rawBlocks) ReadRows(_ context.Context, start int, dst []float32) error {
+func (b *rawBlocks) Len() int { return len(b.vecs) }
+func (b *rawBlocks) Dim() int { return b.dim }
+func (b *rawBlocks) Read(start int, dst []float32) error {
 	b.reads++
 	n := len(dst) / b.dim
 	if b.failAt >= start && b.failAt < start+n {
@@ -33,7 +33,7 @@ func (b *rawBlocks) ReadRows(_ context.Context, start int, dst []float32) error 
 	for i := range n {
 		copy(dst[i*b.dim:(i+1)*b.dim], b.vecs[start+i])
 	}
-	return NormalizeRows(b.ids, start, dst, b.dim)
+	return nil
 }
 
 func TestSearchStreamEqualsSearch(t *testing.T) {
@@ -68,7 +68,7 @@ func TestSearchStreamEqualsSearch(t *testing.T) {
 			for _, workers := range []int{1, 3, 8} {
 				t.Run(fmt.Sprintf("%s/block=%d/workers=%d", tc.name, bs, workers), func(t *testing.T) {
 					src := &rawBlocks{ids: ids, vecs: dv, dim: dim, failAt: -1}
-					got, err := SearchStream(context.Background(), q, src, order,
+					got, err := SearchStream(context.Background(), q, NormalizedRows(src, ids), order,
 						StreamOptions{Options: Options{K: tc.k, Workers: workers, Chunk: 16}, BlockRows: bs})
 					if err != nil {
 						t.Fatal(err)
@@ -95,7 +95,7 @@ func TestSearchStreamErrors(t *testing.T) {
 
 	t.Run("read error names the rows", func(t *testing.T) {
 		src := &rawBlocks{ids: ids, vecs: dv, dim: dim, failAt: 45}
-		_, err := SearchStream(context.Background(), q, src, order, StreamOptions{BlockRows: 20})
+		_, err := SearchStream(context.Background(), q, NormalizedRows(src, ids), order, StreamOptions{BlockRows: 20})
 		if err == nil || err.Error() != "search: corpus rows 40-59: disk on fire" {
 			t.Fatalf("err = %v", err)
 		}
@@ -104,14 +104,14 @@ func TestSearchStreamErrors(t *testing.T) {
 		bad := append([][]float32(nil), dv...)
 		bad[77] = make([]float32, dim)
 		src := &rawBlocks{ids: ids, vecs: bad, dim: dim, failAt: -1}
-		_, err := SearchStream(context.Background(), q, src, order, StreamOptions{BlockRows: 10})
+		_, err := SearchStream(context.Background(), q, NormalizedRows(src, ids), order, StreamOptions{BlockRows: 10})
 		if !errors.Is(err, ErrBadVector) || !strings.Contains(err.Error(), fmt.Sprintf("%q", ids[77])) {
 			t.Fatalf("err = %v, want ErrBadVector naming %q", err, ids[77])
 		}
 	})
 	t.Run("ordinals must match the corpus", func(t *testing.T) {
 		src := &rawBlocks{ids: ids, vecs: dv, dim: dim, failAt: -1}
-		if _, err := SearchStream(context.Background(), q, src, order[:99], StreamOptions{}); err == nil {
+		if _, err := SearchStream(context.Background(), q, NormalizedRows(src, ids), order[:99], StreamOptions{}); err == nil {
 			t.Fatal("no error for 99 ordinals and 100 rows")
 		}
 	})
@@ -119,7 +119,7 @@ func TestSearchStreamErrors(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		src := &rawBlocks{ids: ids, vecs: dv, dim: dim, failAt: -1}
-		if _, err := SearchStream(ctx, q, src, order, StreamOptions{BlockRows: 10}); !errors.Is(err, context.Canceled) {
+		if _, err := SearchStream(ctx, q, NormalizedRows(src, ids), order, StreamOptions{BlockRows: 10}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
