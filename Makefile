@@ -7,7 +7,7 @@ ORT_LIB := third_party/onnxruntime/libonnxruntime.so.1
 export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
-.PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train \
+.PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train bench-stream \
         train-smoke recipe-deps default-model paper-mini paper ort clean fuzz test-browser
 
 all: build
@@ -105,3 +105,9 @@ paper: ort
 
 clean:
 	rm -rf $(BIN)
+
+# Search of a corpus beyond RAM (--search-block): a corpus that fits, in
+# memory vs streamed from the cache, then 5M x 768 (15 GB) streamed, with
+# peak RSS (docs/performance.md). Needs ~16 GB free under DIR (default /tmp).
+bench-stream:
+	bash scripts/stream-search-bench.sh $(DIR)

@@ -150,11 +150,11 @@ func (ev *evaluator) encodeShare(ctx context.Context, meta tasks.Metadata, ds ta
 		return ids, ts
 	}
 	qids, qtexts := texts(len(ds.Queries), func(i int) (string, string) { return ds.Queries[i].ID, ds.Queries[i].Text })
-	if _, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts); err != nil {
+	if _, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts, false); err != nil {
 		return 0, err
 	}
 	dids, dtexts := texts(len(ds.Corpus), func(i int) (string, string) { return ds.Corpus[i].ID, ds.Corpus[i].Text })
-	if _, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts); err != nil {
+	if _, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts, false); err != nil {
 		return 0, err
 	}
 	return ev.shardEncoded - before, nil
@@ -282,6 +282,9 @@ func settingsDiff(stored, now results.RunSettings) string {
 	if stored.Dtype != now.Dtype {
 		d = append(d, fmt.Sprintf("dtype %s, now %s", stored.Dtype, now.Dtype))
 	}
+	if stored.StoreDtype != now.StoreDtype {
+		d = append(d, fmt.Sprintf("store dtype %s, now %s", orFloat32(stored.StoreDtype), orFloat32(now.StoreDtype)))
+	}
 	if stored.DatasetRevision != now.DatasetRevision {
 		d = append(d, fmt.Sprintf("dataset revision %s, now %s", stored.DatasetRevision, now.DatasetRevision))
 	}
@@ -300,6 +303,13 @@ func settingsDiff(stored, now results.RunSettings) string {
 		d = append(d, "encoder identity")
 	}
 	return strings.Join(d, "; ")
+}
+
+func orFloat32(dtype string) string {
+	if dtype == "" {
+		return "float32"
+	}
+	return dtype
 }
 
 func orNone(v any) any {
@@ -324,6 +334,7 @@ func (ev *evaluator) settings(meta tasks.Metadata) results.RunSettings {
 		Encoder:         enc,
 		BatchSize:       ev.opts.BatchSize,
 		Dtype:           dtype,
+		StoreDtype:      ev.opts.StoreDtype,
 		MaxLength:       ev.id.MaxLength,
 		Prompts: map[string]string{
 			string(adapters.RoleQuery):    ev.id.PromptFor(adapters.RoleQuery, meta.Name),
@@ -376,227 +387,6 @@ func declaredTraining(declared map[string][]string, task string) *results.Declar
 		return nil
 	}
 	return &results.DeclaredTraining{Declared: true, Dataset: task, Splits: slices.Clone(splits)}
-}
-
-// dataset evaluates one (split, subset). sx.Split and sx.Subset are set
-// even on error, for the message.
-func (ev *evaluator) dataset(ctx context.Context, meta tasks.Metadata, ds tasks.Dataset) (map[string]any, results.SubsetExtras, error) {
-	sx := results.SubsetExtras{Split: ds.Split, Subset: ds.Subset, Skipped: ds.Skipped}
-	if sx.Split == "" {
-		sx.Split = "test"
-	}
-	if sx.Subset == "" {
-		sx.Subset = "default"
-	}
-	if len(ds.Queries) == 0 {
-		return nil, sx, errors.New("no queries (check --langs)")
-	}
-	if len(ds.Corpus) == 0 {
-		return nil, sx, errors.New("empty corpus (check --langs)")
-	}
-	qids, qtexts, qrow := make([]string, len(ds.Queries)), make([]string, len(ds.Queries)), map[string]int{}
-	for i, q := range ds.Queries {
-		if _, dup := qrow[q.ID]; dup {
-			return nil, sx, fmt.Errorf("query id %q appears twice", q.ID)
-		}
-		qids[i], qtexts[i], qrow[q.ID] = q.ID, q.Text, i
-	}
-	dids, dtexts, drow := make([]string, len(ds.Corpus)), make([]string, len(ds.Corpus)), map[string]int{}
-	for i, d := range ds.Corpus {
-		if _, dup := drow[d.ID]; dup {
-			return nil, sx, fmt.Errorf("document id %q appears twice", d.ID)
-		}
-		dids[i], dtexts[i], drow[d.ID] = d.ID, d.Text, i
-	}
-	sx.NQueries, sx.NCorpus = len(qids), len(dids)
-	for _, m := range ds.Qrels {
-		sx.NQrels += len(m)
-	}
-
-	qv, err := ev.encode(ctx, adapters.RoleQuery, meta.Name, qids, qtexts)
-	if err != nil {
-		return nil, sx, err
-	}
-	dv, err := ev.encode(ctx, adapters.RoleDocument, meta.Name, dids, dtexts)
-	if err != nil {
-		return nil, sx, err
-	}
-	qm, err := search.Normalized(qids, qv, ev.dim)
-	if err != nil {
-		return nil, sx, fmt.Errorf("query %w", err)
-	}
-	dm, err := search.Normalized(dids, dv, ev.dim)
-	if err != nil {
-		return nil, sx, fmt.Errorf("document %w", err)
-	}
-
-	hits, err := search.Search(ctx, qm, dm, search.TieOrder(dids), search.Options{K: ev.opts.Depth})
-	if err != nil {
-		return nil, sx, err
-	}
-	if ev.opts.RunFile != "" {
-		if err := ev.writeRun(meta.Name, sx.Split, sx.Subset, qids, dids, hits); err != nil {
-			return nil, sx, err
-		}
-	}
-	perQuery, err := evaluateInBatches(ds.Qrels, qids, dids, hits, ev.opts.Ks)
-	if err != nil {
-		return nil, sx, err
-	}
-	// The query and document languages, once for every language measure
-	// (texts without a language are left out; metrics.LangPreference
-	// counts them as "unknown").
-	qlang, dlang := langsOf(ds)
-	if err := languageMeasures(&sx, ds, qlang, dlang, qids, dids, hits, ev.opts.Ks, MainScore(meta)); err != nil {
-		return nil, sx, err
-	}
-	sx.Contamination = contamination(ev.opts.TrainingTexts, ds)
-	// The fairness measures read only the first few ranks of each list.
-	topN := slices.Max(append(slices.Clone(MRCKs), PreferenceKs...))
-	run := make(metrics.Run, len(hits))
-	for i, hs := range hits {
-		run[qids[i]] = scored(hs[:min(topN, len(hs))], dids)
-	}
-	if len(perQuery) == 0 {
-		return nil, sx, errors.New("no query has a relevant document in the qrels (check --langs)")
-	}
-	avg := metrics.Average(perQuery)
-	main, ok := avg[MainScore(meta)]
-	if !ok {
-		return nil, sx, fmt.Errorf("main score %q is not among the computed scores (cutoffs %v)", MainScore(meta), ev.opts.Ks)
-	}
-	scores := make(map[string]any, len(avg)+3)
-	for k, v := range avg {
-		scores[k] = v
-	}
-	// []any, the shape JSON decoding gives, so that a fresh result and one
-	// read back from disk compare equal.
-	langs := make([]any, len(ds.Languages))
-	for i, l := range ds.Languages {
-		langs[i] = l
-	}
-	scores["main_score"] = main
-	scores["hf_subset"] = sx.Subset
-	sx.PerQuery = mainPerQuery(perQuery, MainScore(meta))
-	scores["languages"] = langs
-
-	// Per query language.
-	byLang := map[string]map[string]map[string]float64{}
-	for qid, s := range perQuery {
-		l := ds.Queries[qrow[qid]].Lang
-		if l == "" {
-			l = "unknown"
-		}
-		if byLang[l] == nil {
-			byLang[l] = map[string]map[string]float64{}
-		}
-		byLang[l][qid] = s
-	}
-	sx.ByQueryLang = map[string]map[string]float64{}
-	for l, m := range byLang {
-		sx.ByQueryLang[l] = metrics.Average(m)
-	}
-
-	// Rank consistency over parallel queries.
-	groups := map[string]map[string]string{}
-	multi := false
-	for _, q := range ds.Queries {
-		if q.Group == "" {
-			continue
-		}
-		if groups[q.Group] == nil {
-			groups[q.Group] = map[string]string{}
-		}
-		groups[q.Group][q.Lang] = q.ID
-		multi = multi || len(groups[q.Group]) > 1
-	}
-	if multi {
-		sim := func(qid, docID string) (float32, error) {
-			qi, ok := qrow[qid]
-			if !ok {
-				return 0, fmt.Errorf("unknown query %q", qid)
-			}
-			di, ok := drow[docID]
-			if !ok {
-				return 0, fmt.Errorf("unknown document %q", docID)
-			}
-			return search.Dot(qm.Row(qi), dm.Row(di)), nil
-		}
-		sx.MRC = map[string]map[string]float64{}
-		for _, k := range MRCKs {
-			per, mean, err := metrics.MRC(groups, run, k, sim)
-			if err != nil {
-				return nil, sx, err
-			}
-			if per == nil {
-				per = map[string]float64{}
-			}
-			per["mean"] = mean
-			sx.MRC[fmt.Sprintf("mrc_at_%d", k)] = per
-		}
-	}
-
-	// Geometry of the corpus.
-	rows := make([][]float32, dm.Rows)
-	for i := range rows {
-		rows[i] = dm.Row(i)
-	}
-	byGroup := map[string][][]float32{}
-	var gorder []string
-	for i, d := range ds.Corpus {
-		if d.Group == "" {
-			continue
-		}
-		if _, ok := byGroup[d.Group]; !ok {
-			gorder = append(gorder, d.Group)
-		}
-		byGroup[d.Group] = append(byGroup[d.Group], rows[i])
-	}
-	var parallel [][][]float32
-	for _, g := range gorder {
-		if len(byGroup[g]) > 1 {
-			parallel = append(parallel, byGroup[g])
-		}
-	}
-	if len(parallel) > 0 {
-		sx.Alignment = finite(metrics.Alignment(parallel))
-	}
-	sx.Uniformity = finite(metrics.UniformitySample(rows, 2, ev.opts.UniformityPairs, uniformitySeed))
-	if sx.Uniformity != nil {
-		all := int64(len(rows)) * int64(len(rows)-1) / 2
-		if all <= int64(ev.opts.UniformityPairs) {
-			sx.UniformitySample = &results.SampleInfo{Exact: true, Pairs: all}
-		} else {
-			sx.UniformitySample = &results.SampleInfo{Pairs: int64(ev.opts.UniformityPairs), Seed: uniformitySeed}
-		}
-	}
-
-	// Language preference.
-	if len(dlang) > 0 {
-		sx.LangPreference = map[string]map[string]map[string]float64{}
-		for _, k := range PreferenceKs {
-			sx.LangPreference[fmt.Sprintf("at_%d", k)] = metrics.LangPreference(run, qlang, dlang, k)
-		}
-	}
-	return scores, sx, nil
-}
-
-// langsOf maps query and document ids to their languages, leaving out
-// those without one.
-func langsOf(ds tasks.Dataset) (qlang, dlang map[string]string) {
-	qlang = make(map[string]string, len(ds.Queries))
-	for _, q := range ds.Queries {
-		if q.Lang != "" {
-			qlang[q.ID] = q.Lang
-		}
-	}
-	dlang = make(map[string]string, len(ds.Corpus))
-	for _, d := range ds.Corpus {
-		if d.Lang != "" {
-			dlang[d.ID] = d.Lang
-		}
-	}
-	return qlang, dlang
 }
 
 // sizeCheck compares the built sizes with the paper's (Table 7, in the
@@ -669,25 +459,39 @@ func finite(x float64) *float64 {
 	return &x
 }
 
+// cacheKey is the cache log of the role's vectors for task.
+func (ev *evaluator) cacheKey(role adapters.Role, task string) cache.Key {
+	return cache.Key{Model: ev.id.Key(), Role: string(role), Prompt: ev.id.PromptFor(role, task), Dtype: ev.opts.StoreDtype}
+}
+
+// cached is what the cache holds of texts: a vector per text (nil for a
+// miss; none at all, without reading them, unless keep) and the misses.
+func (ev *evaluator) cached(key cache.Key, texts []string, keep bool) ([][]float32, []int, error) {
+	switch {
+	case ev.cache == nil:
+		miss := make([]int, len(texts))
+		for i := range miss {
+			miss[i] = i
+		}
+		return make([][]float32, len(texts)), miss, nil
+	case keep:
+		return ev.cache.Get(key, texts)
+	}
+	miss, err := ev.cache.Missing(key, texts)
+	return nil, miss, err
+}
+
 // encode returns one vector per text: cached ones from the cache, the rest
 // from the encoder, deduplicated, longest first (less padding per batch),
 // each batch added to the cache as soon as it is encoded so an interrupted
 // run resumes where it stopped. Every vector is checked (dimension, NaN,
-// Inf, zero norm); a bad one is an error naming the text's id.
-func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string, ids, texts []string) ([][]float32, error) {
-	key := cache.Key{Model: ev.id.Key(), Role: string(role), Prompt: ev.id.PromptFor(role, task)}
-	vecs := make([][]float32, len(texts))
-	var miss []int
-	if ev.cache != nil {
-		var err error
-		if vecs, miss, err = ev.cache.Get(key, texts); err != nil {
-			return nil, err
-		}
-	} else {
-		miss = make([]int, len(texts))
-		for i := range miss {
-			miss[i] = i
-		}
+// Inf, zero norm); a bad one is an error naming the text's id. Unless keep,
+// it only makes sure the cache holds every vector and returns none.
+func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string, ids, texts []string, keep bool) ([][]float32, error) {
+	key := ev.cacheKey(role, task)
+	vecs, miss, err := ev.cached(key, texts, keep)
+	if err != nil {
+		return nil, err
 	}
 	// Deduplicate: first index per distinct text, and the others it serves.
 	first := map[string]int{}
@@ -721,39 +525,53 @@ func (ev *evaluator) encode(ctx context.Context, role adapters.Role, task string
 	}
 	bar := progress.New(ev.opts.Progress, int64(len(pending)), task+" "+plural(role))
 	defer bar.Finish()
-	bs := ev.opts.BatchSize
-	for s := 0; s < len(pending); s += bs {
-		idx := pending[s:min(s+bs, len(pending))]
-		batch := make([]string, 0, len(idx))
-		for _, i := range idx {
-			batch = append(batch, texts[i])
-		}
-		out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
+	for s := 0; s < len(pending); s += ev.opts.BatchSize {
+		idx := pending[s:min(s+ev.opts.BatchSize, len(pending))]
+		out, err := ev.encodeBatch(ctx, key, role, task, ids, texts, idx)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s %q..%q: %w", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], err)
-		}
-		if len(out) != len(batch) {
-			return nil, fmt.Errorf("encode %s %q..%q: encoder returned %d vectors for %d texts", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
-		}
-		for j, v := range out {
-			if err := search.Check(v, ev.dim); err != nil {
-				return nil, fmt.Errorf("%s %q: %w", role, ids[idx[j]], err)
-			}
-		}
-		if ev.cache != nil {
-			if err := ev.cache.Put(key, batch, out); err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
 		for j, i := range idx {
-			vecs[i] = out[j]
-			for _, d := range dups[i] {
-				vecs[d] = out[j]
+			if keep {
+				vecs[i] = out[j]
+				for _, d := range dups[i] {
+					vecs[d] = out[j]
+				}
 			}
 		}
 		bar.Add(len(idx))
 	}
 	return vecs, nil
+}
+
+// encodeBatch encodes the texts idx, checks the vectors (rounded to half
+// precision first for an f16 store) and puts them into the cache.
+func (ev *evaluator) encodeBatch(ctx context.Context, key cache.Key, role adapters.Role, task string, ids, texts []string, idx []int) ([][]float32, error) {
+	batch := make([]string, 0, len(idx))
+	for _, i := range idx {
+		batch = append(batch, texts[i])
+	}
+	out, err := ev.enc.Encode(ctx, adapters.Request{Role: role, Task: task, Texts: batch})
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %q..%q: %w", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], err)
+	}
+	if len(out) != len(batch) {
+		return nil, fmt.Errorf("encode %s %q..%q: encoder returned %d vectors for %d texts", plural(role), ids[idx[0]], ids[idx[len(idx)-1]], len(out), len(batch))
+	}
+	for j, v := range out {
+		if key.Dtype == cache.F16 {
+			cache.RoundF16(v)
+		}
+		if err := search.Check(v, ev.dim); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", role, ids[idx[j]], err)
+		}
+	}
+	if ev.cache != nil {
+		if err := ev.cache.Put(key, batch, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func plural(r adapters.Role) string {

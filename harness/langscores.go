@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/mimo-mlir/mimo/harness/metrics"
-	"github.com/mimo-mlir/mimo/harness/search"
 	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
@@ -22,7 +21,8 @@ var (
 // cross- and same-language scores, PEER and the language matrix. It does
 // nothing when the corpus holds fewer than two languages or the queries
 // carry none.
-func languageMeasures(sx *results.SubsetExtras, ds tasks.Dataset, qlang, dlang map[string]string, qids, dids []string, hits [][]search.Hit, ks []int, main string) error {
+func languageMeasures(sx *results.SubsetExtras, ix *index, ks []int, main string) error {
+	qlang, dlang := ix.qlang, ix.dlang
 	docLangs := map[string]bool{}
 	for _, l := range dlang {
 		docLangs[l] = true
@@ -30,13 +30,13 @@ func languageMeasures(sx *results.SubsetExtras, ds tasks.Dataset, qlang, dlang m
 	if len(docLangs) < 2 || len(qlang) == 0 {
 		return nil
 	}
-	qrels := metrics.Qrels(ds.Qrels)
+	qrels := metrics.Qrels(ix.ds.Qrels)
 	scope := func(s metrics.Scope) (*results.LangScores, error) {
 		sub := metrics.RestrictQrels(qrels, qlang, dlang, s)
 		if len(sub) == 0 {
 			return nil, nil
 		}
-		perQuery, err := evaluateInBatches(tasks.Qrels(sub), qids, dids, hits, ks)
+		perQuery, err := evaluateInBatches(tasks.Qrels(sub), ix.qids, ix.dids, ix.hits, ks)
 		if err != nil {
 			return nil, err
 		}
@@ -64,10 +64,7 @@ func languageMeasures(sx *results.SubsetExtras, ds tasks.Dataset, qlang, dlang m
 	}
 
 	depth := max(slices.Max(PEERKs), slices.Max(LangMatrixKs))
-	run := make(metrics.Run, len(hits))
-	for i, hs := range hits {
-		run[qids[i]] = scored(hs[:min(depth, len(hs))], dids)
-	}
+	run := ix.topRun(depth)
 	sx.PEER = map[string]results.PEERScore{}
 	for _, k := range PEERKs {
 		mean, per, n := metrics.PEER(qrels, run, dlang, k)

@@ -59,6 +59,19 @@ type Options struct {
 	CacheDir string
 	// NoCache disables the embedding cache.
 	NoCache bool
+	// StoreDtype is how the embedding cache stores vectors: "" (or
+	// "float32", the default) exactly, or "f16" in half precision (half the
+	// disk). With f16 every vector, cached or just encoded, is rounded to
+	// half precision before it is used, so a cold and a warm run agree;
+	// scores change slightly (they are still summed in float32), and the
+	// choice is recorded in the results (RunSettings.StoreDtype) and keys
+	// logs of its own in the cache. Validate writes "" or "f16".
+	StoreDtype string
+	// SearchBlock, when > 0, searches each corpus from the embedding cache
+	// this many documents at a time (search.SearchStream) instead of holding
+	// its vectors in memory, for corpora larger than memory: the same hits,
+	// scores and extras bit for bit. It needs the cache.
+	SearchBlock int
 	// Progress receives progress bars (drawn only on a terminal) and one
 	// line per task; nil means os.Stderr. Use io.Discard for silence.
 	Progress io.Writer
@@ -92,6 +105,19 @@ func (o *Options) Validate(nTasks int) error {
 	}
 	if o.Shard.N > 0 && o.NoCache {
 		errs = append(errs, errors.New("a sharded run writes its vectors to the cache: it cannot run without one"))
+	}
+	switch strings.ToLower(o.StoreDtype) {
+	case "", "float32", "f32", "fp32":
+		o.StoreDtype = ""
+	case "f16", "float16", "fp16":
+		o.StoreDtype = cache.F16
+	default:
+		errs = append(errs, fmt.Errorf("store dtype %q: want float32 or f16", o.StoreDtype))
+	}
+	if o.SearchBlock < 0 {
+		errs = append(errs, fmt.Errorf("search block %d is negative", o.SearchBlock))
+	} else if o.SearchBlock > 0 && o.NoCache {
+		errs = append(errs, errors.New("a search in blocks reads the corpus from the embedding cache: it cannot run without one"))
 	}
 	if strings.TrimSpace(o.OutputDir) == "" {
 		errs = append(errs, errors.New("output directory is empty"))

@@ -132,17 +132,20 @@ type SizeCheck struct {
 
 // RunSettings records everything that changes scores.
 type RunSettings struct {
-	DatasetRevision string            `json:"dataset_revision"`
-	DatasetSource   string            `json:"dataset_source"`
-	Encoder         map[string]any    `json:"encoder"` // adapters.Identity as a map
-	BatchSize       int               `json:"batch_size"`
-	Dtype           string            `json:"dtype"`
-	MaxLength       int               `json:"max_length"`
-	Prompts         map[string]string `json:"prompts"` // role -> prompt actually used
-	Langs           []string          `json:"langs,omitempty"`
-	Splits          []string          `json:"splits,omitempty"`
-	Depth           int               `json:"depth"`
-	MimoVersion     string            `json:"mimo_version"`
+	DatasetRevision string         `json:"dataset_revision"`
+	DatasetSource   string         `json:"dataset_source"`
+	Encoder         map[string]any `json:"encoder"` // adapters.Identity as a map
+	BatchSize       int            `json:"batch_size"`
+	Dtype           string         `json:"dtype"`
+	// StoreDtype is "f16" when cached vectors were stored (and used) in
+	// half precision; empty for float32.
+	StoreDtype  string            `json:"store_dtype,omitempty"`
+	MaxLength   int               `json:"max_length"`
+	Prompts     map[string]string `json:"prompts"` // role -> prompt actually used
+	Langs       []string          `json:"langs,omitempty"`
+	Splits      []string          `json:"splits,omitempty"`
+	Depth       int               `json:"depth"`
+	MimoVersion string            `json:"mimo_version"`
 }
 
 // SampleInfo says how a sampled measure was computed.

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,8 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	e.padID = e.tok.PadID()
-	if _, err := initRuntime(opts.ORTLibrary); err != nil {
+	lib, err := initRuntime(opts.ORTLibrary)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	ins, outs, err := ort.GetInputOutputInfo(modelPath)
@@ -169,8 +171,12 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 		}
 	}
 	if strings.HasPrefix(opts.Device, "cuda") {
-		if err := appendCUDA(so, opts.Device); err != nil {
-			return nil, fmt.Errorf("%s: device %s: %w (the CPU library from scripts/get-onnxruntime.sh has no CUDA provider: set %s to an onnxruntime-gpu build, with libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside it)", where, opts.Device, err, LibraryEnv)
+		devID, err := cudaDeviceID(opts.Device)
+		if err != nil {
+			return nil, fmt.Errorf("%s: device %s: %w", where, opts.Device, err)
+		}
+		if err := appendCUDA(so, devID); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, cudaError(opts.Device, lib, opts.ORTLibrary, err))
 		}
 	} else if opts.Device != "" && opts.Device != "cpu" {
 		return nil, fmt.Errorf("%s: device %q: want cpu or cuda[:N]", where, opts.Device)
@@ -222,19 +228,56 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	return e, nil
 }
 
-func appendCUDA(so *ort.SessionOptions, device string) error {
+// ErrNoCUDA is what the error of Open matches (errors.Is) when the CUDA
+// execution provider cannot be appended: the library in use is a CPU build,
+// or the CUDA provider or the CUDA/cuDNN libraries it needs do not load.
+var ErrNoCUDA = errors.New("ONNX Runtime CUDA execution provider unavailable")
+
+// cudaError explains a failure to append the CUDA provider: which library
+// is in use and from where, whether the provider libraries are beside it,
+// and where a GPU build comes from (README, "GPU encoding").
+func cudaError(device, lib, explicit string, cause error) error {
+	from := "$" + LibraryEnv
+	switch {
+	case explicit != "":
+		from = "--ort-lib"
+	case os.Getenv(LibraryEnv) == "":
+		from = "the default location " + DefaultLibrary
+	}
+	dir := filepath.Dir(lib)
+	var missing []string
+	for _, name := range []string{"libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	hint := "the provider libraries are there, so a CUDA or cuDNN library it was built for, or the NVIDIA driver, did not load (see the cause)"
+	if len(missing) > 0 {
+		hint = fmt.Sprintf("no %s beside it: this is a CPU build (scripts/get-onnxruntime.sh fetches one)", strings.Join(missing, " or "))
+	}
+	return fmt.Errorf("device %s: %w with the ONNX Runtime library %s (from %s): %s; --device cuda needs an onnxruntime-gpu build, libonnxruntime.so with libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so in one folder "+
+		"(Microsoft's release archive onnxruntime-linux-x64-gpu-VERSION.tgz, lib/; or the onnxruntime-gpu package), named by %s or --ort-lib: %w",
+		device, ErrNoCUDA, lib, from, hint, LibraryEnv, cause)
+}
+
+// cudaDeviceID is N of "cuda:N" ("0" for "cuda").
+func cudaDeviceID(device string) (string, error) {
+	_, n, ok := strings.Cut(device, ":")
+	if !ok {
+		return "0", nil
+	}
+	if _, err := strconv.Atoi(n); err != nil {
+		return "", fmt.Errorf("device id %q: %w", n, err)
+	}
+	return n, nil
+}
+
+func appendCUDA(so *ort.SessionOptions, devID string) error {
 	cu, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return err
 	}
 	defer cu.Destroy()
-	devID := "0"
-	if _, n, ok := strings.Cut(device, ":"); ok {
-		if _, err := strconv.Atoi(n); err != nil {
-			return fmt.Errorf("device id %q: %w", n, err)
-		}
-		devID = n
-	}
 	if err := cu.Update(map[string]string{"device_id": devID}); err != nil {
 		return err
 	}

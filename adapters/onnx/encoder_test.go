@@ -383,3 +383,45 @@ func TestCUDA(t *testing.T) {
 		t.Errorf("CUDA vectors differ from golden.json (-want +got):\n%s", d)
 	}
 }
+
+// TestCUDAErrorNamesLibrary: with a library that cannot run CUDA (the CPU
+// build here), --device cuda fails with ErrNoCUDA, naming the library in
+// use, where its path came from, the provider libraries missing beside it
+// and where a GPU build comes from.
+func TestCUDAErrorNamesLibrary(t *testing.T) {
+	needRuntime(t)
+	lib, err := FindLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := adapters.ReadFolder(tinyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(context.Background(), f, adapters.Options{Device: "cuda:0"})
+	if err == nil {
+		e.Close()
+		t.Skip("this ONNX Runtime appends the CUDA provider: nothing to explain")
+	}
+	if !errors.Is(err, ErrNoCUDA) {
+		t.Fatalf("err = %v, want ErrNoCUDA", err)
+	}
+	want := []string{
+		"device cuda:0", "ONNX Runtime library " + lib, "onnxruntime-gpu", "onnxruntime-linux-x64-gpu-VERSION.tgz",
+		"libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so", LibraryEnv,
+	}
+	if _, serr := os.Stat(filepath.Join(filepath.Dir(lib), "libonnxruntime_providers_cuda.so")); serr != nil {
+		want = append(want, "no libonnxruntime_providers_cuda.so", "this is a CPU build")
+	}
+	if os.Getenv(LibraryEnv) != "" {
+		want = append(want, "(from $"+LibraryEnv+")")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not say %q:\n%v", w, err)
+		}
+	}
+	if _, err := Open(context.Background(), f, adapters.Options{Device: "cuda:x"}); err == nil || errors.Is(err, ErrNoCUDA) || !strings.Contains(err.Error(), `device id "x"`) {
+		t.Errorf("cuda:x: err = %v, want a bad device id", err)
+	}
+}

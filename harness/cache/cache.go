@@ -54,6 +54,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/x448/float16"
 )
 
 // EnvDir names the environment variable that overrides the default location.
@@ -73,15 +75,45 @@ func DefaultDir() (string, error) {
 }
 
 // Key selects one log: the encoder (adapters.Identity.Key()), the role
-// ("query", "document") and the prompt the encoder prepends for that role.
+// ("query", "document"), the prompt the encoder prepends for that role and
+// the storage dtype (Dtype).
 type Key struct {
 	Model  string `json:"model"`
 	Role   string `json:"role"`
 	Prompt string `json:"prompt"`
+	// Dtype is how vectors are stored: "" for float32, F16 for IEEE half
+	// precision (round to nearest even; half the disk, and scores change
+	// slightly, so it keys a log of its own). Vectors are served as
+	// float32 either way.
+	Dtype string `json:"dtype,omitempty"`
+}
+
+// F16 is Key.Dtype for half-precision storage.
+const F16 = "f16"
+
+// RoundF16 rounds v in place to the nearest half-precision value (ties to
+// even), the value an F16 log stores and serves: a vector put into an F16
+// log and one read back from it then agree bit for bit. A component beyond
+// the half range becomes an infinity.
+func RoundF16(v []float32) {
+	for i, x := range v {
+		v[i] = float16.Fromfloat32(x).Float32()
+	}
+}
+
+// width is the bytes per component.
+func (k Key) width() int {
+	if k.Dtype == F16 {
+		return 2
+	}
+	return 4
 }
 
 // validate rejects keys that would not make a safe file name.
 func (k Key) validate() error {
+	if k.Dtype != "" && k.Dtype != F16 {
+		return fmt.Errorf("cache: key dtype %q: want \"\" (float32) or %q", k.Dtype, F16)
+	}
 	for _, f := range []struct{ name, v string }{{"model", k.Model}, {"role", k.Role}} {
 		if f.v == "" {
 			return fmt.Errorf("cache: key %s is empty", f.name)
@@ -103,7 +135,13 @@ func (k Key) writerFile(writer string) string {
 	if writer != "" {
 		writer = "." + writer
 	}
-	return filepath.Join(k.Model, fmt.Sprintf("%s-%s%s.vec", k.Role, hex.EncodeToString(h[:8]), writer))
+	role := k.Role
+	if k.Dtype != "" {
+		// "document-f16-<hash>": never taken for a writer's log of the
+		// float32 key ("document-<hash>.<writer>.vec").
+		role += "-" + k.Dtype
+	}
+	return filepath.Join(k.Model, fmt.Sprintf("%s-%s%s.vec", role, hex.EncodeToString(h[:8]), writer))
 }
 
 // siblings opens, once, the logs of k that other writers wrote (read-only,
@@ -239,11 +277,7 @@ func HashText(text string) Hash { return sha256.Sum256([]byte(text)) }
 // a miss) and the indices of the misses, in order. A log that does not exist
 // yet is all misses.
 func (c *Cache) Get(k Key, texts []string) ([][]float32, []int, error) {
-	l, err := c.log(k, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	others, err := c.siblings(k)
+	ls, err := c.servers(k)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,17 +286,12 @@ func (c *Cache) Get(k Key, texts []string) ([][]float32, []int, error) {
 	for i, t := range texts {
 		var v []float32
 		h := HashText(t)
-		if l != nil {
+		for _, l := range ls {
 			if v, err = l.get(h); err != nil {
 				return nil, nil, fmt.Errorf("cache: text %d: %w", i, err)
 			}
-		}
-		for _, o := range others {
 			if v != nil {
 				break
-			}
-			if v, err = o.get(h); err != nil {
-				return nil, nil, fmt.Errorf("cache: text %d: %w", i, err)
 			}
 		}
 		if v == nil {
@@ -393,7 +422,7 @@ func (c *Cache) log(k Key, dim int) (*log, error) {
 // File layout:
 //
 //	header: "MIMOVEC1" | u32 dim | u32 n | n bytes of JSON Key | u32 crc32c(dim|n|json)
-//	record: 32-byte sha256 | dim x f32 | u32 crc32c(sha|vector)
+//	record: 32-byte sha256 | dim x f32 (dim x f16 for Key.Dtype F16) | u32 crc32c(sha|vector)
 //
 // All integers and floats little-endian.
 const magic = "MIMOVEC1"
@@ -403,6 +432,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type log struct {
 	path   string
 	dim    int
+	width  int // bytes per component: 4, or 2 for F16
 	recLen int64
 
 	// readOnly: another open file holds the lock; put does nothing.
@@ -523,7 +553,8 @@ func scan(f *os.File, path string, k Key, owner bool, warn io.Writer) (*log, err
 	l := &log{
 		path:   path,
 		dim:    dim,
-		recLen: int64(sha256.Size + 4*dim + 4),
+		width:  k.width(),
+		recLen: int64(sha256.Size + k.width()*dim + 4),
 		f:      f,
 		size:   int64(len(magic) + 8 + n + 4),
 		index:  map[Hash]int64{},
@@ -602,11 +633,17 @@ func recordOK(rec []byte) bool {
 	return crc32.Checksum(rec[:n], castagnoli) == binary.LittleEndian.Uint32(rec[n:])
 }
 
-func (l *log) get(h Hash) ([]float32, error) {
+// lookup is the offset of h's record, if the log serves one.
+func (l *log) lookup(h Hash) (int64, bool) {
 	l.mu.RLock()
 	off, ok := l.index[h]
 	l.mu.RUnlock()
-	if !ok || l.refresh && off < l.start {
+	return off, ok && (!l.refresh || off >= l.start)
+}
+
+func (l *log) get(h Hash) ([]float32, error) {
+	off, ok := l.lookup(h)
+	if !ok {
 		return nil, nil
 	}
 	rec := make([]byte, l.recLen)
@@ -617,10 +654,22 @@ func (l *log) get(h Hash) ([]float32, error) {
 		return nil, fmt.Errorf("%s: record at %d changed on disk (checksum mismatch)", l.path, off)
 	}
 	v := make([]float32, l.dim)
-	for j := range v {
-		v[j] = math.Float32frombits(binary.LittleEndian.Uint32(rec[sha256.Size+4*j:]))
-	}
+	l.decode(v, rec)
 	return v, nil
+}
+
+// decode reads the vector of record rec into v.
+func (l *log) decode(v []float32, rec []byte) {
+	b := rec[sha256.Size:]
+	if l.width == 2 {
+		for j := range v {
+			v[j] = float16.Frombits(binary.LittleEndian.Uint16(b[2*j:])).Float32()
+		}
+		return
+	}
+	for j := range v {
+		v[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+	}
 }
 
 // put appends the records of hs/vs not already present with one write.
@@ -649,7 +698,11 @@ func (l *log) put(hs []Hash, vs [][]float32) error {
 		start := len(buf)
 		buf = append(buf, h[:]...)
 		for _, x := range v {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+			if l.width == 2 {
+				buf = binary.LittleEndian.AppendUint16(buf, float16.Fromfloat32(x).Bits())
+			} else {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+			}
 		}
 		buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli))
 	}

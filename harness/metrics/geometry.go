@@ -93,11 +93,25 @@ func Uniformity(vecs [][]float32, t float64) float64 {
 // seed, so the estimate is reproducible. When the corpus has no more than
 // maxPairs distinct pairs it computes Uniformity exactly.
 func UniformitySample(vecs [][]float32, t float64, maxPairs int, seed uint64) float64 {
-	n := len(vecs)
-	if n < 2 || !sameDim(vecs) || maxPairs <= 0 {
+	if !sameDim(vecs) {
+		return math.NaN()
+	}
+	return UniformitySampleAt(len(vecs), func(i int) []float32 { return vecs[i] }, t, maxPairs, seed)
+}
+
+// UniformitySampleAt is UniformitySample over n vectors of one dimension
+// given by at(i), for a corpus not held in memory: the same pairs, the same
+// value. The slices at returns must stay valid (two are used at once, and
+// all n when the value is exact).
+func UniformitySampleAt(n int, at func(i int) []float32, t float64, maxPairs int, seed uint64) float64 {
+	if n < 2 || maxPairs <= 0 {
 		return math.NaN()
 	}
 	if float64(n)*float64(n-1)/2 <= float64(maxPairs) {
+		vecs := make([][]float32, n)
+		for i := range vecs {
+			vecs[i] = at(i)
+		}
 		return Uniformity(vecs, t)
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -108,7 +122,7 @@ func UniformitySample(vecs [][]float32, t float64, maxPairs int, seed uint64) fl
 		if j >= i {
 			j++
 		}
-		sum += math.Exp(-t * float64(sqDist(vecs[i], vecs[j])))
+		sum += math.Exp(-t * float64(sqDist(at(i), at(j))))
 	}
 	return math.Log(sum / float64(maxPairs))
 }

@@ -74,17 +74,8 @@ func TieOrder(ids []string) []int32 {
 // normalised (see Normalized) for the scores to be cosines.
 func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]Hit, error) {
 	o := opts.withDefaults()
-	if q.Rows > 0 && c.Rows > 0 && q.Dim != c.Dim {
-		return nil, fmt.Errorf("search: query dimension %d, corpus dimension %d", q.Dim, c.Dim)
-	}
-	if len(order) != c.Rows {
-		return nil, fmt.Errorf("search: %d tie-break ordinals for %d corpus rows", len(order), c.Rows)
-	}
-	if len(q.Data) != q.Rows*q.Dim || len(c.Data) != c.Rows*c.Dim {
-		return nil, fmt.Errorf("search: matrix data length does not match rows x dim")
-	}
-	if c.Rows > math.MaxInt32 {
-		return nil, fmt.Errorf("search: %d corpus rows exceed the int32 document index", c.Rows)
+	if err := checkShapes(q, c.Rows, c.Dim, len(c.Data), order); err != nil {
+		return nil, err
 	}
 	out := make([][]Hit, q.Rows)
 	if q.Rows == 0 || c.Rows == 0 {
@@ -97,24 +88,22 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 	// Work items are (query block, corpus segment). With fewer query blocks
 	// than workers the corpus is split into segments whose partial top-k
 	// lists are merged at the end.
-	qBlocks := (q.Rows + o.QueryBlock - 1) / o.QueryBlock
-	segs := 1
-	if qBlocks < o.Workers {
-		segs = (o.Workers + qBlocks - 1) / qBlocks
-		if maxSegs := (c.Rows + o.Chunk - 1) / o.Chunk; segs > maxSegs {
-			segs = maxSegs
+	p := plan{o: o, qBlocks: (q.Rows + o.QueryBlock - 1) / o.QueryBlock, segs: 1}
+	if p.qBlocks < o.Workers {
+		p.segs = (o.Workers + p.qBlocks - 1) / p.qBlocks
+		if maxSegs := (c.Rows + o.Chunk - 1) / o.Chunk; p.segs > maxSegs {
+			p.segs = maxSegs
 		}
 	}
-	segLen := (c.Rows + segs - 1) / segs
-	var partial [][][]entry // [segment][query] -> entries, when segs > 1
-	if segs > 1 {
-		partial = make([][][]entry, segs)
-		for s := range partial {
-			partial[s] = make([][]entry, q.Rows)
+	p.segLen = (c.Rows + p.segs - 1) / p.segs
+	if p.segs > 1 {
+		p.partial = make([][][]entry, p.segs)
+		for s := range p.partial {
+			p.partial[s] = make([][]entry, q.Rows)
 		}
 	}
 
-	items := qBlocks * segs
+	items := p.qBlocks * p.segs
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, o.Workers)
@@ -122,44 +111,7 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			buf := make([]float32, o.QueryBlock*o.Chunk)
-			heaps := make([]topK, o.QueryBlock)
-			for {
-				it := int(next.Add(1) - 1)
-				if it >= items {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				qb, s := it/segs, it%segs
-				q0 := qb * o.QueryBlock
-				nq := min(o.QueryBlock, q.Rows-q0)
-				c0, c1 := s*segLen, min((s+1)*segLen, c.Rows)
-				for i := 0; i < nq; i++ {
-					heaps[i].reset(o.K) // reuses the buffer of the previous block
-				}
-				for cs := c0; cs < c1; cs += o.Chunk {
-					if (cs-c0)/o.Chunk%64 == 63 && ctx.Err() != nil {
-						errs[w] = ctx.Err()
-						return
-					}
-					nc := min(o.Chunk, c1-cs)
-					scoreTile(buf, o.Chunk, q, q0, nq, c, cs, nc)
-					for i := 0; i < nq; i++ {
-						heaps[i].offer(buf[i*o.Chunk:i*o.Chunk+nc], order, int32(cs))
-					}
-				}
-				for i := 0; i < nq; i++ {
-					res := heaps[i].result()
-					if segs == 1 {
-						out[q0+i] = toHits(res)
-					} else {
-						partial[s][q0+i] = slices.Clone(res)
-					}
-				}
-			}
+			errs[w] = p.work(ctx, &next, items, q, c, order, out)
 		}(w)
 	}
 	wg.Wait()
@@ -168,16 +120,84 @@ func Search(ctx context.Context, q, c Matrix, order []int32, opts Options) ([][]
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
-	if segs > 1 {
+	if p.segs > 1 {
 		for i := range out {
 			t := topK{k: o.K}
-			for s := range partial {
-				t.h = append(t.h, partial[s][i]...)
+			for s := range p.partial {
+				t.h = append(t.h, p.partial[s][i]...)
 			}
 			out[i] = toHits(t.result())
 		}
 	}
 	return out, nil
+}
+
+// checkShapes validates the query matrix, the corpus's shape (cData: the
+// length of its data) and the tie-break ordinals.
+func checkShapes(q Matrix, cRows, cDim, cData int, order []int32) error {
+	if q.Rows > 0 && cRows > 0 && q.Dim != cDim {
+		return fmt.Errorf("search: query dimension %d, corpus dimension %d", q.Dim, cDim)
+	}
+	if len(order) != cRows {
+		return fmt.Errorf("search: %d tie-break ordinals for %d corpus rows", len(order), cRows)
+	}
+	if len(q.Data) != q.Rows*q.Dim || cData != cRows*cDim {
+		return fmt.Errorf("search: matrix data length does not match rows x dim")
+	}
+	if cRows > math.MaxInt32 {
+		return fmt.Errorf("search: %d corpus rows exceed the int32 document index", cRows)
+	}
+	return nil
+}
+
+// plan is how Search divides its work: query blocks x corpus segments.
+type plan struct {
+	o             Options
+	qBlocks, segs int
+	segLen        int
+	partial       [][][]entry // [segment][query] -> entries, when segs > 1
+}
+
+// work is one worker: it takes work items until none is left, scoring
+// each query block against its corpus segment.
+func (p *plan) work(ctx context.Context, next *atomic.Int64, items int, q, c Matrix, order []int32, out [][]Hit) error {
+	o := p.o
+	buf := make([]float32, o.QueryBlock*o.Chunk)
+	heaps := make([]topK, o.QueryBlock)
+	for {
+		it := int(next.Add(1) - 1)
+		if it >= items {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		qb, s := it/p.segs, it%p.segs
+		q0 := qb * o.QueryBlock
+		nq := min(o.QueryBlock, q.Rows-q0)
+		c0, c1 := s*p.segLen, min((s+1)*p.segLen, c.Rows)
+		for i := 0; i < nq; i++ {
+			heaps[i].reset(o.K) // reuses the buffer of the previous block
+		}
+		for cs := c0; cs < c1; cs += o.Chunk {
+			if (cs-c0)/o.Chunk%64 == 63 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			nc := min(o.Chunk, c1-cs)
+			scoreTile(buf, o.Chunk, q, q0, nq, c, cs, nc)
+			for i := 0; i < nq; i++ {
+				heaps[i].offer(buf[i*o.Chunk:i*o.Chunk+nc], order, int32(cs))
+			}
+		}
+		for i := 0; i < nq; i++ {
+			res := heaps[i].result()
+			if p.segs == 1 {
+				out[q0+i] = toHits(res)
+			} else {
+				p.partial[s][q0+i] = slices.Clone(res)
+			}
+		}
+	}
 }
 
 func toHits(es []entry) []Hit {

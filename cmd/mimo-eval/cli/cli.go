@@ -100,9 +100,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // evalFlags are the flags of the default action.
 type evalFlags struct {
 	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
-	batchSize, depth, maxLength                                                        int
+	batchSize, depth, maxLength, searchBlock                                           int
 	overwrite, noCache                                                                 bool
-	overwriteStrategy, evalSplits, modelRevision, shard                                string
+	overwriteStrategy, evalSplits, modelRevision, shard, storeDtype                    string
 	tasksSet                                                                           bool
 	src                                                                                sourceFlags
 }
@@ -172,6 +172,8 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.runFile, "run-file", "", "write the TREC run here; {task}, {split} and {subset} are replaced ({task} is required with several tasks)")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "embedding cache folder (default $MIMO_CACHE or ~/.cache/mimo/embeddings)")
 	fs.BoolVar(&f.noCache, "no-cache", false, "do not read or write the embedding cache")
+	fs.StringVar(&f.storeDtype, "store-dtype", "float32", "how the embedding cache stores vectors: float32, or f16 (half the disk; vectors are rounded to half precision, which changes scores slightly and is recorded in the results)")
+	fs.IntVar(&f.searchBlock, "search-block", 0, "search each corpus from the embedding cache this many documents at a time instead of holding its vectors in memory (for corpora larger than RAM; the same scores bit for bit; e.g. 16384); 0 holds them")
 	fs.StringVar(&f.device, "device", "cpu", "cpu, cuda or cuda:N (encoders that support it)")
 	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default $ONNXRUNTIME_LIB, then the project's location)")
 	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
@@ -310,6 +312,9 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		CacheDir:  f.cacheDir,
 		NoCache:   f.noCache,
 		Progress:  stderr,
+
+		StoreDtype:  f.storeDtype,
+		SearchBlock: f.searchBlock,
 	}
 	if f.shard != "" {
 		if opts.Shard, err = harness.ParseShard(f.shard); err != nil {
