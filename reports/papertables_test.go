@@ -5,8 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/mimo-mlir/mimo/harness"
+	"github.com/mimo-mlir/mimo/results"
 )
 
 func paperEntry(model, task string, scores map[string]float64) Entry {
@@ -14,8 +13,8 @@ func paperEntry(model, task string, scores map[string]float64) Entry {
 	for sub, v := range scores {
 		subs = append(subs, map[string]any{"hf_subset": sub, "main_score": v, "ndcg_at_10": v, "ndcg_at_20": v})
 	}
-	return Entry{Model: model, Task: task, Extras: &harness.Extras{TaskName: task, Model: model}, // written by mimo-eval
-		Result: harness.TaskResult{TaskName: task, Scores: map[string][]map[string]any{"test": subs}}}
+	return Entry{Model: model, Task: task, Extras: &results.Extras{TaskName: task, Model: model}, // written by mimo-eval
+		Result: results.TaskResult{TaskName: task, Scores: map[string][]map[string]any{"test": subs}}}
 }
 
 // tableRow returns the cells of the row whose first cells are key in the
@@ -73,7 +72,7 @@ func TestPaperTables(t *testing.T) {
 	// them (Belebele's in the paper; here the miniature's).
 	align, unif := 0.5, -2.0
 	mini := &res.Entries[len(MLIRTasks)+1]
-	mini.Extras.Subsets = []harness.SubsetExtras{{Alignment: &align, Uniformity: &unif,
+	mini.Extras.Subsets = []results.SubsetExtras{{Alignment: &align, Uniformity: &unif,
 		MRC: map[string]map[string]float64{"mrc_at_10": {"de": -40, "en": -30, "mean": -35}}}}
 	rep := PaperTables(res, PaperSetup{Suffix: "-mini", Lambdas: []float64{0.0, 0.2}}, "t")
 	cases := []struct {
