@@ -109,81 +109,21 @@ func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOp
 	if err != nil {
 		return nil, err
 	}
-	have := make(map[string]bool, len(files))
-	for _, f := range files {
-		have[f] = true
-	}
-	// The release folder is the first that holds any of the split's files.
-	dir, found := "", false
-	for _, d := range mlqaReleaseDirs(release) {
-		for _, c := range MLQALangs {
-			for _, q := range MLQALangs {
-				if have[d+mlqaReleaseName(release, c, q)] {
-					dir, found = d, true
-					break
-				}
-			}
-			if found {
-				break
-			}
-		}
-		if found {
-			break
-		}
-	}
-	if found {
-		var missing []string
-		for _, c := range MLQALangs {
-			for _, q := range MLQALangs {
-				if n := dir + mlqaReleaseName(release, c, q); !have[n] {
-					missing = append(missing, n)
-				}
-			}
-		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("%s@%s: MLQA release folder incomplete, %d of the 49 files of split %s missing: %s: %w",
-				ref.Repo, ref.Revision, len(missing), release, strings.Join(missing, ", "), tasks.ErrNotFound)
-		}
+	dir, found, err := findMLQARelease(files, release, ref)
+	if err != nil {
+		return nil, err
 	}
 	var configs []mlqaConfig
 	for _, c := range MLQALangs {
 		for _, q := range MLQALangs {
 			cfg := mlqaConfig{Ctx: c, Q: q}
 			if found {
-				if err := readMLQARelease(ctx, in, dir+mlqaReleaseName(release, c, q), &cfg); err != nil {
-					return nil, err
-				}
-				configs = append(configs, cfg)
-				continue
+				err = readMLQARelease(ctx, in, dir+mlqaReleaseName(release, c, q), &cfg)
+			} else {
+				err = readMLQAParquet(ctx, in, files, split, release, &cfg)
 			}
-			name := "mlqa." + c + "." + q
-			shards, err := splitFiles(files, name, split, false)
 			if err != nil {
-				return nil, fmt.Errorf("%s@%s: found neither the release file %s (nor under %s or %s) nor the Parquet config: %w",
-					ref.Repo, ref.Revision, mlqaReleaseName(release, c, q), mlqaReleaseDirs(release)[1], mlqaReleaseDirs(release)[2], err)
-			}
-			for _, f := range shards {
-				err := in.readParquet(ctx, f, []string{"id", "context", "question"}, func(row int, rec map[string]any) error {
-					var r mlqaRow
-					var err error
-					if r.ID, err = strCol(rec, "id"); err != nil {
-						return err
-					}
-					if r.Context, err = strCol(rec, "context"); err != nil {
-						return err
-					}
-					if r.Question, err = strCol(rec, "question"); err != nil {
-						return err
-					}
-					if r.ID == "" || r.Context == "" {
-						return fmt.Errorf("empty id or context: %w", errColumn)
-					}
-					cfg.Rows = append(cfg.Rows, r)
-					return nil
-				})
-				if err != nil {
-					return nil, err
-				}
+				return nil, err
 			}
 			configs = append(configs, cfg)
 		}
@@ -192,6 +132,84 @@ func BuildMLQA(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadOp
 	ds.Split = split
 	finish(&ds, opts, "query_without_positive", MLQALangs, mtebTag)
 	return []tasks.Dataset{ds}, nil
+}
+
+// findMLQARelease finds the release folder of split release in the
+// listing: the first of mlqaReleaseDirs holding any of its 49 files. found
+// is false when none does; a folder holding only some of them is an error
+// naming every missing file.
+func findMLQARelease(files []string, release string, ref Ref) (dir string, found bool, err error) {
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f] = true
+	}
+	holds := func(d string) bool {
+		for _, c := range MLQALangs {
+			for _, q := range MLQALangs {
+				if have[d+mlqaReleaseName(release, c, q)] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, d := range mlqaReleaseDirs(release) {
+		if holds(d) {
+			dir, found = d, true
+			break
+		}
+	}
+	if !found {
+		return "", false, nil
+	}
+	var missing []string
+	for _, c := range MLQALangs {
+		for _, q := range MLQALangs {
+			if n := dir + mlqaReleaseName(release, c, q); !have[n] {
+				missing = append(missing, n)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return "", false, fmt.Errorf("%s@%s: MLQA release folder incomplete, %d of the 49 files of split %s missing: %s: %w",
+			ref.Repo, ref.Revision, len(missing), release, strings.Join(missing, ", "), tasks.ErrNotFound)
+	}
+	return dir, true, nil
+}
+
+// readMLQAParquet appends the rows of the Hub's Parquet config
+// mlqa.{Ctx}.{Q} of split to cfg (columns id, context, question).
+func readMLQAParquet(ctx context.Context, in input, files []string, split, release string, cfg *mlqaConfig) error {
+	name := "mlqa." + cfg.Ctx + "." + cfg.Q
+	shards, err := splitFiles(files, name, split, false)
+	if err != nil {
+		return fmt.Errorf("%s@%s: found neither the release file %s (nor under %s or %s) nor the Parquet config: %w",
+			in.ref.Repo, in.ref.Revision, mlqaReleaseName(release, cfg.Ctx, cfg.Q), mlqaReleaseDirs(release)[1], mlqaReleaseDirs(release)[2], err)
+	}
+	for _, f := range shards {
+		err := in.readParquet(ctx, f, []string{"id", "context", "question"}, func(row int, rec map[string]any) error {
+			var r mlqaRow
+			var err error
+			if r.ID, err = strCol(rec, "id"); err != nil {
+				return err
+			}
+			if r.Context, err = strCol(rec, "context"); err != nil {
+				return err
+			}
+			if r.Question, err = strCol(rec, "question"); err != nil {
+				return err
+			}
+			if r.ID == "" || r.Context == "" {
+				return fmt.Errorf("empty id or context: %w", errColumn)
+			}
+			cfg.Rows = append(cfg.Rows, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readMLQARelease appends the rows of one release file (SQuAD v1.1:

@@ -54,101 +54,98 @@ func ReadMTEBSubset(ctx context.Context, src tasks.Source, ref Ref, subset, spli
 	if err != nil {
 		return nil, err
 	}
-	config := func(part string) string {
-		if subset == "" {
-			return part
-		}
-		return subset + "-" + part
-	}
 	shards := func(part string, anySplit bool) ([]string, error) {
-		s, err := splitFiles(files, config(part), split, anySplit)
+		config := part
+		if subset != "" {
+			config = subset + "-" + part
+		}
+		s, err := splitFiles(files, config, split, anySplit)
 		if err != nil {
 			return nil, fmt.Errorf("%s@%s: %w", ref.Repo, ref.Revision, err)
 		}
 		return s, nil
 	}
 	out := &MTEBSubset{}
-
-	corpus, err := shards("corpus", true)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range corpus {
-		err := in.readParquet(ctx, f, nil, func(row int, rec map[string]any) error {
-			var d MTEBDoc
-			var err error
-			if d.ID, err = firstCol(rec, "_id", "id"); err != nil {
-				return err
-			}
-			if d.Text, err = strCol(rec, "text"); err != nil {
-				return err
-			}
-			if _, ok := rec["title"]; ok {
-				if d.Title, err = strCol(rec, "title"); err != nil {
-					return err
-				}
-			}
-			if d.ID == "" {
-				return fmt.Errorf("empty id: %w", errColumn)
-			}
-			out.Corpus = append(out.Corpus, d)
-			return nil
-		})
+	for _, part := range []struct {
+		name     string
+		anySplit bool
+		read     func(ctx context.Context, in input, file string, out *MTEBSubset) error
+	}{{"corpus", true, readMTEBCorpus}, {"queries", true, readMTEBQueries}, {"qrels", false, readMTEBQrels}} {
+		files, err := shards(part.name, part.anySplit)
 		if err != nil {
 			return nil, err
 		}
-	}
-
-	queries, err := shards("queries", true)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range queries {
-		err := in.readParquet(ctx, f, nil, func(row int, rec map[string]any) error {
-			var q MTEBQuery
-			var err error
-			if q.ID, err = firstCol(rec, "_id", "id"); err != nil {
-				return err
+		for _, f := range files {
+			if err := part.read(ctx, in, f, out); err != nil {
+				return nil, err
 			}
-			if q.Text, err = strCol(rec, "text"); err != nil {
-				return err
-			}
-			if q.ID == "" {
-				return fmt.Errorf("empty id: %w", errColumn)
-			}
-			out.Queries = append(out.Queries, q)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	qrels, err := shards("qrels", false)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range qrels {
-		err := in.readParquet(ctx, f, []string{"query-id", "corpus-id", "score"}, func(row int, rec map[string]any) error {
-			var j MTEBJudgement
-			var err error
-			if j.QueryID, err = strCol(rec, "query-id"); err != nil {
-				return err
-			}
-			if j.CorpusID, err = strCol(rec, "corpus-id"); err != nil {
-				return err
-			}
-			if j.Score, err = intCol(rec, "score"); err != nil {
-				return err
-			}
-			out.Qrels = append(out.Qrels, j)
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// readMTEBCorpus appends the rows of one corpus shard: id (or _id), text,
+// optional title.
+func readMTEBCorpus(ctx context.Context, in input, file string, out *MTEBSubset) error {
+	return in.readParquet(ctx, file, nil, func(row int, rec map[string]any) error {
+		var d MTEBDoc
+		var err error
+		if d.ID, err = firstCol(rec, "_id", "id"); err != nil {
+			return err
+		}
+		if d.Text, err = strCol(rec, "text"); err != nil {
+			return err
+		}
+		if _, ok := rec["title"]; ok {
+			if d.Title, err = strCol(rec, "title"); err != nil {
+				return err
+			}
+		}
+		if d.ID == "" {
+			return fmt.Errorf("empty id: %w", errColumn)
+		}
+		out.Corpus = append(out.Corpus, d)
+		return nil
+	})
+}
+
+// readMTEBQueries appends the rows of one queries shard: id (or _id), text.
+func readMTEBQueries(ctx context.Context, in input, file string, out *MTEBSubset) error {
+	return in.readParquet(ctx, file, nil, func(row int, rec map[string]any) error {
+		var q MTEBQuery
+		var err error
+		if q.ID, err = firstCol(rec, "_id", "id"); err != nil {
+			return err
+		}
+		if q.Text, err = strCol(rec, "text"); err != nil {
+			return err
+		}
+		if q.ID == "" {
+			return fmt.Errorf("empty id: %w", errColumn)
+		}
+		out.Queries = append(out.Queries, q)
+		return nil
+	})
+}
+
+// readMTEBQrels appends the rows of one qrels shard: query-id, corpus-id,
+// score.
+func readMTEBQrels(ctx context.Context, in input, file string, out *MTEBSubset) error {
+	return in.readParquet(ctx, file, []string{"query-id", "corpus-id", "score"}, func(row int, rec map[string]any) error {
+		var j MTEBJudgement
+		var err error
+		if j.QueryID, err = strCol(rec, "query-id"); err != nil {
+			return err
+		}
+		if j.CorpusID, err = strCol(rec, "corpus-id"); err != nil {
+			return err
+		}
+		if j.Score, err = intCol(rec, "score"); err != nil {
+			return err
+		}
+		out.Qrels = append(out.Qrels, j)
+		return nil
+	})
 }
 
 // Dataset turns an MTEB subset into a Dataset in one language: doc text per

@@ -377,130 +377,139 @@ var (
 // queries and corpus in file order). ReadBEIR and ReadMTEB read the other
 // layouts.
 func Read(fsys fs.FS, dir string) (tasks.Dataset, error) {
-	d := tasks.Dataset{Subset: "default", Split: "test", Skipped: map[string]int{}}
-	queryIdx := map[string]int{}
-	docIdx := map[string]int{}
-
-	err := readLines(fsys, path.Join(dir, QueriesFile), func(loc string, line []byte) error {
-		m, err := object(line, mimoQueryFields...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", loc, err)
-		}
-		id, err := idOf(m["_id"])
-		if err != nil {
-			return fmt.Errorf("%s: field \"_id\": %w", loc, err)
-		}
-		q := tasks.Query{ID: id}
-		var fields [3]string
-		for i, k := range []string{"text", "lang", "group"} {
-			if fields[i], _, err = strField(m, k); err != nil {
-				return fmt.Errorf("%s: query %q: %w", loc, id, err)
-			}
-		}
-		q.Text, q.Lang, q.Group = fields[0], fields[1], fields[2]
-		if err := checkText(q.ID, q.Text, q.Lang); err != nil {
-			return fmt.Errorf("%s: query %q: %w", loc, q.ID, err)
-		}
-		if j, dup := queryIdx[q.ID]; dup {
-			return fmt.Errorf("%s: query %q: duplicate id (first at query %d)", loc, q.ID, j+1)
-		}
-		if q.Group == "" {
-			q.Group = groupOf(q.ID, q.Lang)
-		}
-		queryIdx[q.ID] = len(d.Queries)
-		d.Queries = append(d.Queries, q)
-		return nil
-	})
-	if err != nil {
-		return d, err
+	r := &authorsReader{
+		d:        tasks.Dataset{Subset: "default", Split: "test", Skipped: map[string]int{}},
+		queryIdx: map[string]int{},
+		docIdx:   map[string]int{},
 	}
-
-	addDoc := func(loc, key string, val []byte) error {
-		m, err := strictjson.Members(val, mimoDocFields...)
-		if err != nil {
-			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-		}
-		var fields [4]string
-		for i, k := range []string{"text", "title", "lang", "group"} {
-			if fields[i], _, err = strField(m, k); err != nil {
-				return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-			}
-		}
-		doc := tasks.Doc{ID: key, Text: docText(fields[1], fields[0]), Lang: fields[2], Group: fields[3]}
-		if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
-			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
-		}
-		if _, dup := docIdx[key]; dup {
-			return fmt.Errorf("%s: doc %q: duplicate id", loc, key)
-		}
-		if doc.Group == "" {
-			doc.Group = groupOf(doc.ID, doc.Lang)
-		}
-		docIdx[key] = len(d.Corpus)
-		d.Corpus = append(d.Corpus, doc)
-		return nil
+	if err := readLines(fsys, path.Join(dir, QueriesFile), r.queryLine); err != nil {
+		return r.d, err
 	}
-	err = readLines(fsys, path.Join(dir, CorpusFile), func(loc string, line []byte) error {
-		if err := strictjson.Check(line); err != nil {
-			return fmt.Errorf("%s: %w", loc, err)
-		}
-		// One document per line, usually; several are kept in order.
-		return members(line, loc, func(key string, val []byte) error {
-			return addDoc(loc, key, val)
-		})
-	})
-	if err != nil {
-		return d, err
+	if err := readLines(fsys, path.Join(dir, CorpusFile), r.corpusLine); err != nil {
+		return r.d, err
 	}
-
-	d.Qrels = tasks.Qrels{}
-	addQrel := func(loc, qid, did string, rv []byte) error {
-		if _, ok := docIdx[did]; !ok {
-			return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
-		}
-		rel, err := relOf(rv)
-		if err != nil {
-			return fmt.Errorf("%s: query %q doc %q: %w", loc, qid, did, err)
-		}
-		m := d.Qrels[qid]
-		if m == nil {
-			m = map[string]int{}
-			d.Qrels[qid] = m
-		}
-		if _, dup := m[did]; dup {
-			return fmt.Errorf("%s: query %q doc %q: duplicate qrels entry", loc, qid, did)
-		}
-		m[did] = rel
-		return nil
+	r.d.Qrels = tasks.Qrels{}
+	if err := readLines(fsys, path.Join(dir, QrelsFile), r.qrelsLine); err != nil {
+		return r.d, err
 	}
-	knownQuery := func(loc, qid string) error {
-		if _, ok := queryIdx[qid]; !ok {
-			return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
-		}
-		return nil
-	}
-	err = readLines(fsys, path.Join(dir, QrelsFile), func(loc string, line []byte) error {
-		// Before the map below: a repeated key would keep only its last
-		// value (a query's judgments silently dropped).
-		if err := strictjson.Check(line); err != nil {
-			return fmt.Errorf("%s: %w", loc, err)
-		}
-		return members(line, loc, func(qid string, val []byte) error {
-			if err := knownQuery(loc, qid); err != nil {
-				return err
-			}
-			return members(val, fmt.Sprintf("%s: query %q", loc, qid), func(did string, rv []byte) error {
-				return addQrel(loc, qid, did, rv)
-			})
-		})
-	})
-	if err != nil {
-		return d, err
-	}
-	parallelGroups(&d)
-	d = dropUnjudged(d)
+	parallelGroups(&r.d)
+	d := dropUnjudged(r.d)
 	d.Languages = languagesOf(d)
 	return d, nil
+}
+
+// authorsReader accumulates a folder in the authors' layout, line by line
+// (Read): queries, then documents, then qrels checked against both.
+type authorsReader struct {
+	d        tasks.Dataset
+	queryIdx map[string]int // query id -> index in d.Queries
+	docIdx   map[string]int // doc id -> index in d.Corpus
+}
+
+// queryLine reads one line of queries.jsonl.
+func (r *authorsReader) queryLine(loc string, line []byte) error {
+	m, err := object(line, mimoQueryFields...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", loc, err)
+	}
+	id, err := idOf(m["_id"])
+	if err != nil {
+		return fmt.Errorf("%s: field \"_id\": %w", loc, err)
+	}
+	q := tasks.Query{ID: id}
+	var fields [3]string
+	for i, k := range []string{"text", "lang", "group"} {
+		if fields[i], _, err = strField(m, k); err != nil {
+			return fmt.Errorf("%s: query %q: %w", loc, id, err)
+		}
+	}
+	q.Text, q.Lang, q.Group = fields[0], fields[1], fields[2]
+	if err := checkText(q.ID, q.Text, q.Lang); err != nil {
+		return fmt.Errorf("%s: query %q: %w", loc, q.ID, err)
+	}
+	if j, dup := r.queryIdx[q.ID]; dup {
+		return fmt.Errorf("%s: query %q: duplicate id (first at query %d)", loc, q.ID, j+1)
+	}
+	if q.Group == "" {
+		q.Group = groupOf(q.ID, q.Lang)
+	}
+	r.queryIdx[q.ID] = len(r.d.Queries)
+	r.d.Queries = append(r.d.Queries, q)
+	return nil
+}
+
+// corpusLine reads one line of corpus.jsonl: one document, usually;
+// several are kept in order.
+func (r *authorsReader) corpusLine(loc string, line []byte) error {
+	if err := strictjson.Check(line); err != nil {
+		return fmt.Errorf("%s: %w", loc, err)
+	}
+	return members(line, loc, func(key string, val []byte) error {
+		return r.addDoc(loc, key, val)
+	})
+}
+
+func (r *authorsReader) addDoc(loc, key string, val []byte) error {
+	m, err := strictjson.Members(val, mimoDocFields...)
+	if err != nil {
+		return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+	}
+	var fields [4]string
+	for i, k := range []string{"text", "title", "lang", "group"} {
+		if fields[i], _, err = strField(m, k); err != nil {
+			return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+		}
+	}
+	doc := tasks.Doc{ID: key, Text: docText(fields[1], fields[0]), Lang: fields[2], Group: fields[3]}
+	if err := checkText(doc.ID, doc.Text, doc.Lang); err != nil {
+		return fmt.Errorf("%s: doc %q: %w", loc, key, err)
+	}
+	if _, dup := r.docIdx[key]; dup {
+		return fmt.Errorf("%s: doc %q: duplicate id", loc, key)
+	}
+	if doc.Group == "" {
+		doc.Group = groupOf(doc.ID, doc.Lang)
+	}
+	r.docIdx[key] = len(r.d.Corpus)
+	r.d.Corpus = append(r.d.Corpus, doc)
+	return nil
+}
+
+// qrelsLine reads one line of qrels.jsonl, {qid: {docid: rel, ...}, ...}.
+func (r *authorsReader) qrelsLine(loc string, line []byte) error {
+	// Before the map below: a repeated key would keep only its last
+	// value (a query's judgments silently dropped).
+	if err := strictjson.Check(line); err != nil {
+		return fmt.Errorf("%s: %w", loc, err)
+	}
+	return members(line, loc, func(qid string, val []byte) error {
+		if _, ok := r.queryIdx[qid]; !ok {
+			return fmt.Errorf("%s: qrels name unknown query %q (not in %s)", loc, qid, QueriesFile)
+		}
+		return members(val, fmt.Sprintf("%s: query %q", loc, qid), func(did string, rv []byte) error {
+			return r.addQrel(loc, qid, did, rv)
+		})
+	})
+}
+
+func (r *authorsReader) addQrel(loc, qid, did string, rv []byte) error {
+	if _, ok := r.docIdx[did]; !ok {
+		return fmt.Errorf("%s: query %q: qrels name unknown doc %q (not in %s)", loc, qid, did, CorpusFile)
+	}
+	rel, err := relOf(rv)
+	if err != nil {
+		return fmt.Errorf("%s: query %q doc %q: %w", loc, qid, did, err)
+	}
+	m := r.d.Qrels[qid]
+	if m == nil {
+		m = map[string]int{}
+		r.d.Qrels[qid] = m
+	}
+	if _, dup := m[did]; dup {
+		return fmt.Errorf("%s: query %q doc %q: duplicate qrels entry", loc, qid, did)
+	}
+	m[did] = rel
+	return nil
 }
 
 // FilterLangs keeps the queries and documents in langs (all when langs is
