@@ -192,9 +192,9 @@ func checkResolved(src tasks.Source, ref Ref) error {
 // queries, split eng, for the query ids of those subsets; qrels from
 // bench's config qrels, splits rus and zho, relevance > 0, made binary,
 // restricted to the pooled corpus; queries without a positive dropped.
-// benchRef must be a 40-hex commit (ErrUnpinned otherwise), and a Source
-// that reports the commit it served (the Hub) must have served that one
-// (ErrRevisionMismatch).
+// From the Hub, benchRef must be a 40-hex commit (ErrUnpinned otherwise;
+// Task.PinBranches pins a branch to its current commit) and the Hub must
+// have served that one (ErrRevisionMismatch); a local copy is read as it is.
 func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref, opts tasks.LoadOptions) ([]tasks.Dataset, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -202,8 +202,12 @@ func BuildNeuCLIR(ctx context.Context, src tasks.Source, corpusRef, benchRef Ref
 	if err := checkLangs("NeuCLIR", NeuCLIRLangs, opts.Langs); err != nil {
 		return nil, err
 	}
-	if err := pinnedRef(benchRef); err != nil {
-		return nil, err
+	if _, hub := src.(commitSource); hub {
+		// From the Hub, a branch would be read at whatever commit it has
+		// when each file is fetched: Task.PinBranches pins it first.
+		if err := pinnedRef(benchRef); err != nil {
+			return nil, err
+		}
 	}
 	ds := tasks.Dataset{Subset: "default", Split: "test", Qrels: tasks.Qrels{}}
 	inCorpus, qids, err := readNeuCLIRCorpus(ctx, src, corpusRef, &ds)

@@ -16,8 +16,9 @@ import (
 )
 
 // TestNeuCLIRBenchPinned: without a 40-hex commit for neuclir/bench the
-// NeuCLIR tasks refuse to build (ErrUnpinned) and their metadata says
-// "unpinned"; WithRevision takes only a commit of one of the task's
+// NeuCLIR tasks refuse to build from the Hub (ErrUnpinned; PinBranches
+// pins the branch first) and their metadata says "unpinned"; a local copy
+// builds as it is; WithRevision takes only a commit of one of the task's
 // repositories, and the metadata (which results record) names it.
 func TestNeuCLIRBenchPinned(t *testing.T) {
 	task, err := New("NeuCLIR2022MLIR", tasks.DirSource{Root: fixtures})
@@ -27,7 +28,14 @@ func TestNeuCLIRBenchPinned(t *testing.T) {
 	if got, want := task.Metadata().Revision, NeuCLIR2022Ref.Revision+" + unpinned"; got != want {
 		t.Errorf("unpinned Revision = %q, want %q", got, want)
 	}
-	_, err = task.Load(context.Background(), tasks.LoadOptions{})
+	if _, err := task.Load(context.Background(), tasks.LoadOptions{}); err != nil {
+		t.Errorf("unpinned Load of a local copy: %v", err)
+	}
+	fromHub, err := New("NeuCLIR2022MLIR", HubSource{Client: hubtest.NewClient(t, hubtest.NewServer(t, hubRoot))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fromHub.Load(context.Background(), tasks.LoadOptions{})
 	if !errors.Is(err, ErrUnpinned) {
 		t.Fatalf("unpinned Load: %v, want ErrUnpinned", err)
 	}

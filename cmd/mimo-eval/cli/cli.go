@@ -118,7 +118,7 @@ type sourceFlags struct {
 func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dir, "source", "", "read the benchmarks' dataset files from this local mirror, laid out as DIR/<org>/<dataset>/<files> (e.g. DIR/google/xquad/xquad.en.json), instead of the Hugging Face Hub")
 	fs.BoolVar(&s.flat, "source-flat", false, "with --source: DIR itself holds the files of the (single) dataset asked for, as a plain download folder does")
-	fs.StringVar(&s.revisions, "dataset-revision", "", "comma-separated REPO@COMMIT: read that dataset repository at this 40-hex commit, recorded in the results (neuclir/bench has no known pin: the NeuCLIR tasks need one)")
+	fs.StringVar(&s.revisions, "dataset-revision", "", "comma-separated REPO@COMMIT: read that dataset repository at this 40-hex commit, recorded in the results (neuclir/bench has no known pin: without one it is read at the commit its main branch has when the run starts, and the results record that commit)")
 }
 
 // apply hands the builder tasks among ts their Source, passed explicitly
@@ -156,6 +156,28 @@ func (s *sourceFlags) apply(ts []tasks.Task) ([]tasks.Task, error) {
 		if !used {
 			return nil, fmt.Errorf("--dataset-revision %s: no selected task reads %s", pin, repo)
 		}
+	}
+	return out, nil
+}
+
+// pinBranches pins, for the whole run, every builder task's repository
+// that has no commit in this build to the commit its branch points at now
+// (builders.Task.PinBranches), saying so on stderr.
+func pinBranches(ctx context.Context, ts []tasks.Task, stderr io.Writer) ([]tasks.Task, error) {
+	out := slices.Clone(ts)
+	for i, t := range out {
+		bt, ok := t.(*builders.Task)
+		if !ok {
+			continue
+		}
+		pinned, notes, err := bt.PinBranches(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "mimo-eval: note: %s\n", n)
+		}
+		out[i] = pinned
 	}
 	return out, nil
 }
@@ -300,6 +322,10 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
+	}
+	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+		return 1
 	}
 	opts := harness.Options{
 		OutputDir: f.output,
@@ -550,6 +576,10 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
 		return 2
+	}
+	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
+		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
+		return 1
 	}
 	for _, task := range ts {
 		m := task.Metadata()

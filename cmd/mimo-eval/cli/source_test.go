@@ -11,9 +11,11 @@ const builderFixtures = "../../../tasks/builders/testdata/hub/datasets"
 
 // TestSourceAndRevisionFlags: --source is handed to each selected builder
 // task explicitly (no package-wide default), and --dataset-revision pins a
-// repository a selected task reads: NeuCLIR refuses to build without a
-// 40-hex commit for neuclir/bench, builds with one, and a pin that no
-// selected task reads, or that is not a commit, is a usage error.
+// repository a selected task reads: NeuCLIR builds from a local copy with
+// or without a pin for neuclir/bench (from the Hub an unpinned branch is
+// pinned to its current commit first: builders' TestPinBranches), and a
+// pin that no selected task reads, or that is not a commit, is a usage
+// error.
 func TestSourceAndRevisionFlags(t *testing.T) {
 	const commit = "0123456789abcdef0123456789abcdef01234567"
 	for _, c := range []struct {
@@ -24,8 +26,8 @@ func TestSourceAndRevisionFlags(t *testing.T) {
 		stderr []string
 	}{
 		{"xquad from --source", []string{"--tasks", "xquad"}, 0, []string{"XQuADMLIR", "all"}, nil},
-		{"neuclir unpinned", []string{"--tasks", "neuclir2022"}, 1, nil,
-			[]string{"neuclir/bench", "not a 40-hex commit", "--dataset-revision neuclir/bench@COMMIT", "no pinned revision"}},
+		{"neuclir unpinned from a local copy", []string{"--tasks", "neuclir2022"}, 0,
+			[]string{"NeuCLIR2022MLIR (split test, subset default)"}, nil},
 		{"neuclir pinned", []string{"--tasks", "neuclir2022", "--dataset-revision", "neuclir/bench@" + commit}, 0,
 			[]string{"NeuCLIR2022MLIR (split test, subset default)"}, nil},
 		{"pin read by no selected task", []string{"--tasks", "xquad", "--dataset-revision", "neuclir/bench@" + commit}, 2, nil,
