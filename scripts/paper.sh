@@ -36,7 +36,9 @@
 # hf:jhu-clsp/mmBERT-base; pin with @commit), MIMO_TRAIN_BACKEND and
 # MIMO_NATIVE_BACKEND (default xla:cuda; the tools are built with -tags xla),
 # EVAL_ARGS (extra mimo-eval flags, e.g. "--device cuda"), HF_TOKEN and the
-# hub client's variables. Both: WORK (default OUT/work), SEED (42), LAMBDAS.
+# hub client's variables. Both: WORK (default OUT/work), SEED (42), LAMBDAS
+# (space-separated, each with a decimal point: "0.0 0.2 0.5 1.0"; 0.2 is the
+# mimo run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
