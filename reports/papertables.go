@@ -329,7 +329,17 @@ func lambdaKey(l float64) string {
 	if l == 0.2 {
 		return "mimo"
 	}
-	return "mimo-lambda" + strconv.FormatFloat(l, 'f', 1, 64)
+	return "mimo-lambda" + lambdaText(l)
+}
+
+// lambdaText writes a lambda as the recipe's LAMBDAS do: shortest form,
+// at least one decimal ("0.0", "0.25", "1.0").
+func lambdaText(l float64) string {
+	s := strconv.FormatFloat(l, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }
 
 func (ix *paperIndex) figure2and3(p *builder) {
@@ -337,7 +347,7 @@ func (ix *paperIndex) figure2and3(p *builder) {
 	h := ix.mlirHeader("λ (xlm-roberta-large)")
 	t := Table{Header: append(h, "Alignment ↓ ("+gt+")", "Uniformity ↓ ("+gt+")")}
 	for _, l := range ix.setup.Lambdas {
-		row := ix.mlirRow(strconv.FormatFloat(l, 'f', 1, 64), "2", lambdaKey(l), "xlmr-large")
+		row := ix.mlirRow(lambdaText(l), "2", lambdaKey(l), "xlmr-large")
 		if l != 0.2 { // the paper plots the sweep; only 0.2 is in a table (Table 2)
 			for i := 1; i <= len(MLIRTasks)+1; i++ {
 				row[i] = cell(row[i].Value, math.NaN())

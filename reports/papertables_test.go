@@ -105,6 +105,11 @@ func TestPaperTables(t *testing.T) {
 			}
 		})
 	}
+	for l, want := range map[float64]string{0: "mimo-lambda0.0", 0.25: "mimo-lambda0.25", 1: "mimo-lambda1.0", 0.2: "mimo"} {
+		if got := lambdaKey(l); got != want {
+			t.Errorf("lambdaKey(%v) = %q, want %q", l, got, want)
+		}
+	}
 	if _, err := ParseLambdas("0.0,1.5"); err == nil {
 		t.Error("lambda 1.5 accepted")
 	}

@@ -37,7 +37,9 @@
 # backend of training and the native encoder; default xla:cuda, the tools
 # built with -tags xla),
 # EVAL_ARGS (extra mimo-eval flags, e.g. "--device cuda"), HF_TOKEN and the
-# hub client's variables. Both: WORK (default OUT/work), SEED (42), LAMBDAS.
+# hub client's variables. Both: WORK (default OUT/work), SEED (42), LAMBDAS
+# (space-separated, each with a decimal point: "0.0 0.2 0.5 1.0"; 0.2 is the
+# mimo run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

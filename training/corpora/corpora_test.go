@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/hub/hubtest"
+	"github.com/mimo-mlir/mimo/internal/filelock"
 	"github.com/mimo-mlir/mimo/lang"
 	"github.com/mimo-mlir/mimo/training/data"
 )
@@ -369,5 +370,62 @@ func TestWrittenOnce(t *testing.T) {
 	other.Overwrite = false
 	if _, err := BuildOPUS(context.Background(), src, dir, other, io.Discard); err == nil || !strings.Contains(err.Error(), "changed after the build") {
 		t.Fatalf("edited output: %v", err)
+	}
+}
+
+// TestDirSource: the fixture folder read as a folder (what
+// `mimo-train data --hub-dir` and the miniature recipe do) builds the same
+// bytes as through the Hub server.
+func TestDirSource(t *testing.T) {
+	viaHub, viaDir := t.TempDir(), t.TempDir()
+	if _, err := BuildMMARCO(context.Background(), fixtureHub(t), viaHub, PaperMMARCO(42), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := BuildMMARCO(context.Background(), DirSource{Root: "testdata/hub"}, viaDir, PaperMMARCO(42), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{MMARCOOutput, ManifestFile}
+	if diff := cmp.Diff(readAll(t, viaHub, files...), readAll(t, viaDir, files...)); diff != "" {
+		t.Errorf("(-hub +dir):\n%s", diff)
+	}
+	if _, _, err := (DirSource{Root: "testdata/hub"}).Fetch(context.Background(), MMARCORepo, MMARCORevision, "../../../etc/passwd"); err == nil {
+		t.Error("a path out of the folder was served")
+	}
+}
+
+// movingSource answers each file at a new commit, as a branch that moves
+// during the build.
+type movingSource struct {
+	src Source
+	n   int
+}
+
+func (m *movingSource) Fetch(ctx context.Context, repo, rev, path string) (string, string, error) {
+	p, _, err := m.src.Fetch(ctx, repo, rev, path)
+	m.n++
+	return p, strings.Repeat(string(rune('a'+m.n%6)), 40), err
+}
+
+func TestBranchMoved(t *testing.T) {
+	o := fixtureOPUS()
+	o.Revision, o.AllowUnpinned = "main", true
+	_, err := BuildOPUS(context.Background(), &movingSource{src: fixtureHub(t)}, t.TempDir(), o, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "the branch moved during the build") {
+		t.Fatalf("files from two commits: %v", err)
+	}
+}
+
+// TestOneBuilder: a folder another build holds is refused, naming it.
+func TestOneBuilder(t *testing.T) {
+	dir := t.TempDir()
+	l, err := filelock.Acquire(filepath.Join(dir, LockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = BuildOPUS(context.Background(), fixtureHub(t), dir, fixtureOPUS(), io.Discard)
+	var held *filelock.HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("second builder: %v, want a *filelock.HeldError", err)
 	}
 }
