@@ -286,7 +286,7 @@ var (
 )
 
 // RegisterKind makes a kind of model folder openable. Implementations call it
-// from init(); import github.com/mimo-mlir/mimo/adapters/all for every kind.
+// from init(); import github.com/mimo-mlir/mimo/adapters/resolver for every kind.
 func RegisterKind(kind string, o Opener) {
 	kindsMu.Lock()
 	defer kindsMu.Unlock()

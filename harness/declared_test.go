@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mimo-mlir/mimo/adapters/known"
+	"github.com/mimo-mlir/mimo/adapters/registry"
 	"github.com/mimo-mlir/mimo/results"
 	"github.com/mimo-mlir/mimo/tasks"
 )
@@ -21,7 +21,7 @@ import (
 // not; model_meta.json lists the declared names; the encoder settings
 // (what stored results and cache keys are compared on) do not change.
 func TestDeclaredTraining(t *testing.T) {
-	m, ok := known.Lookup("intfloat/multilingual-e5-large")
+	m, ok := registry.Lookup("intfloat/multilingual-e5-large")
 	if !ok {
 		t.Fatal("multilingual-e5-large is not registered")
 	}

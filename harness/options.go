@@ -89,7 +89,7 @@ type Options struct {
 	TrainingTexts *textset.Set
 	// TrainingDatasets is what the model declares it was trained on, as
 	// MTEB's ModelMeta.training_datasets: MTEB task name -> splits (the
-	// CLI fills it from the known registry, adapters/known). It is written
+	// CLI fills it from the known registry, adapters/registry). It is written
 	// to model_meta.json, and a task named in it is flagged in its extras
 	// (Extras.DeclaredTraining). It is not part of the encoder's identity:
 	// cache keys and stored settings do not depend on it.

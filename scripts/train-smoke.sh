@@ -71,7 +71,7 @@ run() {
       echo "train-smoke: $name evaluated on mini:"
       tail -n 12 "$out/eval-$name.log" | sed 's/^/    /'
     elif grep -q 'kind "native": unknown model kind' "$out/eval-$name.log"; then
-      echo "train-smoke: WARNING: this tree's mimo-eval does not register model kind \"native\" (adapters/all must import adapters/native); $name not evaluated" >&2
+      echo "train-smoke: WARNING: this tree's mimo-eval does not register model kind \"native\" (adapters/resolver must import adapters/native); $name not evaluated" >&2
     else
       echo "train-smoke: mimo-eval failed on $name:" >&2
       tail -n 20 "$out/eval-$name.log" >&2

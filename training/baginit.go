@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/adapters/resolver"
 	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/teacher"
@@ -650,7 +650,7 @@ func (r *Run) surfacePrior(ctx context.Context, pieces []string, vocab, tdim int
 	if r.Cfg.Teacher == "" {
 		return nil, fmt.Errorf("baginit: the surface prior needs the teacher model (--teacher), not only its cache")
 	}
-	enc, err := all.Open(ctx, r.Cfg.Teacher, adapters.Options{})
+	enc, err := resolver.Open(ctx, r.Cfg.Teacher, adapters.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("baginit: teacher: %w", err)
 	}

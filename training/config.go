@@ -71,7 +71,7 @@ type Config struct {
 
 	// Student: a folder with config.json and model.safetensors (Hugging Face
 	// layout), a Hugging Face model ("hf:jhu-clsp/mmBERT-base[@rev]" or a
-	// key of adapters/known, fetched through the hub client and its cache;
+	// key of adapters/registry, fetched through the hub client and its cache;
 	// Setup then sets Student to the snapshot folder and StudentFrom to the
 	// spec) or, with StudentConfig, a fresh random initialisation.
 	Student       string `json:"student,omitempty"`
@@ -80,7 +80,7 @@ type Config struct {
 	Tokenizer     string `json:"tokenizer,omitempty"`
 	Pooling       string `json:"pooling,omitempty"` // mean (default) or cls
 
-	// Teacher: a model spec (adapters/all) whose English-side vectors are
+	// Teacher: a model spec (adapters/resolver) whose English-side vectors are
 	// computed once into TeacherCache, or only TeacherCache (a folder of
 	// cache files written earlier).
 	Teacher       string `json:"teacher,omitempty"`

@@ -14,7 +14,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/all"
+	"github.com/mimo-mlir/mimo/adapters/resolver"
 	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/training/data"
@@ -40,9 +40,9 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 			cl.Close()
 		}
 	}()
-	if c.Student != "" && all.IsHubSpec(c.Student) {
+	if c.Student != "" && resolver.IsHubSpec(c.Student) {
 		if st, err := os.Stat(c.Student); err != nil || !st.IsDir() { // a local folder of that name wins
-			f, err := all.ResolveHubNative(ctx, c.Student)
+			f, err := resolver.ResolveHubNative(ctx, c.Student)
 			if err != nil {
 				return nil, nil, fmt.Errorf("training: student: %w", err)
 			}
@@ -327,7 +327,7 @@ func (r *Run) setupTeacher(ctx context.Context, cl *closers) error {
 	var enc adapters.Encoder
 	if c.Teacher != "" {
 		var err error
-		enc, err = all.Open(ctx, c.Teacher, adapters.Options{})
+		enc, err = resolver.Open(ctx, c.Teacher, adapters.Options{})
 		if err != nil {
 			return fmt.Errorf("training: teacher: %w", err)
 		}

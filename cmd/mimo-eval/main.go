@@ -1,6 +1,8 @@
 // Command mimo-eval evaluates embedding models on multilingual retrieval
 // tasks and writes MTEB-compatible results. Run `mimo-eval -help` for the
 // flags and examples; the logic lives in github.com/mimo-mlir/mimo/cmd/mimo-eval/cli.
+// The encoder kinds are linked by adapters/resolver (which cli imports),
+// the tasks by tasks/catalog.
 package main
 
 import (
@@ -9,21 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	// Encoder kinds a model folder can name (adapters/all resolves --model;
-	// these register the kinds it opens).
-	_ "github.com/mimo-mlir/mimo/adapters/httpenc"
-	_ "github.com/mimo-mlir/mimo/adapters/lexical"
-	_ "github.com/mimo-mlir/mimo/adapters/native"
-	_ "github.com/mimo-mlir/mimo/adapters/onnx"
-	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
 	"github.com/mimo-mlir/mimo/cmd/mimo-eval/cli"
-	// Task builders register the paper's benchmarks; mini registers the
-	// embedded mini benchmark and heldout the held-out XQuAD split (both in
-	// group "mini", the default --tasks; the split is skipped with a note
-	// when ../shared/data is absent).
-	_ "github.com/mimo-mlir/mimo/tasks/builders"
-	_ "github.com/mimo-mlir/mimo/tasks/heldout"
-	_ "github.com/mimo-mlir/mimo/tasks/mini"
+	_ "github.com/mimo-mlir/mimo/tasks/catalog"
 )
 
 func main() {

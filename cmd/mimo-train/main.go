@@ -23,10 +23,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	// Teacher kinds.
-	_ "github.com/mimo-mlir/mimo/adapters/lexical"
-	_ "github.com/mimo-mlir/mimo/adapters/native"
-	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+	// Teacher and student kinds are linked by adapters/resolver, which
+	// training imports.
 	"github.com/mimo-mlir/mimo/internal/textset"
 	"github.com/mimo-mlir/mimo/training"
 )

@@ -19,9 +19,9 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/all"
-	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/mimo"
+	"github.com/mimo-mlir/mimo/adapters/registry"
+	"github.com/mimo-mlir/mimo/adapters/resolver"
 	"github.com/mimo-mlir/mimo/harness"
 	"github.com/mimo-mlir/mimo/harness/treceval"
 	"github.com/mimo-mlir/mimo/reports"
@@ -356,7 +356,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
 	}
-	if dir := all.LocalDir(f.model); dir != "" {
+	if dir := resolver.LocalDir(f.model); dir != "" {
 		set, err := readTrainingTexts(dir)
 		if err != nil {
 			fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
@@ -371,7 +371,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts.TrainingDatasets = d
 		fmt.Fprintf(stderr, "mimo-eval: %s declares %d training datasets (MTEB's training_datasets): tasks among them are marked \"declared\"\n", f.model, len(d))
 	}
-	enc, err := all.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
+	enc, err := resolver.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
@@ -555,7 +555,7 @@ func listTasks(args []string, stdout, stderr io.Writer) int {
 func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]] [--dataset-revision REPO@COMMIT]\n\n"+
 		"Loads each task and prints, per dataset, the number of queries, documents, qrels\n"+
-		"and positive qrels per language, with the expected totals (paper Table 7) when known.\n\nFlags:\n", stderr)
+		"and positive qrels per language, with the expected totals (paper Table 7) when registry.\n\nFlags:\n", stderr)
 	spec := fs.String("tasks", "mini", "tasks or groups, as for evaluation")
 	dataDir := fs.String("data-dir", "", "comma-separated local task folders")
 	langs := fs.String("langs", "", "comma-separated language codes to keep")
@@ -642,14 +642,14 @@ func writeReport(path, results string) ([]reports.Problem, error) {
 // (a registry key, "org/name" or "hf:org/name[@rev]") was trained on; nil
 // for a local folder or a model the registry does not know.
 func declaredTrainingData(spec string) map[string][]string {
-	if all.LocalDir(spec) != "" {
+	if resolver.LocalDir(spec) != "" {
 		return nil
 	}
-	sp, err := known.ParseSpec(spec)
+	sp, err := registry.ParseSpec(spec)
 	if err != nil {
 		return nil
 	}
-	m, ok := known.Lookup(sp.Name)
+	m, ok := registry.Lookup(sp.Name)
 	if !ok {
 		return nil
 	}

@@ -1,5 +1,7 @@
-// Package all links in every kind of encoder and resolves a --model
-// specification:
+// Package resolver resolves a --model specification to an Encoder, and
+// links in every kind of encoder it can open (import it, blank or not,
+// wherever models are opened from user input; no main lists the kinds).
+// A specification is one of:
 //
 //   - a model folder (a folder with mimo-model.json), of any registered kind;
 //   - "mimo-mini": the default model, embedded in the binary (adapters/mimo);
@@ -10,11 +12,9 @@
 //   - a pool of servers of one model: "pool:" and server specs joined by
 //     commas, "pool:tei+http://a:8080,tei+http://b:8080" (httpenc.Pool);
 //   - a Hugging Face model: "hf:org/name[@revision]", or a name from the
-//     registry of known models (adapters/known), downloaded through the hub
+//     registry of known models (adapters/registry), downloaded through the hub
 //     client and its cache (HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_OFFLINE).
-//
-// Import it (blank or not) wherever models are opened from user input.
-package all
+package resolver
 
 import (
 	"context"
@@ -26,7 +26,6 @@ import (
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/httpenc"
-	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/lexical"
 	// Folder kinds register themselves.
 	_ "github.com/mimo-mlir/mimo/adapters/lsa"
@@ -34,6 +33,7 @@ import (
 	_ "github.com/mimo-mlir/mimo/adapters/native"
 	_ "github.com/mimo-mlir/mimo/adapters/onnx"
 	_ "github.com/mimo-mlir/mimo/adapters/precomputed"
+	"github.com/mimo-mlir/mimo/adapters/registry"
 	"github.com/mimo-mlir/mimo/hub"
 )
 
@@ -98,7 +98,7 @@ func ResolveHub(ctx context.Context, spec string) (adapters.Folder, error) {
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("model %q: %w", spec, err)
 	}
-	return known.Resolve(ctx, spec, hubDownloader{c})
+	return registry.Resolve(ctx, spec, hubDownloader{c})
 }
 
 // ResolveHubNative is ResolveHub for the native encoder's files (config.json,
@@ -109,7 +109,7 @@ func ResolveHubNative(ctx context.Context, spec string) (adapters.Folder, error)
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("model %q: %w", spec, err)
 	}
-	return known.ResolveNative(ctx, spec, hubDownloader{c})
+	return registry.ResolveNative(ctx, spec, hubDownloader{c})
 }
 
 // IsHubSpec reports whether spec names a Hugging Face model: "hf:org/name"
@@ -119,23 +119,23 @@ func IsHubSpec(spec string) bool {
 }
 
 func isKnown(name string) bool {
-	_, ok := known.Lookup(name)
+	_, ok := registry.Lookup(name)
 	return ok
 }
 
 func knownNames() []string {
 	var out []string
-	for _, m := range known.All() {
+	for _, m := range registry.All() {
 		out = append(out, m.Key)
 	}
 	return out
 }
 
-// hubDownloader adapts the hub client to known.Downloader: kinds are named
+// hubDownloader adapts the hub client to registry.Downloader: kinds are named
 // by string there, and a missing file must wrap fs.ErrNotExist.
 type hubDownloader struct{ c *hub.Client }
 
-// Commit implements known.Committer.
+// Commit implements registry.Committer.
 func (h hubDownloader) Commit(kind, repo, revision, path string) string {
 	return h.c.CachedCommit(repoKind(kind), repo, revision, path)
 }

@@ -1,4 +1,4 @@
-package known
+package registry
 
 import (
 	"encoding/json"

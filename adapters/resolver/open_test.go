@@ -1,4 +1,4 @@
-package all
+package resolver
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/mimo-mlir/mimo/adapters"
-	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/onnx"
+	"github.com/mimo-mlir/mimo/adapters/registry"
 	"github.com/mimo-mlir/mimo/hub"
 	"github.com/mimo-mlir/mimo/hub/hubtest"
 )
@@ -32,14 +32,14 @@ func TestOfflineTriesNextCandidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := known.Resolve(context.Background(), "hf:org/tiny-bert", hubDownloader{c})
+	f, err := registry.Resolve(context.Background(), "hf:org/tiny-bert", hubDownloader{c})
 	if err != nil {
 		t.Fatalf("offline resolve of a cached safetensors-only model: %v", err)
 	}
 	if f.Kind != "native" || f.Revision != commit {
 		t.Errorf("folder kind %q revision %q, want native at %s", f.Kind, f.Revision, commit)
 	}
-	_, err = known.Resolve(context.Background(), "hf:org/not-cached", hubDownloader{c})
+	_, err = registry.Resolve(context.Background(), "hf:org/not-cached", hubDownloader{c})
 	if !errors.Is(err, hub.ErrOffline) {
 		t.Errorf("uncached model: %v, want hub.ErrOffline", err)
 	}

@@ -1,4 +1,4 @@
-// Package known is the registry of embedding models whose settings mimo
+// Package registry is the registry of embedding models whose settings mimo
 // knows (pooling, normalisation, maximum length, prompts per role and task,
 // dimension, license), and the resolver of "hf:org/name[@revision]" model
 // specifications into model folders (an ONNX export, else safetensors
@@ -19,7 +19,7 @@
 // config_sentence_transformers.json); the registry's settings, where it
 // knows the model, win over the files' pooling, length, dimension and
 // prompts. Without those files: mean pooling, no prompts.
-package known
+package registry
 
 import (
 	"fmt"
