@@ -117,3 +117,17 @@ func TestImportRules(t *testing.T) {
 		})
 	}
 }
+
+// TestProgramsHaveOneHome: every program (package main) lives under cmd/
+// or internal/cmd/, and no command line (a package named cli) sits outside
+// cmd/.
+func TestProgramsHaveOneHome(t *testing.T) {
+	for _, p := range list(t) {
+		if p.name == "main" && !under(p.path, "cmd") && !under(p.path, "internal/cmd") {
+			t.Errorf("program %s outside cmd/ and internal/cmd/", p.path)
+		}
+		if strings.HasSuffix(p.path, "/cli") && !under(p.path, "cmd") {
+			t.Errorf("command line %s outside cmd/", p.path)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 // fixtures is the folder of fixture repositories, laid out as the Hub's
-// datasets/<org>/<name>/<files> (written by internal/fixturegen).
+// datasets/<org>/<name>/<files> (written by internal/cmd/buildersfixtures).
 const fixtures = "testdata/hub/datasets"
 
 // goldenDataset is a Dataset in a form that is easy to write by hand:
@@ -120,7 +120,7 @@ func TestBuildersGoldenDirSource(t *testing.T) {
 }
 
 // TestFixtureSizes checks the unfiltered fixture builds against counts
-// worked out by hand from internal/fixturegen's tables.
+// worked out by hand from internal/cmd/buildersfixtures's tables.
 func TestFixtureSizes(t *testing.T) {
 	src := tasks.DirSource{Root: fixtures}
 	cases := []struct {

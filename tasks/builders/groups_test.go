@@ -12,7 +12,7 @@ import (
 // group from the task's own structure (Belebele: the passage's link, the
 // same across languages; MLQA: the contexts of one question id across
 // languages), so the harness computes alignment for them (issue 15 item
-// 5). On the fixtures (internal/fixturegen) the passage a doc is a
+// 5). On the fixtures (internal/cmd/buildersfixtures) the passage a doc is a
 // version of is in its text; docs of the same passage share a group, and
 // docs of different passages never do.
 func TestParallelGroups(t *testing.T) {
@@ -23,7 +23,7 @@ func TestParallelGroups(t *testing.T) {
 		// "Passage A in deu_Latn." -> "A".
 		{"BelebeleMLIR", func(s string) string { return strings.Fields(s)[1] }},
 		// "P1 de." -> "P1"; m3's German context "P3 de." is a version of
-		// the English "P1 en." (fixturegen: a duplicate English context).
+		// the English "P1 en." (buildersfixtures: a duplicate English context).
 		{"MLQAMLIR", func(s string) string {
 			p := strings.Fields(s)[0]
 			if p == "P3" {

@@ -253,7 +253,7 @@ func TestMLQAReleaseIncomplete(t *testing.T) {
 }
 
 // miraclReleaseFiles are the fixture's MIRACL release files (the layout of
-// miracl/miracl and miracl/miracl-corpus, see internal/fixturegen), by
+// miracl/miracl and miracl/miracl-corpus, see internal/cmd/buildersfixtures), by
 // repository.
 var miraclReleaseFiles = map[string][]string{
 	"miracl/miracl": {

@@ -16,16 +16,16 @@
 // reads with tasks/local.
 package mini
 
-//go:generate go run ./internal/gen
+//go:generate go run ../../internal/cmd/minigen
 
 import (
 	"context"
 	"embed"
 	"io/fs"
 
+	"github.com/mimo-mlir/mimo/internal/minisource"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/local"
-	"github.com/mimo-mlir/mimo/tasks/mini/internal/source"
 )
 
 // Name is the task name; Select("mini") also finds it by its group.
@@ -38,7 +38,7 @@ var data embed.FS
 func Data() fs.FS { return data }
 
 // Langs are the benchmark's languages.
-func Langs() []string { return append([]string(nil), source.Langs...) }
+func Langs() []string { return append([]string(nil), minisource.Langs...) }
 
 // Task is the mini benchmark.
 type Task struct{}

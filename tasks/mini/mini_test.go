@@ -12,13 +12,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/minisource"
 	"github.com/mimo-mlir/mimo/tasks"
-	"github.com/mimo-mlir/mimo/tasks/mini/internal/source"
 )
 
-func loadSource(t *testing.T) []source.Item {
+func loadSource(t *testing.T) []minisource.Item {
 	t.Helper()
-	items, err := source.Load(os.DirFS("source"))
+	items, err := minisource.Load(os.DirFS("source"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func loadSource(t *testing.T) []source.Item {
 
 // The embedded jsonl must be exactly what the generator makes of the source.
 func TestEmbeddedMatchesSource(t *testing.T) {
-	q, c, r, err := source.Render(loadSource(t))
+	q, c, r, err := minisource.Render(loadSource(t))
 	if err != nil {
 		t.Fatal(err)
 	}

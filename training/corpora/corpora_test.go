@@ -18,7 +18,7 @@ import (
 	"github.com/mimo-mlir/mimo/training/data"
 )
 
-// fixtureHub serves testdata/hub (written by internal/fixturegen in the
+// fixtureHub serves testdata/hub (written by internal/cmd/corporafixtures in the
 // layouts of Helsinki-NLP/opus-100 and unicamp-dl/mmarco; testdata/README.md).
 func fixtureHub(t *testing.T) HubSource {
 	t.Helper()
@@ -35,7 +35,7 @@ func fixtureOPUS() OPUSOptions {
 	return o
 }
 
-// opusWant is what the fixture's construction (internal/fixturegen,
+// opusWant is what the fixture's construction (internal/cmd/corporafixtures,
 // opusRows) gives, counted by hand: per language the clean pairs G (30,
 // or ja 12, vi 15, hi 9, zh 4) plus 2 short, 1 long, 2 ratio >= 3, 1
 // repeated English and, after ar, 2 English texts of ar's; the cap keeps
@@ -133,7 +133,7 @@ func TestMMARCOCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// internal/fixturegen: 200 queries in 401 triples, 201 unique
+	// internal/cmd/corporafixtures: 200 queries in 401 triples, 201 unique
 	// (query, positive) pairs; hi lacks passage 5007, ja query 1009.
 	want := map[string]map[string]int{"pairs": {"triples": 401, "pairs": 201}}
 	for _, l := range lang.Paper {

@@ -1,4 +1,5 @@
-// Command gen renders tasks/mini/source/*.json into tasks/mini/data/*.jsonl.
+// Command minigen renders tasks/mini/source/*.json into tasks/mini/data/*.jsonl
+// (run in tasks/mini: it reads ./source and writes ./data).
 // Run it with `go generate ./tasks/mini` after editing a source file; the
 // package's tests fail while the two disagree.
 package main
@@ -8,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mimo-mlir/mimo/tasks/mini/internal/source"
+	"github.com/mimo-mlir/mimo/internal/minisource"
 )
 
 func main() {
@@ -19,11 +20,11 @@ func main() {
 }
 
 func run(src, dst string) error {
-	items, err := source.Load(os.DirFS(src))
+	items, err := minisource.Load(os.DirFS(src))
 	if err != nil {
 		return err
 	}
-	q, c, r, err := source.Render(items)
+	q, c, r, err := minisource.Render(items)
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func run(src, dst string) error {
 			return err
 		}
 	}
-	fmt.Printf("gen: %d passages x %d languages -> %s\n", len(items), len(source.Langs), dst)
+	fmt.Printf("gen: %d passages x %d languages -> %s\n", len(items), len(minisource.Langs), dst)
 	return nil
 }
 

@@ -1,10 +1,10 @@
-// Command fixturegen writes the BEIR and MTEB fixture folders of package
+// Command localfixtures writes the BEIR and MTEB fixture folders of package
 // local (tasks/local/testdata/beir, tasks/local/testdata/mteb) in their
 // upstream layouts; testdata/README.md says where each layout comes from.
 // Parquet is binary, so the fixtures are generated rather than
 // hand-edited; run from the module root:
 //
-//	go run ./tasks/local/internal/fixturegen
+//	go run ./internal/cmd/localfixtures
 //
 // JSON lines are written as Python's json.dumps writes them (", " and ": "
 // separators, ensure_ascii: every non-ASCII character as a lowercase

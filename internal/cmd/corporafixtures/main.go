@@ -1,11 +1,11 @@
-// Command fixturegen writes the fixture repositories of package corpora
+// Command corporafixtures writes the fixture repositories of package corpora
 // (training/corpora/testdata/hub/datasets) in the Hugging Face Hub's file
 // layout of Helsinki-NLP/opus-100 and unicamp-dl/mmarco at the revisions
 // corpora pins (see corpora.OPUSRevision, corpora.MMARCORevision and
 // testdata/README.md for where each layout comes from). Parquet is binary,
 // so the fixtures are generated; run from the module root:
 //
-//	go run ./training/corpora/internal/fixturegen
+//	go run ./internal/cmd/corporafixtures
 //
 // The texts are synthetic: English sentences from a small vocabulary and a
 // made-up "translation" per language (every word reversed, the language

@@ -2,7 +2,7 @@
 // JSON file per topic under tasks/mini/source, every passage and question
 // with all its translations side by side) and renders it into the local task
 // layout (queries.jsonl, corpus.jsonl, qrels.jsonl) that tasks/mini embeds.
-package source
+package minisource
 
 import (
 	"bytes"

@@ -1,9 +1,9 @@
-// Command fixturegen writes the fixture repositories of package builders
+// Command buildersfixtures writes the fixture repositories of package builders
 // (tasks/builders/testdata/hub/datasets) in the Hugging Face Hub's exact
 // file layout and column names. Parquet is binary, so the fixtures are
 // generated rather than hand-edited; run from the module root:
 //
-//	go run ./tasks/builders/internal/fixturegen
+//	go run ./internal/cmd/buildersfixtures
 //
 // The expected outputs (tasks/builders/testdata/golden/*.json) are written
 // by hand from the tables below, not by this program.
