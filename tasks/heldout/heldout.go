@@ -31,20 +31,11 @@ import (
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/builders"
+	"github.com/mimo-mlir/mimo/tasks/xquad"
 )
 
 // Name is the task name.
 const Name = "XQuADHeldOut"
-
-// Every is the split period: article i is held out iff i%Every == Every-1.
-const Every = 4
-
-// Articles is the number of articles of XQuAD.
-const Articles = 48
-
-// HeldOut reports whether XQuAD article i (0-based, file order) is held out
-// of training. It must equal training/data.XQuADHeldOut (tested).
-func HeldOut(article int) bool { return article%Every == Every-1 }
 
 // Task is the held-out XQuAD split. Dir, when set, is the folder holding
 // xquad.<lang>.json; empty means the lookup described in the package doc.
@@ -168,7 +159,7 @@ func Restrict(ds tasks.Dataset) (tasks.Dataset, error) {
 		if err != nil {
 			return out, fmt.Errorf("doc %s: %w", d.ID, err)
 		}
-		if HeldOut(a) {
+		if xquad.HeldOut(a) {
 			kept[d.ID] = true
 			out.Corpus = append(out.Corpus, d)
 		}

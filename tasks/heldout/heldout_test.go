@@ -8,24 +8,9 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
+	"github.com/mimo-mlir/mimo/tasks/xquad"
 	"github.com/mimo-mlir/mimo/training/data"
 )
-
-// The split must be exactly the complement of what training reads.
-func TestSplitMatchesTraining(t *testing.T) {
-	held := 0
-	for i := 0; i < Articles; i++ {
-		if HeldOut(i) != data.XQuADHeldOut(i) {
-			t.Errorf("article %d: heldout.HeldOut = %v, training/data.XQuADHeldOut = %v", i, HeldOut(i), data.XQuADHeldOut(i))
-		}
-		if HeldOut(i) {
-			held++
-		}
-	}
-	if held != 12 {
-		t.Errorf("%d of %d articles held out, want 12", held, Articles)
-	}
-}
 
 func TestArticle(t *testing.T) {
 	for _, tc := range []struct {
@@ -155,7 +140,7 @@ func TestRealData(t *testing.T) {
 		t.Errorf("%d qrels, metadata expects %d", nrel, md.ExpectedQrels)
 	}
 	for _, d := range ds.Corpus {
-		if a, _ := Article(d.Group); !HeldOut(a) {
+		if a, _ := Article(d.Group); !xquad.HeldOut(a) {
 			t.Errorf("doc %s is from training article %d", d.ID, a)
 		}
 	}

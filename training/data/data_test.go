@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mimo-mlir/mimo/tasks/xquad"
 )
 
 const sharedData = "../../../shared/data"
@@ -188,7 +190,7 @@ func TestReadXQuADReal(t *testing.T) {
 			t.Fatalf("training row %s uses a held-out paragraph", r.ID)
 		}
 	}
-	if diff := cmp.Diff(XQuADHeldOutArticles(48), sortedKeys(heldArt)); diff != "" {
+	if diff := cmp.Diff(xquad.HeldOutArticles(xquad.Articles), sortedKeys(heldArt)); diff != "" {
 		t.Fatalf("held-out articles (-want +got):\n%s", diff)
 	}
 	if got := CommonLanguages(Rows(train)); !cmp.Equal(got, []string{"ar", "de", "en", "es", "hi", "ru", "vi", "zh"}) {

@@ -1,50 +1,13 @@
 package data
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/mimo-mlir/mimo/tasks/formats"
+	"github.com/mimo-mlir/mimo/tasks/xquad"
 )
-
-// XQuADHeldOutEvery sets the split: XQuAD's 48 articles are split by article,
-// never by question, so that no held-out paragraph (or a translation of it)
-// is ever seen in training. The
-// split is a pure function of the article's position in the files (the same
-// in every language), exported so the evaluation side builds the held-out
-// task from exactly the complement of what training reads:
-//
-//	article i is held out  <=>  i % XQuADHeldOutEvery == XQuADHeldOutEvery-1
-//
-// i.e. articles 3, 7, 11, ..., 47: 12 of 48 held out, 36 for training.
-const XQuADHeldOutEvery = 4
-
-// XQuADHeldOut reports whether article index i (0-based, file order) is held out.
-func XQuADHeldOut(i int) bool { return i%XQuADHeldOutEvery == XQuADHeldOutEvery-1 }
-
-// XQuADHeldOutArticles lists the held-out article indices among n articles.
-func XQuADHeldOutArticles(n int) []int {
-	var out []int
-	for i := 0; i < n; i++ {
-		if XQuADHeldOut(i) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-type squadFile struct {
-	Data []struct {
-		Title      string `json:"title"`
-		Paragraphs []struct {
-			Context string `json:"context"`
-			QAs     []struct {
-				ID       string `json:"id"`
-				Question string `json:"question"`
-			} `json:"qas"`
-		} `json:"paragraphs"`
-	} `json:"data"`
-}
 
 // XQuADRow is a ParallelRow with the article it came from.
 type XQuADRow struct {
@@ -52,9 +15,10 @@ type XQuADRow struct {
 	Article int
 }
 
-// ReadXQuAD reads dir/xquad.<lang>.json for langs and returns one row per
-// question id: its question and its paragraph in every language, split into
-// training and held-out rows by article (XQuADHeldOut). The files must agree
+// ReadXQuAD reads dir/xquad.<lang>.json for langs (SQuAD JSON, read by
+// tasks/formats) and returns one row per question id: its question and its
+// paragraph in every language, split into training and held-out rows by
+// article (tasks/xquad.HeldOut, the split the evaluation side shares). The files must agree
 // on articles, paragraphs and question ids; a mismatch is an error naming the
 // file, article and id.
 func ReadXQuAD(dir string, langs []string) (train, heldOut []XQuADRow, err error) {
@@ -65,14 +29,10 @@ func ReadXQuAD(dir string, langs []string) (train, heldOut []XQuADRow, err error
 	index := map[string]int{}
 	for li, lang := range langs {
 		lang = NormalizeLang(lang)
-		path := filepath.Join(dir, "xquad."+lang+".json")
-		b, err := os.ReadFile(path)
+		path := filepath.Join(dir, xquad.File(lang))
+		f, err := readSQuAD(path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("xquad: %w", err)
-		}
-		var f squadFile
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, nil, fmt.Errorf("xquad: %s: %w", path, err)
 		}
 		n := 0
 		for a, art := range f.Data {
@@ -103,13 +63,23 @@ func ReadXQuAD(dir string, langs []string) (train, heldOut []XQuADRow, err error
 		}
 	}
 	for _, r := range rows {
-		if XQuADHeldOut(r.Article) {
+		if xquad.HeldOut(r.Article) {
 			heldOut = append(heldOut, r)
 		} else {
 			train = append(train, r)
 		}
 	}
 	return train, heldOut, nil
+}
+
+// readSQuAD reads one SQuAD-format file (tasks/formats checks it).
+func readSQuAD(path string) (*formats.SQuAD, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return formats.ReadSQuAD(f, path)
 }
 
 // Rows drops the article indices.

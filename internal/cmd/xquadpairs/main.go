@@ -1,6 +1,6 @@
 // Command xquadpairs writes in-domain parallel sentence pairs for stage 1 of
 // `mimo-train --method mimo` from the XQuAD TRAINING articles only
-// (training/data.XQuADHeldOut false; the held-out articles and the mini
+// (tasks/xquad.HeldOut false; the held-out articles and the mini
 // benchmark are never read).
 //
 // XQuAD is one set of Wikipedia paragraphs and questions professionally
