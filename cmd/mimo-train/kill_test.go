@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/training"
 )
 
@@ -63,9 +64,7 @@ func TestKill9Resume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: trains 20 steps three times")
 	}
-	if _, err := os.Stat(xquadDir); err != nil {
-		t.Skipf("real data %s absent: skipping", xquadDir)
-	}
+	xquadDir := shareddata.Require(t, "xquad")
 	args := func(out string, more ...string) []string {
 		return append([]string{"--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr", "--rows", "xquad:" + xquadDir,
 			"--langs", "de,en", "--steps", "20", "--batch", "4", "--mini-batch", "2", "--max-length", "32",

@@ -12,10 +12,9 @@ import (
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/hub"
 	"github.com/mimo-mlir/mimo/hub/hubtest"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/training"
 )
-
-const xquadDir = "../../../shared/data/xquad"
 
 func TestBadInvocations(t *testing.T) {
 	cases := []struct {
@@ -45,9 +44,7 @@ func TestBadInvocations(t *testing.T) {
 // TestTrainXLCOOnXQuAD trains one step end to end and checks the flags
 // overrode the config file and the folder opens as kind native.
 func TestTrainXLCOOnXQuAD(t *testing.T) {
-	if _, err := os.Stat(xquadDir); err != nil {
-		t.Skipf("real data %s absent: skipping", xquadDir)
-	}
+	xquadDir := shareddata.Require(t, "xquad")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "run.json")
 	if err := os.WriteFile(cfg, []byte(`{"method": "lakda", "stage2": {"lr": 1, "batch": 4, "max_length": 32, "epochs": 1}, "mini_batch": 2}`), 0o644); err != nil {
@@ -86,9 +83,7 @@ func TestTrainXLCOOnXQuAD(t *testing.T) {
 // from a local server in the Hub's layout into a fresh cache, and checks
 // the run records where the student came from.
 func TestTrainFromHub(t *testing.T) {
-	if _, err := os.Stat(xquadDir); err != nil {
-		t.Skipf("real data %s absent: skipping", xquadDir)
-	}
+	xquadDir := shareddata.Require(t, "xquad")
 	root := t.TempDir()
 	files := map[string]string{}
 	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json"} {
@@ -135,9 +130,7 @@ func TestTrainFromHub(t *testing.T) {
 // embedding cache and the result files) is the same for a bit-identical
 // rerun and differs when the weights do, here after one more step.
 func TestRevisionNamesTheWeights(t *testing.T) {
-	if _, err := os.Stat(xquadDir); err != nil {
-		t.Skipf("real data %s absent: skipping", xquadDir)
-	}
+	xquadDir := shareddata.Require(t, "xquad")
 	train := func(steps string) adapters.Folder {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "model")

@@ -3,18 +3,17 @@ package builders
 import (
 	"context"
 	"fmt"
-	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
 // BenchmarkXQuADReal builds XQuADMLIR from the real JSON files
 // (parse + build + finish).
 func BenchmarkXQuADReal(b *testing.B) {
-	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
-		b.Skipf("real XQuAD data not available at %s", realXQuAD)
-	}
+	realXQuAD := filepath.Dir(shareddata.Require(b, "xquad", "xquad.en.json"))
 	src := tasks.DirSource{Root: realXQuAD, Flat: true}
 	for b.Loop() {
 		if _, err := BuildXQuAD(context.Background(), src, XQuADRef, tasks.LoadOptions{}); err != nil {

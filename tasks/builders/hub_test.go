@@ -10,6 +10,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/hub"
 	"github.com/mimo-mlir/mimo/hub/hubtest"
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -104,9 +105,7 @@ func TestDefaultSourceFromEnvironment(t *testing.T) {
 // TestXQuADRealThroughHub serves the real XQuAD JSON files from the fake
 // Hub (copied into a temporary folder) and checks the paper's sizes.
 func TestXQuADRealThroughHub(t *testing.T) {
-	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
-		t.Skipf("real XQuAD data not available at %s (%v): skipping", realXQuAD, err)
-	}
+	realXQuAD := filepath.Dir(shareddata.Require(t, "xquad", "xquad.en.json"))
 	root := t.TempDir()
 	files := map[string]string{}
 	for _, l := range XQuADLangs {

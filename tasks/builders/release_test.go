@@ -136,10 +136,7 @@ func TestXQuADLAReQANames(t *testing.T) {
 // naming, and checks it is the build from xquad.{lang}.json, with the
 // paper's sizes.
 func TestXQuADRealDataLAReQANames(t *testing.T) {
-	real, ok := shareddata.Path("xquad")
-	if !ok {
-		t.Fatalf("shared XQuAD data not found at %s (set MIMO_DATA)", real)
-	}
+	real := shareddata.Require(t, "xquad")
 	dir := t.TempDir()
 	for _, l := range XQuADLangs {
 		abs, err := filepath.Abs(filepath.Join(real, "xquad."+l+".json"))

@@ -14,16 +14,14 @@ import (
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// realXQuAD is the original XQuAD release (xquad.{lang}.json) in the shared
-// data folder, read at run time and never copied into the repository.
-var realXQuAD, _ = shareddata.Path("xquad")
+// The tests here read the original XQuAD release (xquad.{lang}.json) in
+// the shared data folder, at run time; it is never copied into the
+// repository.
 
 // TestXQuADRealData builds XQuADMLIR from the real SQuAD JSON files
 // and checks the paper's sizes (Table 7) and a few pinned ids.
 func TestXQuADRealData(t *testing.T) {
-	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
-		t.Skipf("real XQuAD data not available at %s (%v): skipping", realXQuAD, err)
-	}
+	realXQuAD := filepath.Dir(shareddata.Require(t, "xquad", "xquad.en.json"))
 	src := tasks.DirSource{Root: realXQuAD, Flat: true}
 	ds, err := BuildXQuAD(context.Background(), src, XQuADRef, tasks.LoadOptions{})
 	if err != nil {
@@ -113,9 +111,7 @@ func TestXQuADRealData(t *testing.T) {
 // same queries, same texts, and the same relevant sets once paragraph
 // "{a}_{p}" is renamed to its position "p{n}".
 func TestXQuADParquetMatchesJSON(t *testing.T) {
-	if _, err := os.Stat(realXQuAD + "/xquad.en.json"); err != nil {
-		t.Skipf("real XQuAD data not available at %s (%v): skipping", realXQuAD, err)
-	}
+	realXQuAD := filepath.Dir(shareddata.Require(t, "xquad", "xquad.en.json"))
 	type row struct {
 		ID       string `parquet:"id,optional"`
 		Context  string `parquet:"context,optional"`

@@ -13,13 +13,6 @@ import (
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
-// dataDir is the shared real-data folder ($MIMO_DATA, else ../shared/data
-// beside the repository).
-func dataDir() string {
-	d, _ := shareddata.Dir()
-	return d
-}
-
 // writeXQuADLocal writes XQuAD (SQuAD-style JSON, one file per language) in
 // the authors' local layout, ids as tasks.md gives them: doc
 // "{lang}_{article}_{paragraph}", query "{lang}_{qa_id}", every language
@@ -103,13 +96,10 @@ func writeXQuADLocal(t *testing.T, src, dst string, langs []string) {
 // queries, 1,920 docs, 76,160 qrels) through the local layout, and checks
 // that the id rule recovers the parallel groups.
 func TestRealXQuAD(t *testing.T) {
-	src := filepath.Join(dataDir(), "xquad")
-	if _, err := os.Stat(filepath.Join(src, "xquad.en.json")); err != nil {
-		t.Skipf("real data absent (%v); set MIMO_DATA to a folder with xquad/xquad.{lang}.json", err)
-	}
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	src := filepath.Dir(shareddata.Require(t, "xquad", "xquad.en.json"))
 	dir := filepath.Join(t.TempDir(), "XQuAD_test")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -9,18 +9,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/tasks/xquad"
 )
 
-const sharedData = "../../../shared/data"
-
+// sharedDir is a folder of the real data beside the repository
+// (internal/shareddata: a failure in a full run when absent).
 func sharedDir(t *testing.T, sub string) string {
 	t.Helper()
-	d := filepath.Join(sharedData, sub)
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("real data %s absent (%v): skipping", d, err)
-	}
-	return d
+	return shareddata.Require(t, sub)
 }
 
 func TestFilter(t *testing.T) {
