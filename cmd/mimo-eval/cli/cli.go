@@ -22,7 +22,6 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/known"
 	"github.com/mimo-mlir/mimo/adapters/mimo"
 	"github.com/mimo-mlir/mimo/harness"
-	"github.com/mimo-mlir/mimo/harness/treceval"
 	"github.com/mimo-mlir/mimo/reports"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/builders"
@@ -82,7 +81,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "score":
-			return treceval.Main(args[1:], stdout, stderr)
+			return score(args[1:], stdout, stderr)
 		case "tasks":
 			return listTasks(args[1:], stdout, stderr)
 		case "stats":
