@@ -152,3 +152,42 @@ func BenchmarkScoreWhole(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseBytes measures the streaming scorer's in-place parse of
+// run bytes (fields, scores, spans), without reading or scoring.
+func BenchmarkParseBytes(b *testing.B) {
+	_, run := benchInput()
+	b.SetBytes(int64(len(run)))
+	var rb runBytes
+	for b.Loop() {
+		rb.parse("run", run, 1)
+		if rb.err != nil {
+			b.Fatal(rb.err)
+		}
+	}
+}
+
+// BenchmarkRankQuery measures one query's fast path (relevance, ranking,
+// the 28 measures of the issue 14 benchmark) on 1,000 results.
+func BenchmarkRankQuery(b *testing.B) {
+	qd, rd := benchInput()
+	qrels, err := ParseQrels("qrels", qd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rb runBytes
+	rb.parse("run", rd, 1)
+	ms, err := ParseMeasures(benchMeasures)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ev evaluator
+	vals := make([]float64, 64)
+	sp := rb.spans[0]
+	judged := qrels.Queries[string(rd[sp.qlo:sp.qhi])]
+	for b.Loop() {
+		if err := ev.queryBytes("qrels", "run", "q", judged, rd, rb.recs[sp.lo:sp.hi], sp, ms, DefaultOptions(), vals); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

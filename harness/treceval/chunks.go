@@ -166,52 +166,7 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 		}()
 	}
 	var total int64
-	go func() { // the reader: chunks cut at newlines, numbered lines
-		defer close(order)
-		defer close(jobs)
-		buf := make([]byte, 0, 2*chunkSize)
-		line := 1
-		for {
-			n, err := io.ReadAtLeast(br, buf[len(buf):cap(buf)], 1)
-			buf = buf[:len(buf)+n]
-			total += int64(n)
-			last := err != nil
-			cut := len(buf)
-			if !last {
-				cut = bytes.LastIndexByte(buf, '\n') + 1
-				if cut == 0 || len(buf) < chunkSize { // a long line or a short read: read on
-					if len(buf) == cap(buf) {
-						buf = append(buf, 0)[:len(buf)] // grow; lines.Bound bounds the line
-					}
-					continue
-				}
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-				// Keep the complete lines before the error (a
-				// *lines.TooLongError names the line after them).
-				cut = bytes.LastIndexByte(buf, '\n') + 1
-			}
-			c := &runChunk{data: buf[:cut], firstLine: line, ready: make(chan struct{})}
-			if last && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-				c.readErr = fmt.Errorf("treceval: %w", err)
-			}
-			line += bytes.Count(c.data, []byte{'\n'})
-			var next []byte
-			if !last {
-				next = nextBuffer(free, len(buf)-cut)
-				next = append(next, buf[cut:]...)
-			}
-			select {
-			case order <- c:
-			case <-stop:
-				return
-			}
-			jobs <- c
-			if last {
-				return
-			}
-			buf = next
-		}
-	}()
+	go readChunks(br, free, order, jobs, stop, &total)
 	var err error
 	for c := range order {
 		<-c.ready
@@ -236,6 +191,60 @@ func scanRunChunks(name string, r io.Reader, workers int, work func(w int, c *ru
 		err = errEmptyRun
 	}
 	return err
+}
+
+// readChunks reads br in chunks of about chunkSize bytes cut at newlines,
+// numbers their lines and sends each to order, then to jobs (both closed
+// at the end), until the input ends, reading fails (the chunk of the
+// complete lines before the failure carries the error) or stop is closed.
+// It counts the bytes read in total. Buffers come from free when there
+// are some.
+func readChunks(br io.Reader, free chan []byte, order, jobs chan<- *runChunk, stop <-chan struct{}, total *int64) {
+	defer close(order)
+	defer close(jobs)
+	buf := make([]byte, 0, 2*chunkSize)
+	line := 1
+	for {
+		n, err := io.ReadAtLeast(br, buf[len(buf):cap(buf)], 1)
+		buf = buf[:len(buf)+n]
+		*total += int64(n)
+		last := err != nil
+		failed := last && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
+		cut := len(buf)
+		if !last {
+			cut = bytes.LastIndexByte(buf, '\n') + 1
+			if cut == 0 || len(buf) < chunkSize { // a long line or a short read: read on
+				if len(buf) == cap(buf) {
+					buf = append(buf, 0)[:len(buf)] // grow; lines.Bound bounds the line
+				}
+				continue
+			}
+		} else if failed {
+			// Keep the complete lines before the error (a
+			// *lines.TooLongError names the line after them).
+			cut = bytes.LastIndexByte(buf, '\n') + 1
+		}
+		c := &runChunk{data: buf[:cut], firstLine: line, ready: make(chan struct{})}
+		if failed {
+			c.readErr = fmt.Errorf("treceval: %w", err)
+		}
+		line += bytes.Count(c.data, []byte{'\n'})
+		var next []byte
+		if !last {
+			next = nextBuffer(free, len(buf)-cut)
+			next = append(next, buf[cut:]...)
+		}
+		select {
+		case order <- c:
+		case <-stop:
+			return
+		}
+		jobs <- c
+		if last {
+			return
+		}
+		buf = next
+	}
 }
 
 // nextBuffer is an empty buffer of capacity 2*chunkSize (or more, to hold

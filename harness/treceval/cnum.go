@@ -82,6 +82,11 @@ func expLen[T ~string | ~[]byte](s T, lo, hi byte) int {
 	return k
 }
 
+// Atol reads a number as trec_eval reads its -l and -M values: C's atol
+// (optional sign and leading digits; no digits gives 0; overflow
+// saturates).
+func Atol(s string) int64 { return cAtol([]byte(s)) }
+
 // cAtol parses like C's atol (strtol base 10): optional sign and leading
 // digits; no digits gives 0; overflow saturates.
 func cAtol(s []byte) int64 {

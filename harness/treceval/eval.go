@@ -32,6 +32,9 @@ type Options struct {
 // DefaultOptions are trec_eval's defaults.
 func DefaultOptions() Options { return Options{RelevanceLevel: 1, MaxDocs: maxDocsLimit} }
 
+// Check refuses options trec_eval cannot score with (a negative MaxDocs).
+func (o Options) Check() error { return checkMaxDocs(o.MaxDocs) }
+
 // checkMaxDocs refuses a negative -M.
 func checkMaxDocs(n int64) error {
 	if n < 0 {

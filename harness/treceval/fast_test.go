@@ -91,7 +91,7 @@ func TestFastPathMatchesReference(t *testing.T) {
 				if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 					t.Fatalf("trial %d: err = %v, want %v", trial, gotErr, wantErr)
 				}
-				if diff := cmp.Diff(bits(want), bits(got)); diff != "" {
+				if diff := cmp.Diff(valueBits(want), valueBits(got)); diff != "" {
 					t.Fatalf("trial %d: values differ (-reference +fast):\n%s", trial, diff)
 				}
 				data, recs, _ := fast.packResults(results)
@@ -108,8 +108,8 @@ func TestFastPathMatchesReference(t *testing.T) {
 	}
 }
 
-// bits is vals as bit patterns, so that comparisons are exact (NaN too).
-func bits(vals []float64) []uint64 {
+// valueBits is vals as bit patterns, so that comparisons are exact (NaN too).
+func valueBits(vals []float64) []uint64 {
 	out := make([]uint64, len(vals))
 	for i, v := range vals {
 		out[i] = math.Float64bits(v)
@@ -209,7 +209,10 @@ func TestParseBytesMatchesParse(t *testing.T) {
 			case 2:
 				b.WriteString("q1 Q0 d 1 nan t\n")
 			default:
-				fmt.Fprintf(&b, "%sq%d%sQ0%sd%d%s%d%s%s%st%s", sep(), rng.IntN(3), sep(), sep(), rng.IntN(50), sep(), rng.IntN(9),
+				// Docnos long enough to be scanned a word at a time, some
+				// with control characters (not separators) and UTF-8.
+				doc := []string{"d%d", "document-%d-abcdefghijklmnop", "x\x01y\x1fz%d\x7f", "é文%d-ü", "%d\x00\x08abcdefgh"}[rng.IntN(5)]
+				fmt.Fprintf(&b, "%sq%d%sQ0%s"+doc+"%s%d%s%s%stag\x02long-tag%s", sep(), rng.IntN(3), sep(), sep(), rng.IntN(50), sep(), rng.IntN(9),
 					sep(), []string{"0.5", "-1.25", "1e-3", "0x1p-2", "7", ".5abc", "1.2.3"}[rng.IntN(7)], sep(), []string{"\n", "\r\n", " extra\n"}[rng.IntN(3)])
 			}
 		}

@@ -1,6 +1,10 @@
 package treceval
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // The streaming scorer (ScoreFile) parses a chunk's bytes in place: a
 // run line becomes a rec (where its docno lies in the bytes, its score),
@@ -33,8 +37,13 @@ type runBytes struct {
 	err          error // the first malformed line, naming file and line
 }
 
-// isSep is C's isspace in the "C" locale.
-func isSep(c byte) bool { return c <= ' ' && fieldSep[c] }
+// sepBits has bit c set for each separator c (fieldSep: C's isspace in
+// the "C" locale, all below 0x21); lineSepBits the same without '\n',
+// which ends a line.
+const (
+	sepBits     = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r'
+	lineSepBits = sepBits &^ (1 << '\n')
+)
 
 // parse reads the run lines of data, whose first line is number
 // firstLine; the first span starts at byte 0 (blank lines before its first
@@ -46,24 +55,27 @@ func (p *runBytes) parse(name string, data []byte, firstLine int) {
 	var cur []byte // qid of the open span
 	for pos := 0; pos < len(data); {
 		line++
-		end, next := len(data), len(data)
-		if nl := bytes.IndexByte(data[pos:], '\n'); nl >= 0 {
-			end, next = pos+nl, pos+nl+1
-		}
-		var fs, fe [6]int
-		nf := 0
-		for j := pos; nf < 6; nf++ {
-			for j < end && isSep(data[j]) {
+		l := data[pos:]
+		var fs, fe [6]int // fields, as offsets in l
+		nf, j := 0, 0
+		for ; nf < 6; nf++ {
+			for j < len(l) && l[j] <= ' ' && lineSepBits>>l[j]&1 != 0 {
 				j++
 			}
-			if j == end {
+			if j == len(l) || l[j] == '\n' {
 				break
 			}
 			fs[nf] = j
-			for j < end && !isSep(data[j]) {
-				j++
-			}
+			j = fieldEnd(l, j)
 			fe[nf] = j
+		}
+		// The next line: after the '\n' at j, or after one further on
+		// (more fields, trailing blanks).
+		next := len(data)
+		if j < len(l) && l[j] == '\n' {
+			next = pos + j + 1
+		} else if nl := bytes.IndexByte(l[j:], '\n'); nl >= 0 {
+			next = pos + j + nl + 1
 		}
 		if nf == 0 {
 			pos = next
@@ -73,7 +85,7 @@ func (p *runBytes) parse(name string, data []byte, firstLine int) {
 			p.err = malformedRunLine(name, line, nf)
 			return
 		}
-		score := data[fs[4]:fe[4]]
+		score := l[fs[4]:fe[4]]
 		sim, ok := decimalScore(score)
 		if !ok {
 			sim = float32(cAtof(score))
@@ -82,23 +94,50 @@ func (p *runBytes) parse(name string, data []byte, firstLine int) {
 			p.err = nanScore(name, line, score)
 			return
 		}
-		if q := data[fs[0]:fe[0]]; len(p.spans) == 0 || !bytes.Equal(q, cur) {
+		if q := l[fs[0]:fe[0]]; len(p.spans) == 0 || !bytes.Equal(q, cur) {
 			start, at := pos, line
 			if n := len(p.spans); n > 0 {
 				p.spans[n-1].hi, p.spans[n-1].end = len(p.recs), pos
 			} else {
 				start, at = 0, firstLine
 			}
-			p.spans = append(p.spans, span{qlo: fs[0], qhi: fe[0], lo: len(p.recs), start: start, line: at})
+			p.spans = append(p.spans, span{qlo: pos + fs[0], qhi: pos + fe[0], lo: len(p.recs), start: start, line: at})
 			cur = q
 		}
-		p.recs = append(p.recs, rec{doc: uint32(fs[2]), dlen: uint32(fe[2] - fs[2]), sim: sim})
-		p.tagLo, p.tagHi, p.nonBlank = fs[5], fe[5], true
+		p.recs = append(p.recs, rec{doc: uint32(pos + fs[2]), dlen: uint32(fe[2] - fs[2]), sim: sim})
+		p.tagLo, p.tagHi, p.nonBlank = pos+fs[5], pos+fe[5], true
 		pos = next
 	}
 	if n := len(p.spans); n > 0 {
 		p.spans[n-1].hi, p.spans[n-1].end = len(p.recs), len(data)
 	}
+}
+
+// fieldEnd is the index of the first separator (fieldSep) in l at or
+// after j, or len(l): eight bytes at a time while eight remain. In a word
+// x, (x - 0x21...) &^ x & 0x80... flags the bytes below 0x21 exactly up to
+// the first one (a borrow can only flag bytes above it), and every
+// separator is below 0x21; a flagged byte that is not a separator (a
+// control character) is passed one byte at a time.
+func fieldEnd(l []byte, j int) int {
+	for j+8 <= len(l) {
+		x := binary.LittleEndian.Uint64(l[j:])
+		t := (x - 0x2121212121212121) &^ x & 0x8080808080808080
+		if t == 0 {
+			j += 8
+			continue
+		}
+		tz := bits.TrailingZeros64(t) // the flagged byte's high bit
+		j += tz / 8
+		if c := byte(x >> (tz &^ 7)); sepBits>>c&1 != 0 {
+			return j
+		}
+		j++
+	}
+	for j < len(l) && (l[j] > ' ' || sepBits>>l[j]&1 == 0) {
+		j++
+	}
+	return j
 }
 
 // pow10 holds the powers of ten that a float64 represents exactly.
@@ -113,33 +152,32 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // doubles and the one correctly rounded division m/10^f is the correctly
 // rounded value of the text, which is what strtod returns.
 func decimalScore(s []byte) (float32, bool) {
-	i := 0
 	neg := false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
-		i++
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 16 {
+		return 0, false
 	}
 	var m uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, false
-		}
-		if digits > 15 {
+	dot := -1
+	for i, c := range s {
+		if d := c - '0'; d <= 9 {
+			m = m*10 + uint64(d)
+		} else if c == '.' && dot < 0 {
+			dot = i
+		} else {
 			return 0, false
 		}
 	}
-	if digits == 0 {
+	frac := 0
+	if dot >= 0 {
+		if len(s) == 1 {
+			return 0, false // "." alone
+		}
+		frac = len(s) - 1 - dot
+	} else if len(s) > 15 {
 		return 0, false
 	}
 	v := float64(m) / pow10[frac]

@@ -23,7 +23,6 @@ import (
 	"github.com/mimo-mlir/mimo/adapters/registry"
 	"github.com/mimo-mlir/mimo/adapters/resolver"
 	"github.com/mimo-mlir/mimo/harness"
-	"github.com/mimo-mlir/mimo/harness/treceval"
 	"github.com/mimo-mlir/mimo/reports"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/builders"
@@ -85,7 +84,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "score":
-			return treceval.Main(args[1:], stdout, stderr)
+			return score(args[1:], stdout, stderr)
 		case "tasks":
 			return listTasks(args[1:], stdout, stderr)
 		case "stats":

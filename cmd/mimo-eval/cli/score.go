@@ -1,14 +1,20 @@
-package treceval
+package cli
+
+// The score subcommand: trec_eval's command line (harness/treceval is the
+// library that reads and scores; this is only its argument parser and exit
+// codes).
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mimo-mlir/mimo/harness/treceval"
 )
 
-// Usage is printed on a command-line error.
-const Usage = `usage: score [-q] [-c] [-n] [-J] [-l level] [-M max] [-m measure[.params]]... QRELS RUN
+// scoreUsage is printed on a command-line error of `mimo-eval score`.
+const scoreUsage = `usage: score [-q] [-c] [-n] [-J] [-l level] [-M max] [-m measure[.params]]... QRELS RUN
   -q  print each query's values, then the average ("all")
   -c  average over every query of the qrels (missing ones score 0)
   -n  no summary ("all") lines
@@ -21,20 +27,20 @@ const Usage = `usage: score [-q] [-c] [-n] [-J] [-l level] [-M max] [-m measure[
       recall.k, ndcg_cut.k, map_cut.k, success.k, iprec_at_recall.r, official
 `
 
-// Args are the parsed command line.
-type Args struct {
-	Options  Options
+// scoreArgs are the parsed command line of `mimo-eval score`.
+type scoreArgs struct {
+	Options  treceval.Options
 	Measures []string
 	Qrels    string
 	Run      string
 }
 
-// ParseArgs parses trec_eval's command line (getopt style: flags may be
+// parseScoreArgs parses trec_eval's command line (getopt style: flags may be
 // grouped as -qc, values attached as -mP.10 or separate, long forms
 // --query_eval_wanted, --measure=..., options may follow the file names,
 // "--" ends options).
-func ParseArgs(args []string) (*Args, error) {
-	a := &Args{Options: DefaultOptions()}
+func parseScoreArgs(args []string) (*scoreArgs, error) {
+	a := &scoreArgs{Options: treceval.DefaultOptions()}
 	var pos []string
 	long := map[string]byte{
 		"query_eval_wanted": 'q', "measure": 'm', "complete_rel_info_wanted": 'c',
@@ -53,11 +59,11 @@ func ParseArgs(args []string) (*Args, error) {
 			name, val, hasVal := strings.Cut(arg[2:], "=")
 			c, ok := long[name]
 			if !ok {
-				return nil, fmt.Errorf("treceval: unknown option %s", arg)
+				return nil, fmt.Errorf("score: unknown option %s", arg)
 			}
 			if takesValue[c] && !hasVal {
 				if i+1 >= len(args) {
-					return nil, fmt.Errorf("treceval: option %s needs a value", arg)
+					return nil, fmt.Errorf("score: option %s needs a value", arg)
 				}
 				i++
 				val = args[i]
@@ -81,7 +87,7 @@ func ParseArgs(args []string) (*Args, error) {
 			val := arg[j+1:]
 			if val == "" {
 				if i+1 >= len(args) {
-					return nil, fmt.Errorf("treceval: option -%c needs a value", c)
+					return nil, fmt.Errorf("score: option -%c needs a value", c)
 				}
 				i++
 				val = args[i]
@@ -93,13 +99,13 @@ func ParseArgs(args []string) (*Args, error) {
 		}
 	}
 	if len(pos) != 2 {
-		return nil, fmt.Errorf("treceval: want exactly two files, QRELS and RUN, got %d", len(pos))
+		return nil, fmt.Errorf("score: want exactly two files, QRELS and RUN, got %d", len(pos))
 	}
 	a.Qrels, a.Run = pos[0], pos[1]
 	return a, nil
 }
 
-func (a *Args) set(c byte, val string) error {
+func (a *scoreArgs) set(c byte, val string) error {
 	switch c {
 	case 'q':
 		a.Options.PerQuery = true
@@ -110,42 +116,42 @@ func (a *Args) set(c byte, val string) error {
 	case 'J':
 		a.Options.JudgedOnly = true
 	case 'l':
-		a.Options.RelevanceLevel = cAtol([]byte(val))
+		a.Options.RelevanceLevel = treceval.Atol(val)
 	case 'M':
-		a.Options.MaxDocs = cAtol([]byte(val))
-		return checkMaxDocs(a.Options.MaxDocs)
+		a.Options.MaxDocs = treceval.Atol(val)
+		return a.Options.Check()
 	case 'm':
 		a.Measures = append(a.Measures, val)
 	default:
-		return fmt.Errorf("treceval: unknown option -%c", c)
+		return fmt.Errorf("score: unknown option -%c", c)
 	}
 	return nil
 }
 
-// Main runs the scorer on a command line (without the program name) and
+// score runs `mimo-eval score` on its arguments (after "score") and
 // returns the process exit status: 0 on success, 1 for a usage error, 2 for
 // unreadable or malformed input, 7 when no query has both results and
 // qrels (trec_eval's codes).
-func Main(args []string, stdout, stderr io.Writer) int {
-	a, err := ParseArgs(args)
+func score(args []string, stdout, stderr io.Writer) int {
+	a, err := parseScoreArgs(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n%s", err, Usage)
+		fmt.Fprintf(stderr, "%v\n%s", err, scoreUsage)
 		return 1
 	}
-	ms, err := ParseMeasures(a.Measures)
+	ms, err := treceval.ParseMeasures(a.Measures)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	qrels, err := ReadQrels(a.Qrels)
+	qrels, err := treceval.ReadQrels(a.Qrels)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	rep, err := ScoreFile(qrels, a.Run, ms, a.Options)
+	rep, err := treceval.ScoreFile(qrels, a.Run, ms, a.Options)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		if errors.Is(err, ErrNoQueries) {
+		if errors.Is(err, treceval.ErrNoQueries) {
 			return 7
 		}
 		return 2
