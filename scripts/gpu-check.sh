@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
-# gpu-check.sh: does the native (GoMLX) encoder run on a GPU here?
+# gpu-check.sh: do mimo's encoders run on a GPU here?
 #
 # Run it on a machine with an NVIDIA GPU. It never downloads anything; it
-# reports what it finds and runs the native package's tests on the XLA CUDA
-# backend (GOMLX_BACKEND=xla:cuda) when a PJRT CUDA plugin is present.
+# reports what it finds and checks two GPU paths:
 #
-# What the GPU path needs (see docs/decisions.md, "GPU path"):
+# 1. ONNX Runtime's CUDA provider (mimo-eval --device cuda, kind onnx):
+#    internal/cmd/onnxcuda encodes a fixed text set (8 texts, 5 scripts) with
+#    one ONNX model folder (ONNX_MODEL, default the tiny test model
+#    adapters/onnx/testdata/tiny-xlmr) on the CPU and on CUDA and compares the
+#    vectors: tolerance, every CUDA vector's cosine with its CPU twin >= 0.9999
+#    and every component of the normalised vectors within 2e-3 (ONNX_COS,
+#    ONNX_ABS; not equality: CUDA kernels sum in other orders and may use TF32
+#    on Ampere and later). The library is $ONNXRUNTIME_LIB (or the project's),
+#    which must be an onnxruntime-gpu build (README, "GPU encoding").
+#    Without a GPU it still runs the CPU side against itself (a self-test of
+#    the comparison) and reports the CUDA side as skipped.
+#
+# 2. The native (GoMLX) encoder on the XLA CUDA backend
+#    (GOMLX_BACKEND=xla:cuda), when a PJRT CUDA plugin is present.
+#
+# Exit status: 0 when every path that could run passed (also when no GPU is
+# visible: everything skipped, said so); 1 when a check failed; 2 when a GPU
+# is visible but a path could not run (no CUDA-capable ONNX Runtime, no PJRT
+# plugin).
+#
+# What the XLA path needs (see docs/decisions.md, "GPU path"):
 #   - the binary built with `-tags xla` (imports GoMLX's XLA/PJRT backend;
 #     cgo, dlopen of the plugin at run time);
 #   - a PJRT CUDA plugin named pjrt_c_api_cuda_plugin.so in
@@ -28,11 +47,47 @@ cd "$(dirname "$0")/.."
 say() { printf '%s\n' "$*"; }
 
 say "== GPU"
+gpu=0
 if command -v nvidia-smi >/dev/null 2>&1; then
-	nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || say "nvidia-smi failed"
+	if nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; then
+		gpu=1
+	else
+		say "nvidia-smi failed: no usable GPU"
+	fi
 else
 	say "no nvidia-smi on PATH: no NVIDIA driver visible"
 fi
+unavailable=0
+
+say "== ONNX Runtime CUDA provider vs CPU"
+say "library: ${ONNXRUNTIME_LIB:-third_party/onnxruntime/libonnxruntime.so.1 (the default)}"
+onnx_model=${ONNX_MODEL:-adapters/onnx/testdata/tiny-xlmr}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+onnxcuda=$tmp/onnxcuda
+if ! go build -o "$onnxcuda" ./internal/cmd/onnxcuda; then
+	say "RESULT: ONNX check FAILED to build"
+	exit 1
+fi
+onnx_args=(-model "$onnx_model" -cos "${ONNX_COS:-0.9999}" -abs "${ONNX_ABS:-2e-3}")
+if [ "$gpu" = 0 ]; then
+	# No GPU: the CPU side against itself, so the comparison still runs.
+	if "$onnxcuda" "${onnx_args[@]}" -device cpu; then
+		say "self-test (cpu vs cpu) passed"
+	else
+		say "RESULT: ONNX CPU self-test FAILED"
+		exit 1
+	fi
+	say "RESULT: SKIP ONNX CUDA check: no NVIDIA GPU visible"
+	say "RESULT: SKIP native xla:cuda check: no NVIDIA GPU visible"
+	exit 0
+fi
+"$onnxcuda" "${onnx_args[@]}" -device "${ONNX_DEVICE:-cuda:0}"
+case $? in
+	0) say "RESULT: ONNX CUDA vectors match the CPU's within the tolerance" ;;
+	3) say "RESULT: ONNX CUDA provider unavailable (above: the library in use and why)"; unavailable=1 ;;
+	*) say "RESULT: ONNX CUDA check FAILED (above)"; exit 1 ;;
+esac
 
 say "== PJRT CUDA plugin"
 dirs=()
@@ -89,3 +144,4 @@ fi
 say "== forward benchmark, xla:cuda vs go"
 GOMLX_BACKEND=xla:cuda go test -tags xla -run '^$' -bench 'Forward' -benchtime 20x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
 GOMLX_BACKEND=go go test -run '^$' -bench 'Forward' -benchtime 5x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
+exit $((unavailable ? 2 : 0))
