@@ -271,7 +271,23 @@ type Options struct {
 	// to be hashed only when they change. "" keeps the memo in memory, for
 	// this process only.
 	CacheDir string
+	// Engine runs native model folders: "" (auto: ONNX Runtime, on the
+	// folder's ONNX export cached once per weights, when the library is
+	// found and the GoMLX backend would be the pure-Go one; else GoMLX),
+	// EngineONNXRuntime, or EngineGoMLX (the GoMLX graph, as training
+	// runs it: for checking). Other kinds ignore it.
+	Engine string
+	// ExportDir is where native folders' ONNX exports are cached ("":
+	// mimo/onnx-exports in the user's cache folder).
+	ExportDir string
 }
+
+// Engines of native model folders (Options.Engine).
+const (
+	EngineAuto        = ""
+	EngineONNXRuntime = "onnxruntime"
+	EngineGoMLX       = "gomlx"
+)
 
 // ContentDigest is Identity.Content for a model made of parts: the SHA-256
 // of their bytes (adapters/digest), remembered in the memo of

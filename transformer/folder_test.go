@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/adapters/digest"
 	"github.com/mimo-mlir/mimo/tokenize"
 	"github.com/mimo-mlir/mimo/transformer"
 )
@@ -133,5 +134,60 @@ func TestStudentFiles(t *testing.T) {
 	}
 	if _, err := transformer.StudentFiles(bad); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("malformed mimo-model.json: error %v, want one naming the folder", err)
+	}
+}
+
+// TestCachedExport: the first call exports (complete folder named by the
+// key, model.onnx and its data), the second reuses it, and other weights
+// get another key and another export.
+func TestCachedExport(t *testing.T) {
+	src := filepath.Join("..", "adapters", "onnx", "testdata", "tiny-xlmr")
+	files := transformer.Files{Config: filepath.Join(src, "config.json"), Weights: filepath.Join(src, "model.safetensors")}
+	cfg, err := transformer.ReadConfig(files.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, memo := t.TempDir(), digest.NewMemo("")
+	path, fresh, err := transformer.CachedExport(cfg, files, root, memo)
+	if err != nil || !fresh {
+		t.Fatalf("first export: %s, fresh %v, %v", path, fresh, err)
+	}
+	key, err := transformer.ExportKey(files, memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, key[:32], transformer.ExportFileName); path != want {
+		t.Errorf("path %s, want %s", path, want)
+	}
+	for _, p := range []string{path, path + "_data", filepath.Join(filepath.Dir(path), ".complete")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+	again, fresh, err := transformer.CachedExport(cfg, files, root, memo)
+	if err != nil || fresh || again != path {
+		t.Errorf("second call: %s, fresh %v, %v; want the cached %s", again, fresh, err, path)
+	}
+	// Other weights (one value changed): another key, another export.
+	ts, err := transformer.ReadTensors(files.Weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts[0].Data[0] += 1
+	edited := files
+	edited.Weights = filepath.Join(t.TempDir(), "model.safetensors")
+	if err := transformer.WriteTensors(edited.Weights, ts); err != nil {
+		t.Fatal(err)
+	}
+	other, fresh, err := transformer.CachedExport(cfg, edited, root, memo)
+	if err != nil || !fresh || other == path {
+		t.Errorf("edited weights: %s, fresh %v, %v; want a new export beside %s", other, fresh, err, path)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Errorf("%d entries in the export cache, want 2 (no temporary folder left)", len(entries))
 	}
 }

@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
 // Name is the model's name: `--model mimo-mini` (and mimo-eval's default)
@@ -38,53 +39,27 @@ func Dir() (string, error) {
 	if err != nil {
 		base = os.TempDir()
 	}
-	root := filepath.Join(base, "mimo", "models")
-	dir := filepath.Join(root, Name+"-"+sum[:16])
-	if complete(dir) {
-		return dir, nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("%s: extracting the embedded model: %w", Name, err)
-	}
-	tmp, err := os.MkdirTemp(root, "."+Name+"-*")
-	if err != nil {
-		return "", fmt.Errorf("%s: extracting the embedded model: %w", Name, err)
-	}
-	defer func() { _ = os.RemoveAll(tmp) }() // nothing left after the rename
-	entries, err := fs.ReadDir(Files, ".")
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		b, err := Files.ReadFile(e.Name())
+	dir := filepath.Join(base, "mimo", "models", Name+"-"+sum[:16])
+	err = atomicfile.FillDir(dir, []byte(sum+"\n"), func(tmp string) error {
+		entries, err := fs.ReadDir(Files, ".")
 		if err != nil {
-			return "", err
+			return err
 		}
-		if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
-			return "", fmt.Errorf("%s: extracting the embedded model: %w", Name, err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(sum+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if complete(dir) { // another process won the race
-			return dir, nil
-		}
-		if errors.Is(err, fs.ErrExist) {
-			_ = os.RemoveAll(dir) // a damaged earlier copy
-			if err := os.Rename(tmp, dir); err == nil {
-				return dir, nil
+		for _, e := range entries {
+			b, err := Files.ReadFile(e.Name())
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
 		return "", fmt.Errorf("%s: extracting the embedded model: %w", Name, err)
 	}
 	return dir, nil
-}
-
-func complete(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ".complete"))
-	return err == nil
 }
 
 // contentHash is the SHA-256 over the embedded files' names and bytes.

@@ -9,9 +9,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/lexical"
 	_ "github.com/mimo-mlir/mimo/adapters/native"
+	"github.com/mimo-mlir/mimo/adapters/onnx"
 	"github.com/mimo-mlir/mimo/harness/metrics"
 	"github.com/mimo-mlir/mimo/tasks"
 	"github.com/mimo-mlir/mimo/tasks/mini"
@@ -281,4 +284,43 @@ func score() (got, base map[string]float64, ds tasks.Dataset, err error) {
 		return nil, nil, ds, err
 	}
 	return got, base, ds, nil
+}
+
+// TestEnginesScoreTheSame: the shipped model through ONNX Runtime (its
+// cached export, the default on a CPU) and through the GoMLX graph gives
+// every query of mini the same cross-lingual nDCG@20. Skipped without the
+// ONNX Runtime library.
+func TestEnginesScoreTheSame(t *testing.T) {
+	if _, err := onnx.FindLibrary(""); err != nil {
+		t.Skipf("ONNX Runtime library not found (make ort): %v", err)
+	}
+	ctx := context.Background()
+	f, err := adapters.ReadFolder(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dss, err := mini.Task{}.Load(ctx, tasks.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := t.TempDir()
+	var scores [2]map[string]float64
+	for i, engine := range []string{adapters.EngineGoMLX, adapters.EngineONNXRuntime} {
+		enc, err := adapters.OpenFolder(ctx, f, adapters.Options{Engine: engine, ExportDir: exports})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scores[i], err = crossLingualNDCG(ctx, enc, dss[0], 20)
+		if cerr := enc.Close(); cerr != nil {
+			t.Error(cerr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(scores[0], scores[1]); diff != "" {
+		t.Errorf("per-query cross-lingual nDCG@20 differs (-gomlx +onnxruntime):\n%s", diff)
+	}
+	g, _ := summarize(scores[0], dss[0])
+	t.Logf("%d queries, nDCG@20 %.6f on both engines", len(scores[0]), g)
 }

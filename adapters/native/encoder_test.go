@@ -40,7 +40,13 @@ func tinyFolder(t testing.TB, pooling string, normalize bool, prompts map[string
 
 func openTiny(t testing.TB, pooling string, normalize bool, prompts map[string]string) adapters.Encoder {
 	t.Helper()
-	enc, err := adapters.OpenFolder(context.Background(), tinyFolder(t, pooling, normalize, prompts), adapters.Options{BatchSize: 4})
+	return openWith(t, tinyFolder(t, pooling, normalize, prompts), adapters.Options{BatchSize: 4, Engine: adapters.EngineGoMLX})
+}
+
+// openWith opens f with opts, closed (and checked) at the end of the test.
+func openWith(t testing.TB, f adapters.Folder, opts adapters.Options) *Encoder {
+	t.Helper()
+	enc, err := Open(context.Background(), f, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +164,7 @@ func TestTokenBudget(t *testing.T) {
 	g := readGolden(t)
 	f := tinyFolder(t, PoolingMean, false, nil)
 	f.Options = map[string]any{"token_budget": 16.0}
-	enc, err := adapters.OpenFolder(context.Background(), f, adapters.Options{})
+	enc, err := adapters.OpenFolder(context.Background(), f, adapters.Options{Engine: adapters.EngineGoMLX})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +189,7 @@ func TestTokenBudget(t *testing.T) {
 		t.Errorf("%d forward passes for %d short texts under the default budget, want %d", n, len(g.Texts), want)
 	}
 	f.Options = map[string]any{"token_budget": "lots"}
-	if _, err := adapters.OpenFolder(context.Background(), f, adapters.Options{}); err == nil || !strings.Contains(err.Error(), "options.token_budget") {
+	if _, err := adapters.OpenFolder(context.Background(), f, adapters.Options{Engine: adapters.EngineGoMLX}); err == nil || !strings.Contains(err.Error(), "options.token_budget") {
 		t.Errorf("bad budget: err %v", err)
 	}
 }

@@ -98,12 +98,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // evalFlags are the flags of the default action.
 type evalFlags struct {
-	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, report string
-	batchSize, depth, maxLength, searchBlock                                           int
-	overwrite, noCache                                                                 bool
-	overwriteStrategy, evalSplits, modelRevision, shard, storeDtype                    string
-	tasksSet                                                                           bool
-	src                                                                                sourceFlags
+	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, engine, report string
+	batchSize, depth, maxLength, searchBlock                                                   int
+	overwrite, noCache                                                                         bool
+	overwriteStrategy, evalSplits, modelRevision, shard, storeDtype                            string
+	tasksSet                                                                                   bool
+	src                                                                                        sourceFlags
 }
 
 // sourceFlags choose where the paper's task builders read their files and
@@ -197,6 +197,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.searchBlock, "search-block", 0, "search each corpus from the embedding cache this many documents at a time instead of holding its vectors in memory (for corpora larger than RAM; the same scores bit for bit; e.g. 16384); 0 holds them")
 	fs.StringVar(&f.device, "device", "cpu", "cpu, cuda or cuda:N (encoders that support it)")
 	fs.StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default $ONNXRUNTIME_LIB, then the project's location)")
+	fs.StringVar(&f.engine, "engine", "", "what runs a native model folder: onnxruntime (its ONNX export, cached once per weights; the default on a CPU when the library is found) or gomlx (the GoMLX graph that training runs, for checking)")
 	fs.IntVar(&f.maxLength, "max-length", 0, "override the model's maximum input length in tokens (0: the model's)")
 	fs.StringVar(&f.report, "report", "", "after evaluating, write a report of --output to this file: Markdown, or one self-contained HTML page when it ends in .html or .htm")
 	f.src.register(fs)
@@ -370,7 +371,7 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts.TrainingDatasets = d
 		fmt.Fprintf(stderr, "mimo-eval: %s declares %d training datasets (MTEB's training_datasets): tasks among them are marked \"declared\"\n", f.model, len(d))
 	}
-	enc, err := resolver.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir})
+	enc, err := resolver.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir, Engine: f.engine})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
