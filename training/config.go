@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/losses"
 	"github.com/mimo-mlir/mimo/training/optim"
@@ -96,6 +98,29 @@ type Config struct {
 	Name      string `json:"name,omitempty"`
 	Quiet     bool   `json:"quiet,omitempty"`
 	Backend   string `json:"backend,omitempty"`
+	// DType is the student's compute dtype: "f32" (default) or "bf16"
+	// (bfloat16 matrix products and activations; weights, losses, psi and
+	// the optimiser's state stay float32; see transformer.Config.Compute).
+	// A configuration without the key (written before it existed) is f32.
+	DType string `json:"dtype,omitempty"`
+}
+
+// Compute dtypes of Config.DType.
+const (
+	DTypeF32  = "f32"
+	DTypeBF16 = "bf16"
+)
+
+// ComputeDType is the GoMLX dtype of c.DType ("" is f32).
+func (c Config) ComputeDType() (dtypes.DType, error) {
+	switch c.DType {
+	case "", DTypeF32:
+		return dtypes.Float32, nil
+	case DTypeBF16:
+		return dtypes.BFloat16, nil
+	default:
+		return dtypes.InvalidDType, fmt.Errorf("dtype %q: want %s or %s", c.DType, DTypeF32, DTypeBF16)
+	}
 }
 
 // Default is the paper's setting (Table 6 and Section 4): stage 1 lr 1e-4,
@@ -121,6 +146,7 @@ func Default() Config {
 		PerLanguage:     500_000,
 		CheckpointEvery: 500,
 		TeacherPrompt:   "",
+		DType:           DTypeF32,
 	}
 }
 
@@ -167,6 +193,9 @@ func (c Config) Validate() error {
 		if (p == phaseStage1 || p == phaseStage2) && c.Teacher == "" && c.TeacherCache == "" {
 			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", p)
 		}
+	}
+	if _, err := c.ComputeDType(); err != nil {
+		return err
 	}
 	if c.MiniBatch <= 0 {
 		return fmt.Errorf("mini-batch %d must be positive", c.MiniBatch)

@@ -59,6 +59,11 @@ func (e *ConfigChangedError) Error() string {
 // student fetched from the Hub is compared by StudentFrom (repo@commit),
 // not by the snapshot folder it was resolved to.
 func diffConfig(old, cur Config) (refused, allowed []FieldChange) {
+	for _, c := range []*Config{&old, &cur} {
+		if c.DType == "" { // written before the key existed: f32
+			c.DType = DTypeF32
+		}
+	}
 	o, n := flatConfig(old), flatConfig(cur)
 	if old.StudentFrom != "" && cur.StudentFrom != "" {
 		delete(o, "student")

@@ -224,6 +224,7 @@ func TestConfigValidate(t *testing.T) {
 		"kl":             mut(func(c *Config) { c.Method = data.MethodLaKDA; c.KL = "both" }),
 		"no-output":      mut(func(c *Config) { c.Output = "" }),
 		"batch":          mut(func(c *Config) { c.Stage1.Batch = 0 }),
+		"dtype":          mut(func(c *Config) { c.DType = "fp16" }),
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -102,6 +102,8 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Name, "name", c.Name, "model name in mimo-model.json")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no progress bar")
 	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $GOMLX_BACKEND, else the pure-Go \"go\")")
+	fs.StringVar(&c.DType, "dtype", c.DType, "student compute dtype: f32, or bf16 (bfloat16 products and activations, float32 weights, losses and optimiser state; "+
+		"GoMLX's XLA and pure-Go backends both run it); recorded in training.json, and a resume keeps it")
 	return fs
 }
 
