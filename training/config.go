@@ -103,7 +103,25 @@ type Config struct {
 	// the optimiser's state stay float32; see transformer.Config.Compute).
 	// A configuration without the key (written before it existed) is f32.
 	DType string `json:"dtype,omitempty"`
+	// Devices and BatchMode are the data-parallel batch semantics
+	// (gradcache.Layout). Batch is always the rows of one optimiser step;
+	// with Devices D they are split into D shards of Batch/D rows. BatchMode
+	// "global" (default, the paper's formula) computes one loss over all
+	// Batch rows (negatives gathered across devices: the loss does not
+	// depend on D); "per-device" (the authors' scripts: torch DDP, no
+	// gather) averages D losses, each over one shard's rows. The authors'
+	// step of 2 processes x 2,048 rows is --batch 4096 --devices 2
+	// --batch-mode per-device. The D shards are computed on the backend's
+	// first device, in turn: the numbers a D-device run gives.
+	Devices   int    `json:"devices,omitempty"`
+	BatchMode string `json:"batch_mode,omitempty"`
 }
+
+// Batch modes of Config.BatchMode.
+const (
+	BatchGlobal    = "global"
+	BatchPerDevice = "per-device"
+)
 
 // Compute dtypes of Config.DType.
 const (
@@ -147,6 +165,8 @@ func Default() Config {
 		CheckpointEvery: 500,
 		TeacherPrompt:   "",
 		DType:           DTypeF32,
+		Devices:         1,
+		BatchMode:       BatchGlobal,
 	}
 }
 
@@ -197,6 +217,9 @@ func (c Config) Validate() error {
 	if _, err := c.ComputeDType(); err != nil {
 		return err
 	}
+	if err := c.validateDevices(); err != nil {
+		return err
+	}
 	if c.MiniBatch <= 0 {
 		return fmt.Errorf("mini-batch %d must be positive", c.MiniBatch)
 	}
@@ -214,6 +237,23 @@ func (c Config) Validate() error {
 	}
 	if c.Resume && c.Overwrite {
 		return fmt.Errorf("--resume and --overwrite exclude each other: --resume continues the run in %s, --overwrite starts it afresh", c.Output)
+	}
+	return nil
+}
+
+func (c Config) validateDevices() error {
+	if c.Devices < 0 {
+		return fmt.Errorf("devices %d: want 1 or more (0: 1)", c.Devices)
+	}
+	switch c.BatchMode {
+	case "", BatchGlobal, BatchPerDevice:
+	default:
+		return fmt.Errorf("batch mode %q: want %s or %s", c.BatchMode, BatchGlobal, BatchPerDevice)
+	}
+	for _, p := range c.phases() {
+		if h := c.hyper(p); c.Devices > 1 && h.Batch%c.Devices != 0 {
+			return fmt.Errorf("%s: batch %d does not split evenly over %d devices", p, h.Batch, c.Devices)
+		}
 	}
 	return nil
 }

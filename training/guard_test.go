@@ -438,6 +438,8 @@ func TestDiffConfig(t *testing.T) {
 		{"dtype", mut(func(c *Config) { c.DType = DTypeBF16 }), []string{`dtype "f32" -> "bf16"`}, nil},
 		// A checkpoint written before the dtype key existed ran f32.
 		{"dtype-unset-is-f32", mut(func(c *Config) { c.DType = "" }), nil, nil},
+		{"batch-mode", mut(func(c *Config) { c.BatchMode, c.Devices = BatchPerDevice, 2 }), []string{`batch_mode "global" -> "per-device"`, "devices 1 -> 2"}, nil},
+		{"devices-unset-is-one-global", mut(func(c *Config) { c.BatchMode, c.Devices = "", 0 }), nil, nil},
 	}
 	str := func(fs []FieldChange) string {
 		var s []string
