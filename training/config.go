@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/losses"
 	"github.com/mimo-mlir/mimo/training/optim"
@@ -96,6 +98,47 @@ type Config struct {
 	Name      string `json:"name,omitempty"`
 	Quiet     bool   `json:"quiet,omitempty"`
 	Backend   string `json:"backend,omitempty"`
+	// DType is the student's compute dtype: "f32" (default) or "bf16"
+	// (bfloat16 matrix products and activations; weights, losses, psi and
+	// the optimiser's state stay float32; see transformer.Config.Compute).
+	// A configuration without the key (written before it existed) is f32.
+	DType string `json:"dtype,omitempty"`
+	// Devices and BatchMode are the data-parallel batch semantics
+	// (gradcache.Layout). Batch is always the rows of one optimiser step;
+	// with Devices D they are split into D shards of Batch/D rows. BatchMode
+	// "global" (default, the paper's formula) computes one loss over all
+	// Batch rows (negatives gathered across devices: the loss does not
+	// depend on D); "per-device" (the authors' scripts: torch DDP, no
+	// gather) averages D losses, each over one shard's rows. The authors'
+	// step of 2 processes x 2,048 rows is --batch 4096 --devices 2
+	// --batch-mode per-device. The D shards are computed on the backend's
+	// first device, in turn: the numbers a D-device run gives.
+	Devices   int    `json:"devices,omitempty"`
+	BatchMode string `json:"batch_mode,omitempty"`
+}
+
+// Batch modes of Config.BatchMode.
+const (
+	BatchGlobal    = "global"
+	BatchPerDevice = "per-device"
+)
+
+// Compute dtypes of Config.DType.
+const (
+	DTypeF32  = "f32"
+	DTypeBF16 = "bf16"
+)
+
+// ComputeDType is the GoMLX dtype of c.DType ("" is f32).
+func (c Config) ComputeDType() (dtypes.DType, error) {
+	switch c.DType {
+	case "", DTypeF32:
+		return dtypes.Float32, nil
+	case DTypeBF16:
+		return dtypes.BFloat16, nil
+	default:
+		return dtypes.InvalidDType, fmt.Errorf("dtype %q: want %s or %s", c.DType, DTypeF32, DTypeBF16)
+	}
 }
 
 // Default is the paper's setting (Table 6 and Section 4): stage 1 lr 1e-4,
@@ -121,6 +164,9 @@ func Default() Config {
 		PerLanguage:     500_000,
 		CheckpointEvery: 500,
 		TeacherPrompt:   "",
+		DType:           DTypeF32,
+		Devices:         1,
+		BatchMode:       BatchGlobal,
 	}
 }
 
@@ -168,6 +214,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", p)
 		}
 	}
+	if _, err := c.ComputeDType(); err != nil {
+		return err
+	}
+	if err := c.validateDevices(); err != nil {
+		return err
+	}
 	if c.MiniBatch <= 0 {
 		return fmt.Errorf("mini-batch %d must be positive", c.MiniBatch)
 	}
@@ -185,6 +237,23 @@ func (c Config) Validate() error {
 	}
 	if c.Resume && c.Overwrite {
 		return fmt.Errorf("--resume and --overwrite exclude each other: --resume continues the run in %s, --overwrite starts it afresh", c.Output)
+	}
+	return nil
+}
+
+func (c Config) validateDevices() error {
+	if c.Devices < 0 {
+		return fmt.Errorf("devices %d: want 1 or more (0: 1)", c.Devices)
+	}
+	switch c.BatchMode {
+	case "", BatchGlobal, BatchPerDevice:
+	default:
+		return fmt.Errorf("batch mode %q: want %s or %s", c.BatchMode, BatchGlobal, BatchPerDevice)
+	}
+	for _, p := range c.phases() {
+		if h := c.hyper(p); c.Devices > 1 && h.Batch%c.Devices != 0 {
+			return fmt.Errorf("%s: batch %d does not split evenly over %d devices", p, h.Batch, c.Devices)
+		}
 	}
 	return nil
 }

@@ -125,6 +125,7 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 		{"rows", func(c *Config) { c.Rows = []string{"y"} }, []string{`rows ["x"] -> ["y"]`}},
 		{"seed", func(c *Config) { c.Seed = 12 }, []string{"seed 11 -> 12"}},
 		{"langs", func(c *Config) { c.Langs = []string{"de", "fr"} }, []string{"langs"}},
+		{"dtype", func(c *Config) { c.DType = DTypeBF16 }, []string{`dtype "f32" -> "bf16"`}},
 		{"allowed", func(c *Config) { c.Quiet, c.CheckpointEvery, c.Name, c.MiniBatch, c.Backend = false, 3, "x", 4, "go" }, nil},
 	}
 	for _, c := range cases {
@@ -434,6 +435,11 @@ func TestDiffConfig(t *testing.T) {
 		{"teacher-prompt", mut(func(c *Config) { c.TeacherPrompt = "q: " }), []string{`teacher_prompt (unset) -> "q: "`}, nil},
 		{"stage", mut(func(c *Config) { c.Stage = 2 }), []string{"stage 0 -> 2"}, nil},
 		{"bracket", mut(func(c *Config) { c.Bracket = "sum" }), []string{`bracket "half" -> "sum"`}, nil},
+		{"dtype", mut(func(c *Config) { c.DType = DTypeBF16 }), []string{`dtype "f32" -> "bf16"`}, nil},
+		// A checkpoint written before the dtype key existed ran f32.
+		{"dtype-unset-is-f32", mut(func(c *Config) { c.DType = "" }), nil, nil},
+		{"batch-mode", mut(func(c *Config) { c.BatchMode, c.Devices = BatchPerDevice, 2 }), []string{`batch_mode "global" -> "per-device"`, "devices 1 -> 2"}, nil},
+		{"devices-unset-is-one-global", mut(func(c *Config) { c.BatchMode, c.Devices = "", 0 }), nil, nil},
 	}
 	str := func(fs []FieldChange) string {
 		var s []string

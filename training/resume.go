@@ -59,6 +59,17 @@ func (e *ConfigChangedError) Error() string {
 // student fetched from the Hub is compared by StudentFrom (repo@commit),
 // not by the snapshot folder it was resolved to.
 func diffConfig(old, cur Config) (refused, allowed []FieldChange) {
+	for _, c := range []*Config{&old, &cur} { // keys a checkpoint may predate
+		if c.DType == "" {
+			c.DType = DTypeF32
+		}
+		if c.Devices == 0 {
+			c.Devices = 1
+		}
+		if c.BatchMode == "" {
+			c.BatchMode = BatchGlobal
+		}
+	}
 	o, n := flatConfig(old), flatConfig(cur)
 	if old.StudentFrom != "" && cur.StudentFrom != "" {
 		delete(o, "student")

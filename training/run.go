@@ -582,7 +582,10 @@ func (r *Run) startPhase(phases []phase, pi int, st *State) (phasePlan, *gradcac
 		}
 	}
 	r.releasePhase() // the previous phase's compiled graphs
-	eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{MiniBatch: c.MiniBatch, Train: true, TrimPadding: true})
+	eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{
+		MiniBatch: c.MiniBatch, Train: true, TrimPadding: true,
+		Devices: c.Devices, PerDevice: c.BatchMode == BatchPerDevice,
+	})
 	if err != nil {
 		return pl, nil, nil, fmt.Errorf("training: %w", err)
 	}

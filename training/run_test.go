@@ -224,6 +224,10 @@ func TestConfigValidate(t *testing.T) {
 		"kl":             mut(func(c *Config) { c.Method = data.MethodLaKDA; c.KL = "both" }),
 		"no-output":      mut(func(c *Config) { c.Output = "" }),
 		"batch":          mut(func(c *Config) { c.Stage1.Batch = 0 }),
+		"dtype":          mut(func(c *Config) { c.DType = "fp16" }),
+		"batch-mode":     mut(func(c *Config) { c.BatchMode = "local" }),
+		"devices":        mut(func(c *Config) { c.Devices = -1 }),
+		"uneven-devices": mut(func(c *Config) { c.Devices = 5 }), // batch 12
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -279,4 +283,41 @@ func (c *cancelAfter) Write(p []byte) (int, error) {
 		c.cancel()
 	}
 	return n, err
+}
+
+// TestBatchModes: a run's batch semantics reach the engine. The global
+// batch over 2 devices logs exactly the one-device run (its loss does not
+// depend on the devices); per-device over 2 devices is another loss (each
+// row's negatives are its half of the batch), and it is the one-device run
+// again with per-device over 1 device.
+func TestBatchModes(t *testing.T) {
+	b, err := transformer.NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logOf := func(edit func(*Config)) []StepLog {
+		cfg := testConfig(data.MethodMIMO, t.TempDir())
+		cfg.CheckpointEvery = 0
+		edit(&cfg)
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		if _, err := newTestRun(t, b, cfg, 1, &log).Train(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return readLog(t, &log)
+	}
+	one := logOf(func(*Config) {})
+	if diff := cmp.Diff(one, logOf(func(c *Config) { c.Devices = 2 })); diff != "" {
+		t.Errorf("global batch over 2 devices differs from one device (-one +two):\n%s", diff)
+	}
+	if diff := cmp.Diff(one, logOf(func(c *Config) { c.BatchMode = BatchPerDevice })); diff != "" {
+		t.Errorf("per-device over 1 device differs from the global batch (-global +per-device):\n%s", diff)
+	}
+	per := logOf(func(c *Config) { c.Devices, c.BatchMode = 2, BatchPerDevice })
+	if len(per) != len(one) || per[len(per)-1].Loss == one[len(one)-1].Loss {
+		t.Errorf("per-device over 2 devices: %d steps, last loss %g; global: %d steps, %g: want the same steps and another loss",
+			len(per), per[len(per)-1].Loss, len(one), one[len(one)-1].Loss)
+	}
 }

@@ -96,6 +96,9 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if st.Cfg.Compute, err = c.ComputeDType(); err != nil {
+		return nil, nil, fmt.Errorf("training: %w", err)
+	}
 	r.Student = st
 	if tokPath == "" {
 		return nil, nil, fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+
 	"github.com/mimo-mlir/mimo/internal/atomicfile"
 )
 
@@ -75,6 +77,22 @@ type Config struct {
 	LocalRopeTheta   float64
 	EmbeddingDropout float64
 	MLPDropout       float64
+
+	// Compute is the dtype of the encoder's matrix products and activations
+	// (Float32 when unset, or BFloat16); it is not part of config.json. The
+	// weights stay float32 variables (the master copy the optimiser
+	// updates) and are converted where they enter a product; layer norms,
+	// the attention softmax and pooling run in float32, and Encode's output
+	// is float32 whatever Compute is (see ComputeDType).
+	Compute dtypes.DType
+}
+
+// ComputeDType is c.Compute, Float32 when unset.
+func (c Config) ComputeDType() dtypes.DType {
+	if c.Compute == dtypes.InvalidDType {
+		return dtypes.Float32
+	}
+	return c.Compute
 }
 
 // GlobalLayer reports whether layer l of a ModernBERT attends to every
@@ -315,6 +333,9 @@ func (c Config) Validate() error {
 		}
 	} else {
 		pos("type_vocab_size", c.TypeVocabSize)
+	}
+	if d := c.ComputeDType(); d != dtypes.Float32 && d != dtypes.BFloat16 {
+		errs = append(errs, fmt.Errorf("compute dtype %s is not float32 or bfloat16", d))
 	}
 	if c.NumHeads > 0 && c.HiddenSize%c.NumHeads != 0 {
 		errs = append(errs, fmt.Errorf("hidden_size %d is not a multiple of num_attention_heads %d", c.HiddenSize, c.NumHeads))

@@ -174,11 +174,11 @@ func modernBERTSpecs(cfg Config) []tensorSpec {
 // padded on the right). Token type ids are all 0.
 func Encode(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
 	hidden := EncodeTokens(ctx, cfg, ids, mask, train)
-	return Pool(hidden, mask, cfg.Pooling)
+	return Pool(graph.ConvertDType(hidden, dtypes.Float32), mask, cfg.Pooling)
 }
 
 // EncodeTokens is Encode without the pooling: the last hidden state
-// [batch, seq, hidden].
+// [batch, seq, hidden], in cfg.ComputeDType().
 func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train bool) *graph.Node {
 	if ids.Rank() != 2 || !ids.Shape().Equal(shapes.Make(ids.DType(), mask.Shape().Dimensions...)) {
 		panicf("transformer.Encode: ids %s and mask %s must both be [batch, seq]", ids.Shape(), mask.Shape())
@@ -205,6 +205,7 @@ func EncodeTokens(ctx *context.Context, cfg Config, ids, mask *graph.Node, train
 	tt := w.get("embeddings.token_type_embeddings.weight", cfg.TypeVocabSize, h)
 	x = graph.Add(x, graph.Reshape(firstRow(tt), 1, 1, h))
 	x = layerNorm(w, "embeddings.LayerNorm", x, cfg)
+	x = graph.ConvertDType(x, cfg.ComputeDType())
 	x = dropout(ctx, x, cfg.HiddenDropout, train)
 
 	// Additive attention bias [batch, 1, 1, seq]: 0 for real keys, maskBias for padding.
@@ -265,14 +266,15 @@ func linear(w weights, prefix string, x *graph.Node, out, in int) *graph.Node {
 	return linearBias(w, prefix, x, out, in, true)
 }
 
-// linearBias is linear for a Linear that may have no bias (bias=False).
+// linearBias is linear for a Linear that may have no bias (bias=False). The
+// float32 weights are converted to x's dtype (the compute dtype).
 func linearBias(w weights, prefix string, x *graph.Node, out, in int, bias bool) *graph.Node {
-	wt := w.get(prefix+".weight", out, in)
+	wt := graph.ConvertDType(w.get(prefix+".weight", out, in), x.DType())
 	y := graph.DotGeneral(x, []int{x.Rank() - 1}, nil, wt, []int{1}, nil)
 	if !bias {
 		return y
 	}
-	return graph.Add(y, lastAxis(w.get(prefix+".bias", out), y.Rank()))
+	return graph.Add(y, lastAxis(graph.ConvertDType(w.get(prefix+".bias", out), y.DType()), y.Rank()))
 }
 
 // layerNorm normalises the last axis with biased variance, as torch does.
@@ -281,8 +283,12 @@ func layerNorm(w weights, prefix string, x *graph.Node, cfg Config) *graph.Node 
 }
 
 // layerNormBias is layerNorm for a LayerNorm that may have no bias
-// (ModernBERT's norm_bias=False).
+// (ModernBERT's norm_bias=False). It computes in float32 and returns x's
+// dtype (as mixed-precision training keeps normalisation in float32).
 func layerNormBias(w weights, prefix string, x *graph.Node, cfg Config, bias bool) *graph.Node {
+	if dt := x.DType(); dt != dtypes.Float32 {
+		return graph.ConvertDType(layerNormBias(w, prefix, graph.ConvertDType(x, dtypes.Float32), cfg, bias), dt)
+	}
 	h := cfg.HiddenSize
 	gamma := w.get(prefix+".weight", h)
 	mean := graph.ReduceAndKeep(x, graph.ReduceMean, -1)
@@ -315,22 +321,42 @@ func gelu(x *graph.Node) *graph.Node {
 
 // selfAttention is multi-head scaled dot-product attention over x
 // [batch, seq, h] with the additive key bias [batch, 1, 1, seq].
+//
+// The query, key and value projections run as one product with the three
+// weights stacked [3h, h] (as ModernBERT's Wqkv is stored): one matrix
+// product of 3h outputs instead of three of h, which moves it onto the
+// pure-Go backend's blocked kernel for small hidden sizes (simplego picks
+// it when the output has more than 64k elements per batch entry), and one
+// transpose [batch, seq, 3, heads, hd] -> [3, batch, heads, seq, hd] instead
+// of three. The heads are then split by gathers over the leading axis
+// (see firstRow). Every output element is the same dot product as with
+// three separate products, so results agree to float rounding.
 func selfAttention(ctx *context.Context, w weights, prefix string, x, bias *graph.Node, cfg Config, train bool) *graph.Node {
 	h, nh := cfg.HiddenSize, cfg.NumHeads
 	hd := h / nh
 	dims := x.Shape().Dimensions
 	batch, seq := dims[0], dims[1]
-	heads := func(name string) *graph.Node { // [batch, heads, seq, hd]
-		y := linear(w, prefix+"."+name, x, h, h)
-		return graph.TransposeAllAxes(graph.Reshape(y, batch, seq, nh, hd), 0, 2, 1, 3)
+	var ws, bs []*graph.Node
+	for _, name := range []string{"query", "key", "value"} {
+		ws = append(ws, w.get(prefix+"."+name+".weight", h, h))
+		bs = append(bs, w.get(prefix+"."+name+".bias", h))
 	}
-	q, k, v := heads("query"), heads("key"), heads("value")
-	scores := graph.Einsum("bnqd,bnkd->bnqk", q, k)
-	scores = graph.Add(graph.MulScalar(scores, 1/math.Sqrt(float64(hd))), bias)
-	probs := graph.Softmax(scores, -1)
-	probs = dropout(ctx, probs, cfg.AttentionDropout, train)
+	wqkv := graph.ConvertDType(graph.Concatenate(ws, 0), x.DType())
+	y := graph.DotGeneral(x, []int{x.Rank() - 1}, nil, wqkv, []int{1}, nil)
+	y = graph.Add(y, lastAxis(graph.ConvertDType(graph.Concatenate(bs, 0), y.DType()), y.Rank()))
+	qkv := graph.TransposeAllAxes(graph.Reshape(y, batch, seq, 3, nh, hd), 2, 0, 3, 1, 4)
+	q, k, v := row(qkv, 0), row(qkv, 1), row(qkv, 2)
+	probs := attentionProbs(graph.Einsum("bnqd,bnkd->bnqk", q, k), bias, hd)
+	probs = dropout(ctx, graph.ConvertDType(probs, v.DType()), cfg.AttentionDropout, train)
 	out := graph.Einsum("bnqk,bnkd->bnqd", probs, v)
 	return graph.Reshape(graph.TransposeAllAxes(out, 0, 2, 1, 3), batch, seq, h)
+}
+
+// attentionProbs is softmax(scores/sqrt(hd) + bias) over the keys, in
+// float32 whatever the dtype of the scores (bias is float32).
+func attentionProbs(scores, bias *graph.Node, hd int) *graph.Node {
+	scores = graph.MulScalar(graph.ConvertDType(scores, dtypes.Float32), 1/math.Sqrt(float64(hd)))
+	return graph.Softmax(graph.Add(scores, bias), -1)
 }
 
 // dropout zeroes each element with probability rate and scales the rest by

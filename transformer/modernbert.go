@@ -32,13 +32,15 @@ func encodeModernBERT(ctx *context.Context, w weights, cfg Config, ids, maskF *g
 
 	x := embed(w.get("embeddings.tok_embeddings.weight", cfg.VocabSize, h), ids)
 	x = layerNormBias(w, "embeddings.norm", x, cfg, cfg.NormBias)
+	cdt := cfg.ComputeDType()
+	x = graph.ConvertDType(x, cdt)
 	x = dropout(ctx, x, cfg.EmbeddingDropout, train)
 
 	// Additive biases [batch, 1, 1|seq, seq]: padding keys, and for local
 	// layers also the keys outside the window.
 	keyBias := graph.InsertAxes(graph.MulScalar(graph.OneMinus(maskF), maskBias), 1, 1)
 	localBias := graph.Add(keyBias, graph.Const(g, windowBias(seq, cfg.LocalAttention/2)))
-	rot := graph.Const(g, rotateHalfMatrix(hd))
+	rot := graph.ConvertDType(graph.Const(g, rotateHalfMatrix(hd)), cdt)
 	ropes := map[bool][2]*graph.Node{}
 	for _, global := range []bool{true, false} {
 		theta := cfg.LocalRopeTheta
@@ -46,7 +48,7 @@ func encodeModernBERT(ctx *context.Context, w weights, cfg Config, ids, maskF *g
 			theta = cfg.GlobalRopeTheta
 		}
 		cos, sin := ropeTables(seq, hd, theta)
-		ropes[global] = [2]*graph.Node{graph.Const(g, cos), graph.Const(g, sin)}
+		ropes[global] = [2]*graph.Node{graph.ConvertDType(graph.Const(g, cos), cdt), graph.ConvertDType(graph.Const(g, sin), cdt)}
 	}
 
 	for l := range cfg.NumLayers {
@@ -69,9 +71,8 @@ func encodeModernBERT(ctx *context.Context, w weights, cfg Config, ids, maskF *g
 			return graph.Add(graph.Mul(t, rope[0]), graph.Mul(half, rope[1]))
 		}
 		q, k, v := rotate(row(qkv, 0)), rotate(row(qkv, 1)), row(qkv, 2)
-		scores := graph.MulScalar(graph.Einsum("bnqd,bnkd->bnqk", q, k), 1/math.Sqrt(float64(hd)))
-		probs := graph.Softmax(graph.Add(scores, bias), -1)
-		probs = dropout(ctx, probs, cfg.AttentionDropout, train)
+		probs := attentionProbs(graph.Einsum("bnqd,bnkd->bnqk", q, k), bias, hd)
+		probs = dropout(ctx, graph.ConvertDType(probs, cdt), cfg.AttentionDropout, train)
 		att := graph.Einsum("bnqk,bnkd->bnqd", probs, v)
 		att = graph.Reshape(graph.TransposeAllAxes(att, 0, 2, 1, 3), batch, seq, h)
 		att = linearBias(w, p+".attn.Wo", att, h, h, cfg.AttentionBias)

@@ -102,6 +102,11 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Name, "name", c.Name, "model name in mimo-model.json")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no progress bar")
 	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $GOMLX_BACKEND, else the pure-Go \"go\")")
+	fs.IntVar(&c.Devices, "devices", c.Devices, "data-parallel `devices` the batch is split over (the batch semantics; the shards are computed on one device in turn, see --batch-mode)")
+	fs.StringVar(&c.BatchMode, "batch-mode", c.BatchMode, "global (one loss over the whole --batch, negatives gathered across devices: the paper's formula) or "+
+		"per-device (the mean of one loss per device's --batch/--devices rows, no gather: the authors' scripts, e.g. --batch 4096 --devices 2 --batch-mode per-device)")
+	fs.StringVar(&c.DType, "dtype", c.DType, "student compute dtype: f32, or bf16 (bfloat16 products and activations, float32 weights, losses and optimiser state; "+
+		"GoMLX's XLA and pure-Go backends both run it); recorded in training.json, and a resume keeps it")
 	return fs
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,57 @@ func TestRevisionNamesTheWeights(t *testing.T) {
 	}
 	if a.Revision == c.Revision {
 		t.Errorf("1 and 2 steps share revision %q", a.Revision)
+	}
+}
+
+// TestTrainBFloat16: --dtype bf16 trains on the pure-Go backend (GoMLX's
+// simplego runs bfloat16), is recorded in training.json, gives a first-step
+// loss within bfloat16's precision of the f32 run's on the same batch, and
+// a resume that changes it is refused naming the key.
+func TestTrainBFloat16(t *testing.T) {
+	if _, err := os.Stat(xquadDir); err != nil {
+		t.Skipf("real data %s absent: skipping", xquadDir)
+	}
+	dir := t.TempDir()
+	train := func(dtype, out string, extra ...string) (training.Summary, string, int) {
+		args := append([]string{"--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr",
+			"--rows", "xquad:" + xquadDir, "--langs", "de,en,zh", "--steps", "1", "--batch", "4", "--mini-batch", "2",
+			"--max-length", "32", "--lr", "1e-4", "--output", out, "--quiet", "--dtype", dtype}, extra...)
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), args, &stdout, &stderr)
+		var sum training.Summary
+		if code == 0 {
+			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return sum, stderr.String(), code
+	}
+	f32, stderr, code := train("f32", filepath.Join(dir, "f32"))
+	if code != 0 {
+		t.Fatalf("f32: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "bf16")
+	bf, stderr, code := train("bf16", out)
+	if code != 0 {
+		t.Fatalf("bf16: exit %d: %s", code, stderr)
+	}
+	lf, lb := f32.Last["baseline"].Loss, bf.Last["baseline"].Loss
+	if math.IsNaN(lb) || math.Abs(lb-lf) > 0.02*math.Abs(lf) {
+		t.Errorf("first-step loss bf16 %g vs f32 %g: want within 2%%", lb, lf)
+	}
+	if lb == lf {
+		t.Errorf("bf16 loss %g equals the f32 loss exactly: bf16 did not run", lb)
+	}
+	var used training.Config
+	b, err := os.ReadFile(filepath.Join(out, "training.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &used); err != nil || used.DType != "bf16" {
+		t.Fatalf("training.json dtype %q (%v), want bf16", used.DType, err)
+	}
+	if _, stderr, code := train("f32", out, "--resume"); code == 0 || !strings.Contains(stderr, `dtype "bf16" -> "f32"`) {
+		t.Errorf("resume with another dtype: exit %d, stderr %q; want a refusal naming dtype", code, stderr)
 	}
 }

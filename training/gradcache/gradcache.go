@@ -151,6 +151,15 @@ type Options struct {
 	// the length a multiple of Bucket (default 16) so few shapes compile.
 	TrimPadding bool
 	Bucket      int
+	// Devices and PerDevice are the data-parallel batch semantics (see
+	// Layout): with PerDevice the loss is the mean of one loss per device's
+	// rows (Devices groups of Rows/Devices rows, no negatives shared between
+	// them); without it, one loss over the whole batch, whatever Devices is.
+	// Every batch needs a row per device (0 Devices means 1). The groups are
+	// computed here on the engine's one device; they are what Devices
+	// devices of a data-parallel run compute.
+	Devices   int
+	PerDevice bool
 }
 
 // Result is the loss of one full batch and its terms, in TermNames order.
@@ -180,6 +189,9 @@ type Engine struct {
 func New(b backends.Backend, ctx *context.Context, student Student, obj Objective, opts Options) (*Engine, error) {
 	if opts.MiniBatch <= 0 {
 		return nil, fmt.Errorf("gradcache: mini-batch %d must be positive", opts.MiniBatch)
+	}
+	if opts.Devices < 0 {
+		return nil, fmt.Errorf("gradcache: %d devices", opts.Devices)
 	}
 	e := &Engine{backend: b, ctx: ctx, student: student, obj: obj, opts: opts}
 	var stud, loss []*context.Variable
@@ -340,7 +352,7 @@ func (e *Engine) fwdGraph(ctx *context.Context, ids, mask *Node) *Node {
 func (e *Engine) lossGraph(ctx *context.Context, in []*Node) []*Node {
 	ns := e.obj.Streams()
 	reps, targets := in[:ns], in[ns:]
-	total, terms := e.obj.Build(e.lossCtx(ctx), reps, targets)
+	total, terms := e.buildObjective(e.lossCtx(ctx), reps, targets)
 	g := total.Graph()
 	var lossAccs []*context.Variable
 	wrt := append([]*Node(nil), reps...)
@@ -405,7 +417,7 @@ func (e *Engine) directGraph(ctx *context.Context, in []*Node) []*Node {
 			reps[s] = graph.Concatenate(chunks, 0)
 		}
 	}
-	total, terms := e.obj.Build(e.lossCtx(ctx), reps, in[2*ns*nchunks:])
+	total, terms := e.buildObjective(e.lossCtx(ctx), reps, in[2*ns*nchunks:])
 	e.accumulate(total, 0, len(e.params))
 	return append([]*Node{total}, terms...)
 }
@@ -428,7 +440,7 @@ func (e *Engine) check(b Batch) error {
 			return fmt.Errorf("gradcache: target %d has shape %s, want [%d, dim]", k, t.Shape(), b.Rows())
 		}
 	}
-	return nil
+	return e.layout(b.Rows()).Validate()
 }
 
 // snapshot copies the random state.

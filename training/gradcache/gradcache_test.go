@@ -53,6 +53,12 @@ const (
 
 func newEngine(t testing.TB, b backends.Backend, obj gradcache.Objective, dt dtypes.DType, dropout float64, train bool) (*gradcache.Engine, *context.Context) {
 	t.Helper()
+	return newEngineOpts(t, b, obj, dt, dropout, gradcache.Options{MiniBatch: miniBatch, Train: train, TrimPadding: true})
+}
+
+// newEngineOpts is newEngine with the engine's options given.
+func newEngineOpts(t testing.TB, b backends.Backend, obj gradcache.Objective, dt dtypes.DType, dropout float64, opts gradcache.Options) (*gradcache.Engine, *context.Context) {
+	t.Helper()
 	ctx := context.New()
 	st := gradcache.Bag{Vocab: vocab, Hidden: hidden, Dim: dim, Dropout: dropout, DType: dt}
 	if err := st.Init(ctx.In(gradcache.StudentScope), 3); err != nil {
@@ -64,7 +70,7 @@ func newEngine(t testing.TB, b backends.Backend, obj gradcache.Objective, dt dty
 	if err := ctx.SetRNGStateFromSeed(42); err != nil {
 		t.Fatal(err)
 	}
-	e, err := gradcache.New(b, ctx, st, obj, gradcache.Options{MiniBatch: miniBatch, Train: train, TrimPadding: true})
+	e, err := gradcache.New(b, ctx, st, obj, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +78,11 @@ func newEngine(t testing.TB, b backends.Backend, obj gradcache.Objective, dt dty
 }
 
 func makeBatch(obj gradcache.Objective, seed uint64) gradcache.Batch {
+	return makeBatchRows(obj, seed, rows)
+}
+
+// makeBatchRows is makeBatch with n rows.
+func makeBatchRows(obj gradcache.Objective, seed uint64, rows int) gradcache.Batch {
 	r := rand.New(rand.NewPCG(seed, 1))
 	var b gradcache.Batch
 	for range obj.Streams() {
