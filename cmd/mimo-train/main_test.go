@@ -164,9 +164,7 @@ func TestRevisionNamesTheWeights(t *testing.T) {
 // loss within bfloat16's precision of the f32 run's on the same batch, and
 // a resume that changes it is refused naming the key.
 func TestTrainBFloat16(t *testing.T) {
-	if _, err := os.Stat(xquadDir); err != nil {
-		t.Skipf("real data %s absent: skipping", xquadDir)
-	}
+	xquadDir := shareddata.Require(t, "xquad")
 	dir := t.TempDir()
 	train := func(dtype, out string, extra ...string) (training.Summary, string, int) {
 		args := append([]string{"--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr",
