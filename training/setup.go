@@ -40,17 +40,8 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 			cl.Close()
 		}
 	}()
-	if c.Student != "" && resolver.IsHubSpec(c.Student) {
-		if st, err := os.Stat(c.Student); err != nil || !st.IsDir() { // a local folder of that name wins
-			f, err := resolver.ResolveHubNative(ctx, c.Student)
-			if err != nil {
-				return nil, nil, fmt.Errorf("training: student: %w", err)
-			}
-			c.StudentFrom, c.Student = "hf:"+f.Name+"@"+f.Revision, f.Dir
-			if c.Pooling == "" {
-				c.Pooling = f.Pooling
-			}
-		}
+	if err := resolveHubStudent(ctx, &c); err != nil {
+		return nil, nil, err
 	}
 	lock, err := lockOutput(c.Output)
 	if err != nil {
@@ -73,16 +64,53 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 			b.Finalize() // a failed Setup returns no Run to Close
 		}
 	}()
-	gctx := mlctx.New()
-	r := &Run{Cfg: c, Backend: b, Ctx: gctx, outLock: lock}
+	r := &Run{Cfg: c, Backend: b, Ctx: mlctx.New(), outLock: lock}
+	if err := r.setupStudent(); err != nil {
+		return nil, nil, err
+	}
+	if err := r.setupData(); err != nil {
+		return nil, nil, err
+	}
+	if err := r.setupTeacher(ctx, &cl); err != nil {
+		return nil, nil, err
+	}
+	r.closers = cl
+	// The run is its own closer: Close releases what Setup opened and what
+	// training compiles (GoMLX backend, variables, executables).
+	return r, r, nil
+}
 
-	// Student: the files its folder's mimo-model.json names (config.json,
-	// model.safetensors, tokenizer.json when it names none), the flags'
-	// config and tokenizer first.
+// resolveHubStudent fetches an hf: student (unless a local folder has that
+// name) and points c at its folder, recording where it came from.
+func resolveHubStudent(ctx context.Context, c *Config) error {
+	if c.Student == "" || !resolver.IsHubSpec(c.Student) {
+		return nil
+	}
+	if st, err := os.Stat(c.Student); err == nil && st.IsDir() { // a local folder of that name wins
+		return nil
+	}
+	f, err := resolver.ResolveHubNative(ctx, c.Student)
+	if err != nil {
+		return fmt.Errorf("training: student: %w", err)
+	}
+	c.StudentFrom, c.Student = "hf:"+f.Name+"@"+f.Revision, f.Dir
+	if c.Pooling == "" {
+		c.Pooling = f.Pooling
+	}
+	return nil
+}
+
+// setupStudent loads the student and its tokenizer: the files its folder's
+// mimo-model.json names (config.json, model.safetensors, tokenizer.json
+// when it names none), the flags' config and tokenizer first; and sets how
+// the trained folder is written.
+func (r *Run) setupStudent() error {
+	c := r.Cfg
 	var files transformer.Files
 	if c.Student != "" {
+		var err error
 		if files, err = transformer.StudentFiles(c.Student); err != nil {
-			return nil, nil, fmt.Errorf("training: student: %w", err)
+			return fmt.Errorf("training: student: %w", err)
 		}
 	}
 	cfgPath, weights, tokPath := files.Config, files.Weights, files.Tokenizer
@@ -92,20 +120,20 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	if c.Tokenizer != "" {
 		tokPath = c.Tokenizer
 	}
-	st, err := transformer.LoadStudent(gctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
+	st, err := transformer.LoadStudent(r.Ctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if st.Cfg.Compute, err = c.ComputeDType(); err != nil {
-		return nil, nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
 	r.Student = st
 	if tokPath == "" {
-		return nil, nil, fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")
+		return fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")
 	}
 	tok, err := tokenize.Load(tokPath)
 	if err != nil {
-		return nil, nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
 	r.Tok = tok
 	maxLen := 0
@@ -113,7 +141,7 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		maxLen = max(maxLen, c.hyper(p).MaxLen)
 	}
 	if maxLen > st.Cfg.MaxSequenceLength() {
-		return nil, nil, fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
+		return fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
 	}
 	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
 		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
@@ -122,8 +150,13 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		// What the model saw, for the evaluation's contamination check.
 		return r.TrainingTexts().Write(filepath.Join(dir, textset.FileName))
 	}
+	return nil
+}
 
-	// Data.
+// setupData reads the phases' data: stage-1 pairs, parallel rows and the
+// languages the rows share.
+func (r *Run) setupData() error {
+	c := r.Cfg
 	langs := c.Langs
 	if len(langs) == 0 {
 		langs = data.Languages
@@ -132,29 +165,22 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 		langs[i] = data.NormalizeLang(l)
 	}
 	phases := c.phases()
+	var err error
 	if slices.Contains(phases, phaseStage1) {
 		if r.Pairs, err = readPairs(c, langs); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
 	if slices.ContainsFunc(phases, func(p phase) bool { return p != phaseStage1 }) {
 		if r.Rows, err = readRows(c.Rows, langs); err != nil {
-			return nil, nil, err
+			return err
 		}
 		r.Langs = intersect(langs, data.CommonLanguages(r.Rows))
 		if len(r.Langs) < 2 {
-			return nil, nil, fmt.Errorf("training: rows share only languages %v of %v", data.CommonLanguages(r.Rows), langs)
+			return fmt.Errorf("training: rows share only languages %v of %v", data.CommonLanguages(r.Rows), langs)
 		}
 	}
-
-	// Teacher.
-	if err := r.setupTeacher(ctx, &cl); err != nil {
-		return nil, nil, err
-	}
-	r.closers = cl
-	// The run is its own closer: Close releases what Setup opened and what
-	// training compiles (GoMLX backend, variables, executables).
-	return r, r, nil
+	return nil
 }
 
 func folderName(c Config) string {
