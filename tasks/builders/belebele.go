@@ -110,7 +110,7 @@ func BuildBelebele(ctx context.Context, src tasks.Source, ref Ref, opts tasks.Lo
 	type want struct{ lang, code, file string }
 	var wants []want
 	for _, lang := range BelebeleLangs {
-		if !sel.keep(lang) {
+		if !sel.Keep(lang) {
 			continue
 		}
 		code, err := belebeleCode(lang, opts)

@@ -99,7 +99,7 @@ func BuildXQuAD(ctx context.Context, src tasks.Source, ref Ref, opts tasks.LoadO
 	var langs []xquadLang
 	var missing []string
 	for _, lang := range XQuADLangs {
-		if !sel.keep(lang) {
+		if !sel.Keep(lang) {
 			continue
 		}
 		var l xquadLang

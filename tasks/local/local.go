@@ -98,10 +98,6 @@ const (
 // of relevance >= 1 (after language filtering).
 const SkipNoRelevant = "query without relevant documents"
 
-// SkipFilteredLang counts qrels entries dropped because LoadOptions.Langs
-// filtered out their query or document.
-const SkipFilteredLang = "qrels entries outside the selected languages"
-
 // maxLine bounds one line of queries.jsonl, corpus.jsonl or the qrels
 // (a long passage is far below it); MIMO_MAX_LINE raises it for a corpus
 // of longer documents (internal/lines).
@@ -513,53 +509,14 @@ func (r *authorsReader) addQrel(loc, qid, did string, rv []byte) error {
 }
 
 // FilterLangs keeps the queries and documents in langs (all when langs is
-// empty), the qrels between them, and drops queries left without a relevant
-// document, counting what it drops in Skipped.
+// empty): tasks.FilterLangs, the one language filter, with queries left
+// without a relevant document counted under SkipNoRelevant; Languages is
+// recomputed.
 func FilterLangs(d tasks.Dataset, langs []string) tasks.Dataset {
 	if len(langs) == 0 {
 		return d
 	}
-	keep := map[string]bool{}
-	for _, l := range langs {
-		keep[l] = true
-	}
-	out := d
-	out.Skipped = map[string]int{}
-	for k, v := range d.Skipped {
-		out.Skipped[k] = v
-	}
-	out.Queries = nil
-	for _, q := range d.Queries {
-		if keep[q.Lang] {
-			out.Queries = append(out.Queries, q)
-		}
-	}
-	out.Corpus = nil
-	docs := map[string]bool{}
-	for _, doc := range d.Corpus {
-		if keep[doc.Lang] {
-			out.Corpus = append(out.Corpus, doc)
-			docs[doc.ID] = true
-		}
-	}
-	qs := map[string]bool{}
-	for _, q := range out.Queries {
-		qs[q.ID] = true
-	}
-	out.Qrels = tasks.Qrels{}
-	for qid, m := range d.Qrels {
-		for did, rel := range m {
-			if !qs[qid] || !docs[did] {
-				out.Skipped[SkipFilteredLang]++
-				continue
-			}
-			if out.Qrels[qid] == nil {
-				out.Qrels[qid] = map[string]int{}
-			}
-			out.Qrels[qid][did] = rel
-		}
-	}
-	out = dropUnjudged(out)
+	out := tasks.FilterLangs(d, langs, SkipNoRelevant)
 	out.Languages = languagesOf(out)
 	return out
 }
