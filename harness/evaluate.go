@@ -205,7 +205,7 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 		return Outcome{}, fmt.Errorf("no result file %s, and only cached results may be used (--overwrite-strategy only-cache): %w", path, ErrNotCached)
 	}
 	start := time.Now()
-	dss, err := t.Load(ctx, tasks.LoadOptions{Langs: ev.opts.Langs})
+	dss, err := t.Load(ctx, tasks.LoadOptions{Langs: ev.opts.Langs, Variant: ev.opts.Variant})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("load: %w", err)
 	}
@@ -262,6 +262,16 @@ func (ev *evaluator) task(ctx context.Context, t tasks.Task, dir string) (Outcom
 // dtype, dataset revision) other than the current run's.
 var ErrStaleResult = errors.New("existing result does not match this run")
 
+// variantString is v as sorted "key=value" pairs joined by commas.
+func variantString(v map[string]string) string {
+	kv := make([]string, 0, len(v))
+	for k, x := range v {
+		kv = append(kv, k+"="+x)
+	}
+	slices.Sort(kv)
+	return strings.Join(kv, ",")
+}
+
 // settingsDiff names the score-changing settings in which a stored result
 // differs from the current run ("" when none). Batch size is not one of
 // them: scores do not depend on it (tested).
@@ -269,6 +279,9 @@ func settingsDiff(stored, now results.RunSettings) string {
 	var d []string
 	if strings.Join(stored.Splits, ",") != strings.Join(now.Splits, ",") {
 		d = append(d, fmt.Sprintf("splits %q, now %q", strings.Join(stored.Splits, ","), strings.Join(now.Splits, ",")))
+	}
+	if sv, nv := variantString(stored.Variant), variantString(now.Variant); sv != nv {
+		d = append(d, fmt.Sprintf("variant %q, now %q", sv, nv))
 	}
 	if strings.Join(stored.Langs, ",") != strings.Join(now.Langs, ",") {
 		d = append(d, fmt.Sprintf("langs %q, now %q", strings.Join(stored.Langs, ","), strings.Join(now.Langs, ",")))
@@ -342,6 +355,7 @@ func (ev *evaluator) settings(meta tasks.Metadata) results.RunSettings {
 		},
 		Langs:       ev.opts.Langs,
 		Splits:      ev.opts.Splits,
+		Variant:     ev.opts.Variant,
 		Depth:       ev.opts.Depth,
 		MimoVersion: Version,
 	}
@@ -393,7 +407,7 @@ func declaredTraining(declared map[string][]string, task string) *results.Declar
 // task's metadata). Only the whole task is comparable: nothing is checked
 // under --langs or --eval-splits, or for a task without expected sizes.
 func sizeCheck(meta tasks.Metadata, dss []tasks.Dataset, opts Options) *results.SizeCheck {
-	if len(opts.Langs) > 0 || len(opts.Splits) > 0 || meta.ExpectedQueries+meta.ExpectedCorpus+meta.ExpectedQrels == 0 {
+	if len(opts.Langs) > 0 || len(opts.Splits) > 0 || len(opts.Variant) > 0 || meta.ExpectedQueries+meta.ExpectedCorpus+meta.ExpectedQrels == 0 {
 		return nil
 	}
 	c := &results.SizeCheck{Expected: results.Sizes{Queries: meta.ExpectedQueries, Corpus: meta.ExpectedCorpus, Qrels: meta.ExpectedQrels}}

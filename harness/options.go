@@ -41,6 +41,10 @@ type Options struct {
 	// Splits keeps only the datasets of these splits (nil: all the task
 	// has); MTEB's --eval-splits.
 	Splits []string
+	// Variant selects builder options (tasks.LoadOptions.Variant: Belebele's
+	// Arabic, MLQA's split); recorded in the results, since it changes
+	// the data.
+	Variant map[string]string
 	// OnlyCache uses result files already written and evaluates nothing:
 	// a task without one is an error wrapping ErrNotCached (MTEB's
 	// --overwrite-strategy only-cache).

@@ -139,11 +139,14 @@ type RunSettings struct {
 	Dtype           string         `json:"dtype"`
 	// StoreDtype is "f16" when cached vectors were stored (and used) in
 	// half precision; empty for float32.
-	StoreDtype  string            `json:"store_dtype,omitempty"`
-	MaxLength   int               `json:"max_length"`
-	Prompts     map[string]string `json:"prompts"` // role -> prompt actually used
-	Langs       []string          `json:"langs,omitempty"`
-	Splits      []string          `json:"splits,omitempty"`
+	StoreDtype string            `json:"store_dtype,omitempty"`
+	MaxLength  int               `json:"max_length"`
+	Prompts    map[string]string `json:"prompts"` // role -> prompt actually used
+	Langs      []string          `json:"langs,omitempty"`
+	Splits     []string          `json:"splits,omitempty"`
+	// Variant is the builder options chosen (Belebele's Arabic, MLQA's
+	// split), absent for the defaults.
+	Variant     map[string]string `json:"variant,omitempty"`
 	Depth       int               `json:"depth"`
 	MimoVersion string            `json:"mimo_version"`
 }

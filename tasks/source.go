@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 )
@@ -77,25 +78,49 @@ func (d DirSource) Open(_ context.Context, repo, revision, path string) (io.Read
 	return f, nil
 }
 
-// List implements Source.
+// List implements Source. Symbolic links are followed, to files and to
+// folders (a huggingface_hub snapshot links every file into its blobs, and
+// a user may link a dataset folder into the source), each real folder
+// listed once so a link loop ends.
 func (d DirSource) List(_ context.Context, repo, revision string) ([]string, error) {
 	root := d.dir(repo)
 	var out []string
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+	seen := map[string]bool{}
+	var walk func(dir, rel string) error
+	walk = func(dir, rel string) error {
+		real, err := filepath.EvalSymlinks(dir)
 		if err != nil {
 			return err
 		}
-		if e.IsDir() {
+		if seen[real] {
 			return nil
 		}
-		rel, err := filepath.Rel(root, p)
+		seen[real] = true
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return err
 		}
-		out = append(out, filepath.ToSlash(rel))
+		for _, e := range entries {
+			p, r := filepath.Join(dir, e.Name()), path.Join(rel, e.Name())
+			isDir := e.IsDir()
+			if e.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(p)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+				isDir = st.IsDir()
+			}
+			if isDir {
+				if err := walk(p, r); err != nil {
+					return err
+				}
+				continue
+			}
+			out = append(out, r)
+		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := walk(root, ""); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s@%s: folder %s: %w", repo, revision, root, ErrNotFound)
 		}

@@ -181,3 +181,44 @@ func New(name string, src tasks.Source) (*Task, error) {
 	}
 	return nil, fmt.Errorf("builders: unknown task %q (known: %s)", name, strings.Join(Names(), ", "))
 }
+
+// Variants are the LoadOptions.Variant keys the builders read and the
+// values each takes, the default first (mimo-eval --variant KEY=VALUE).
+var Variants = map[string][]string{
+	BelebeleArabicVariant: {"acm_Arab", "arb_Arab"},
+	MLQASplitVariant:      {"test", "dev", "validation"},
+}
+
+// ParseVariant reads "KEY=VALUE,KEY=VALUE" (mimo-eval --variant) into a
+// LoadOptions.Variant, refusing a key or value that no builder reads.
+func ParseVariant(spec string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range strings.Split(spec, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		allowed, known := Variants[k]
+		if !ok || !known {
+			keys := make([]string, 0, len(Variants))
+			for key := range Variants {
+				keys = append(keys, key)
+			}
+			sort.Strings(keys)
+			return nil, fmt.Errorf("variant %q: want KEY=VALUE with KEY one of %s", kv, strings.Join(keys, ", "))
+		}
+		if !slices.Contains(allowed, v) {
+			return nil, fmt.Errorf("variant %s=%q: want one of %s", k, v, strings.Join(allowed, ", "))
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("variant %s given twice", k)
+		}
+		out[k] = v
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}

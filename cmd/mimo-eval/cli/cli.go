@@ -101,7 +101,7 @@ type evalFlags struct {
 	model, taskSpec, langs, output, dataDir, runFile, cacheDir, device, ortLib, engine, report string
 	batchSize, depth, maxLength, searchBlock                                                   int
 	overwrite, noCache                                                                         bool
-	overwriteStrategy, evalSplits, modelRevision, shard, storeDtype                            string
+	overwriteStrategy, evalSplits, modelRevision, shard, storeDtype, variant                   string
 	tasksSet                                                                                   bool
 	src                                                                                        sourceFlags
 }
@@ -210,6 +210,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.langs, "l", "", "same as --languages")
 	fs.StringVar(&f.output, "output-folder", "results", "same as --output (MTEB's spelling)")
 	fs.StringVar(&f.overwriteStrategy, "overwrite-strategy", "", "MTEB's: always (= --overwrite), never and only-missing (reuse result files, compute the rest: the default), only-cache (use result files only; a missing one is an error)")
+	fs.StringVar(&f.variant, "variant", "", "builder options, comma-separated KEY=VALUE: belebele_arabic=acm_Arab|arb_Arab (the paper: acm_Arab), mlqa_split=test|dev; recorded in the results")
 	fs.StringVar(&f.evalSplits, "eval-splits", "", "evaluate only these splits (comma- or space-separated, e.g. test); default: every split the task has")
 	fs.StringVar(&f.shard, "shard", "", "i/n (0 <= i < n): encode only this share of the texts into the cache and write no result, e.g. --shard $SLURM_ARRAY_TASK_ID/8; a final run without --shard then finds everything cached and only searches and scores (docs/sharding.md)")
 	fs.StringVar(&f.modelRevision, "model-revision", "", "the revision (commit, branch or tag) of an hf: model; same as hf:org/name@REV")
@@ -323,11 +324,17 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 2
 	}
+	variant, err := builders.ParseVariant(f.variant)
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval: --%v\n", err)
+		return 2
+	}
 	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
 	}
 	opts := harness.Options{
+		Variant:   variant,
 		OutputDir: f.output,
 		BatchSize: f.batchSize,
 		Overwrite: f.overwrite,
@@ -553,12 +560,13 @@ func listTasks(args []string, stdout, stderr io.Writer) int {
 }
 
 func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]] [--dataset-revision REPO@COMMIT]\n\n"+
+	fs := newFlagSet("mimo-eval stats", "Usage: mimo-eval stats [--tasks T] [--data-dir D] [--langs L] [--source DIR [--source-flat]] [--dataset-revision REPO@COMMIT] [--variant KEY=VALUE]\n\n"+
 		"Loads each task and prints, per dataset, the number of queries, documents, qrels\n"+
-		"and positive qrels per language, with the expected totals (paper Table 7) when registry.\n\nFlags:\n", stderr)
+		"and positive qrels per language, with the expected totals (paper Table 7) when known.\n\nFlags:\n", stderr)
 	spec := fs.String("tasks", "mini", "tasks or groups, as for evaluation")
 	dataDir := fs.String("data-dir", "", "comma-separated local task folders")
 	langs := fs.String("langs", "", "comma-separated language codes to keep")
+	variantSpec := fs.String("variant", "", "builder options, KEY=VALUE, as for evaluation")
 	var src sourceFlags
 	src.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -577,13 +585,18 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
 		return 2
 	}
+	variant, err := builders.ParseVariant(*variantSpec)
+	if err != nil {
+		fmt.Fprintf(stderr, "mimo-eval stats: --%v\n", err)
+		return 2
+	}
 	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
 		fmt.Fprintf(stderr, "mimo-eval stats: %v\n", err)
 		return 1
 	}
 	for _, task := range ts {
 		m := task.Metadata()
-		dss, err := task.Load(ctx, tasks.LoadOptions{Langs: splitList(*langs)})
+		dss, err := task.Load(ctx, tasks.LoadOptions{Langs: splitList(*langs), Variant: variant})
 		if err != nil {
 			fmt.Fprintf(stderr, "mimo-eval stats: %s: %v\n", m.Name, err)
 			return 1
