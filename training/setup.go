@@ -76,48 +76,8 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	gctx := mlctx.New()
 	r := &Run{Cfg: c, Backend: b, Ctx: gctx, outLock: lock}
 
-	// Student: the files its folder's mimo-model.json names (config.json,
-	// model.safetensors, tokenizer.json when it names none), the flags'
-	// config and tokenizer first.
-	var files transformer.Files
-	if c.Student != "" {
-		if files, err = transformer.StudentFiles(c.Student); err != nil {
-			return nil, nil, fmt.Errorf("training: student: %w", err)
-		}
-	}
-	cfgPath, weights, tokPath := files.Config, files.Weights, files.Tokenizer
-	if c.StudentConfig != "" {
-		cfgPath = c.StudentConfig
-	}
-	if c.Tokenizer != "" {
-		tokPath = c.Tokenizer
-	}
-	st, err := transformer.LoadStudent(gctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
-	if err != nil {
+	if err := r.setupStudent(c); err != nil {
 		return nil, nil, err
-	}
-	r.Student = st
-	if tokPath == "" {
-		return nil, nil, fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")
-	}
-	tok, err := tokenize.Load(tokPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("training: %w", err)
-	}
-	r.Tok = tok
-	maxLen := 0
-	for _, p := range c.phases() {
-		maxLen = max(maxLen, c.hyper(p).MaxLen)
-	}
-	if maxLen > st.Cfg.MaxSequenceLength() {
-		return nil, nil, fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
-	}
-	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
-		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
-			return err
-		}
-		// What the model saw, for the evaluation's contamination check.
-		return r.TrainingTexts().Write(filepath.Join(dir, textset.FileName))
 	}
 
 	// Data.
@@ -152,6 +112,55 @@ func Setup(ctx context.Context, c Config) (_ *Run, _ io.Closer, err error) {
 	// The run is its own closer: Close releases what Setup opened and what
 	// training compiles (GoMLX backend, variables, executables).
 	return r, r, nil
+}
+
+// setupStudent loads the student into the run's context, its tokenizer,
+// and the folder writer: the files its folder's mimo-model.json names
+// (config.json, model.safetensors, tokenizer.json when it names none), the
+// flags' config and tokenizer first.
+func (r *Run) setupStudent(c Config) error {
+	var files transformer.Files
+	if c.Student != "" {
+		var err error
+		if files, err = transformer.StudentFiles(c.Student); err != nil {
+			return fmt.Errorf("training: student: %w", err)
+		}
+	}
+	cfgPath, weights, tokPath := files.Config, files.Weights, files.Tokenizer
+	if c.StudentConfig != "" {
+		cfgPath = c.StudentConfig
+	}
+	if c.Tokenizer != "" {
+		tokPath = c.Tokenizer
+	}
+	st, err := transformer.LoadStudent(r.Ctx.InAbsPath("/"+gradcache.StudentScope), cfgPath, weights, c.Pooling, int64(c.Seed))
+	if err != nil {
+		return err
+	}
+	r.Student = st
+	if tokPath == "" {
+		return fmt.Errorf("training: no tokenizer (--tokenizer tokenizer.json)")
+	}
+	tok, err := tokenize.Load(tokPath)
+	if err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	r.Tok = tok
+	maxLen := 0
+	for _, p := range c.phases() {
+		maxLen = max(maxLen, c.hyper(p).MaxLen)
+	}
+	if maxLen > st.Cfg.MaxSequenceLength() {
+		return fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
+	}
+	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
+		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
+			return err
+		}
+		// What the model saw, for the evaluation's contamination check.
+		return r.TrainingTexts().Write(filepath.Join(dir, textset.FileName))
+	}
+	return nil
 }
 
 func folderName(c Config) string {
