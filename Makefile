@@ -7,7 +7,7 @@ ORT_LIB := third_party/onnxruntime/libonnxruntime.so.1
 export ONNXRUNTIME_LIB ?= $(CURDIR)/$(ORT_LIB)
 export GOMLX_BACKEND ?= go
 
-.PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train bench-stream \
+.PHONY: all build eval test test-short test-race lint fmt bench bench-search bench-metrics bench-encode bench-train bench-stream bench-native \
         train-smoke recipe-deps default-model paper-mini paper ort clean fuzz test-browser
 
 all: build
@@ -68,7 +68,7 @@ lint: $(GOLANGCI_LINT)
 fmt: $(GOLANGCI_LINT)
 	$(GOLANGCI_LINT) fmt ./...
 
-bench: bench-search bench-metrics bench-encode bench-train
+bench: bench-search bench-metrics bench-encode bench-train bench-native
 
 bench-search:
 	bash scripts/bench-search.sh
@@ -81,6 +81,9 @@ bench-encode: ort
 
 bench-train:
 	bash scripts/bench-train.sh
+
+bench-native: ort
+	bash scripts/bench-native.sh
 
 train-smoke: ort
 	bash scripts/train-smoke.sh

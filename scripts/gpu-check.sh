@@ -135,7 +135,7 @@ export PJRT_PLUGIN_LIBRARY_PATH="$(dirname "$plugin")"
 export GOMLX_NO_AUTO_INSTALL=1
 
 say "== native encoder on GOMLX_BACKEND=xla:cuda"
-if GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'PyTorch|Padding|Backend|ModernBERT|Gradients' -v ./transformer/ 2>&1 | tail -40; then
+if GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'PyTorch|Padding|Backend|ModernBERT|Gradients' -v ./transformer/ ./adapters/native/ 2>&1 | tail -40; then
 	say "RESULT: native encoder tests pass on xla:cuda"
 else
 	say "RESULT: native encoder tests FAILED on xla:cuda (output above)"

@@ -262,12 +262,13 @@ func ExportFolder(src adapters.Folder, out string) (adapters.Folder, error) {
 	if len(src.Head) > 0 {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w: the folder has %d head steps after pooling (%s), which the export does not carry", src.Dir, adapters.ErrHead, len(src.Head), src.Head[0].Module)
 	}
-	cfg, err := ReadConfig(src.PathOr(src.Config, "config.json"))
+	files := FolderFiles(src)
+	cfg, err := ReadConfig(files.Config)
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}
 	ctx := mlctx.New()
-	if err := LoadSafetensors(ctx, cfg, src.PathOr(src.Weights, "model.safetensors")); err != nil {
+	if err := LoadSafetensors(ctx, cfg, files.Weights); err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}
 	defer ctx.Finalize()
@@ -277,7 +278,7 @@ func ExportFolder(src adapters.Folder, out string) (adapters.Folder, error) {
 	if err := ExportONNX(ctx, cfg, filepath.Join(out, "model.onnx")); err != nil {
 		return adapters.Folder{}, err
 	}
-	tok, err := os.ReadFile(src.PathOr(src.Tokenizer, "tokenizer.json"))
+	tok, err := os.ReadFile(files.Tokenizer)
 	if err != nil {
 		return adapters.Folder{}, fmt.Errorf("export %s: %w", src.Dir, err)
 	}

@@ -468,10 +468,15 @@ func (e *Engine) restore(t *tensors.Tensor) error {
 }
 
 // Accumulate runs steps 1-3 on a full batch and adds its gradients into the
-// accumulators (it does not zero them first).
+// accumulators (it does not zero them first). A batch that one mini-batch
+// holds takes the direct step instead (Direct: the same loss, gradients
+// and random state, without the cache's second forward pass).
 func (e *Engine) Accumulate(b Batch) (Result, error) {
 	if err := e.check(b); err != nil {
 		return Result{}, err
+	}
+	if b.Rows() <= e.opts.MiniBatch {
+		return e.Direct(b)
 	}
 	type chunk struct {
 		tok   Tokens

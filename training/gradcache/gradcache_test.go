@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/losses"
@@ -276,4 +277,70 @@ func rngEqual(a, b *tensors.Tensor) bool {
 	_ = a.ConstBytes(func(d []byte) { x = append(x, d...) })
 	_ = b.ConstBytes(func(d []byte) { y = append(y, d...) })
 	return string(x) == string(y)
+}
+
+// TestOneMiniBatchIsDirect: when one mini-batch holds the whole batch,
+// Accumulate is the direct step: the same loss, terms, gradients and final
+// random state as Direct, bit for bit (the cached path agrees only to
+// rounding), for every objective, dropout on.
+func TestOneMiniBatchIsDirect(t *testing.T) {
+	b := testBackend(t)
+	for i, obj := range objectives() {
+		t.Run(obj.Name()+"/"+string(rune('a'+i)), func(t *testing.T) {
+			ctx := context.New()
+			st := gradcache.Bag{Vocab: vocab, Hidden: hidden, Dim: dim, Dropout: 0.3, DType: dtypes.Float32}
+			if err := st.Init(ctx.In(gradcache.StudentScope), 3); err != nil {
+				t.Fatal(err)
+			}
+			if err := objective.InitPsi(ctx.In(gradcache.LossScope), dim, teacherDim, 4, dtypes.Float32); err != nil {
+				t.Fatal(err)
+			}
+			if err := ctx.SetRNGStateFromSeed(42); err != nil {
+				t.Fatal(err)
+			}
+			e, err := gradcache.New(b, ctx, st, obj, gradcache.Options{MiniBatch: rows, Train: true, TrimPadding: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch := makeBatch(obj, uint64(30+i))
+			rng := ctx.GetVariableByScopeAndName(context.RootScope, context.RNGStateVariableName)
+			start, _ := rng.MustValue().LocalClone()
+			var res [2]gradcache.Result
+			var grads [2]map[string][]float64
+			var after [2]*tensors.Tensor
+			for k, step := range []func(gradcache.Batch) (gradcache.Result, error){e.Accumulate, e.Direct} {
+				if err := e.ZeroGradients(); err != nil {
+					t.Fatal(err)
+				}
+				again, err := start.LocalClone() // SetValue hands the tensor to the variable
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := rng.SetValue(again); err != nil {
+					t.Fatal(err)
+				}
+				if res[k], err = step(batch); err != nil {
+					t.Fatal(err)
+				}
+				g, err := e.Gradients()
+				if err != nil {
+					t.Fatal(err)
+				}
+				grads[k] = map[string][]float64{}
+				for name, v := range g {
+					grads[k][name] = flat(v)
+				}
+				after[k], _ = rng.MustValue().LocalClone()
+			}
+			if diff := cmp.Diff(res[1], res[0]); diff != "" {
+				t.Errorf("result (-direct +accumulate):\n%s", diff)
+			}
+			if diff := cmp.Diff(grads[1], grads[0]); diff != "" {
+				t.Errorf("gradients (-direct +accumulate):\n%s", diff)
+			}
+			if !rngEqual(after[0], after[1]) {
+				t.Error("Accumulate and Direct left different random states")
+			}
+		})
+	}
 }
