@@ -27,8 +27,10 @@ const MIRACLTask = "MIRACLRetrievalHardNegatives"
 
 // MIRACLTasks are the task names a MIRACL table shows: MTEB has two, over
 // different corpora (MIRACLRetrieval: the full corpus;
-// MIRACLRetrievalHardNegatives: 250 pooled candidates per query).
-var MIRACLTasks = []string{"MIRACLRetrieval", "MIRACLRetrievalHardNegatives"}
+// MIRACLRetrievalHardNegatives: 250 pooled candidates per query), and
+// mimo's MIRACLRetrievalRelease reads MIRACL's own release files (the full
+// corpus, as MTEB's MIRACLRetrieval).
+var MIRACLTasks = []string{"MIRACLRetrieval", "MIRACLRetrievalHardNegatives", "MIRACLRetrievalRelease"}
 
 // legacyMimoNames are the names mimo wrote its tasks under before they got
 // their own (MTEB's names): a file mimo wrote (extras beside it) under one
