@@ -24,8 +24,8 @@ const DefaultBlockRows = 16384
 type StreamOptions struct {
 	Options
 	// BlockRows is how many corpus rows are read and scored per block
-	// (default DefaultBlockRows). Two blocks exist at once: one scored, the
-	// next being read.
+	// (default DefaultBlockRows). At most streamBuffers (3) blocks exist at
+	// once: one being read, the others being scored.
 	BlockRows int
 }
 
@@ -69,10 +69,10 @@ func (n normalizedRows) ReadRows(_ context.Context, start int, dst []float32) er
 
 // SearchStream is Search over a corpus read in blocks: the same hits, bit
 // for bit (scores do not depend on where a pair falls in a tile, and the
-// top-k order is total), with memory bounded by two blocks, the per-query
-// top-k buffers (queries x 2K entries) and one tile per worker, not by the
-// corpus. Every block is scored against every query before the next one is
-// used, so the corpus is read once.
+// top-k order is total), with memory bounded by three blocks, the
+// per-query top-k buffers (queries x 2K entries) and one tile per worker,
+// not by the corpus. Every block is scored against every query before its
+// buffer is reused, so the corpus is read once.
 func SearchStream(ctx context.Context, q Matrix, c Blocks, order []int32, opts StreamOptions) ([][]Hit, error) {
 	o := opts.withDefaults()
 	bs := opts.BlockRows
