@@ -33,27 +33,32 @@ export GOMAXPROCS=$THREADS
 dir=${1:-}
 if [ -z "$dir" ]; then
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/mimo-stream-bench.XXXXXX")
+	trap 'rm -rf "$dir"' EXIT
+else
+	mkdir -p "$dir"
+	trap 'rm -rf "$dir/small" "$dir/big" "$dir/benchstream" "$dir/lines.txt" "$dir/time.txt"' EXIT
 fi
-mkdir -p "$dir"
-trap 'rm -rf "$dir/small" "$dir/big" "$dir/benchstream"' EXIT
 
 go build -o "$dir/benchstream" ./internal/cmd/benchstream
 bs=$dir/benchstream
 
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB RAM, GOMAXPROCS=$THREADS, $(date -u +%F)"
 
-# run MODE DIR N: one timed search; prints its result line plus rss_mb= and wall_s=.
+# run MODE DIR N: one timed search; prints its result line plus rss_mb=,
+# wall_s= and cpu_s= (user + system seconds of the whole process: less
+# sensitive than wall time to other sessions on a shared machine).
 run() {
 	local out
 	out=$(/usr/bin/time -v "$bs" search -dir "$2" -n "$3" -dim "$DIM" -dtype "$DTYPE" -queries "$QUERIES" -mode "$1" -block "$BLOCK" 2>"$dir/time.txt")
-	echo "$out rss_mb=$(awk '/Maximum resident/{printf "%.0f", $6/1024}' "$dir/time.txt") wall_s=$(awk -F': ' '/Elapsed \(wall/{print $2}' "$dir/time.txt")"
+	echo "$out rss_mb=$(awk '/Maximum resident/{printf "%.0f", $6/1024}' "$dir/time.txt") wall_s=$(awk -F': ' '/Elapsed \(wall/{print $2}' "$dir/time.txt") cpu_s=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.1f", s}' "$dir/time.txt")"
 }
 
-# summary MODE: min and median of total_s (corpus read from the cache +
-# search) over the lines of MODE.
+# summary MODE FIELD: min and median of FIELD (total_s: corpus read from the
+# cache + search, wall clock; cpu_s: the process's CPU seconds) over the
+# lines of MODE.
 summary() {
-	grep "mode=$1 " "$dir/lines.txt" | sed 's/.*total_s=\([0-9.]*\).*/\1/' | sort -n |
-		awk -v m="$1" '{v[NR]=$1} END {printf "%s: min %.1f s, median %.1f s over %d rounds\n", m, v[1], (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2), NR}'
+	grep "mode=$1 " "$dir/lines.txt" | sed "s/.* $2=\([0-9.]*\).*/\1/" | sort -n |
+		awk -v m="$1" -v f="$2" '{v[NR]=$1} END {printf "%s %s: min %.1f s, median %.1f s over %d rounds\n", m, f, v[1], (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2), NR}'
 }
 
 if [ "$SMALL_N" -gt 0 ]; then
@@ -64,8 +69,10 @@ if [ "$SMALL_N" -gt 0 ]; then
 			run "$mode" "$dir/small" "$SMALL_N" | tee -a "$dir/lines.txt"
 		done
 	done
-	summary memory
-	summary stream
+	for f in total_s cpu_s; do
+		summary memory $f
+		summary stream $f
+	done
 	if [ "$(sed 's/.*hits_sha256=\([0-9a-f]*\).*/\1/' "$dir/lines.txt" | sort -u | wc -l)" -ne 1 ]; then
 		echo "FAIL: the modes' hits differ" >&2
 		exit 1

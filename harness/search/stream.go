@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -25,8 +24,8 @@ const DefaultBlockRows = 16384
 type StreamOptions struct {
 	Options
 	// BlockRows is how many corpus rows are read and scored per block
-	// (default DefaultBlockRows). Two blocks exist at once: one scored, the
-	// next being read.
+	// (default DefaultBlockRows). At most streamBuffers (3) blocks exist at
+	// once: one being read, the others being scored.
 	BlockRows int
 }
 
@@ -70,10 +69,10 @@ func (n normalizedRows) ReadRows(_ context.Context, start int, dst []float32) er
 
 // SearchStream is Search over a corpus read in blocks: the same hits, bit
 // for bit (scores do not depend on where a pair falls in a tile, and the
-// top-k order is total), with memory bounded by two blocks, the per-query
-// top-k buffers (queries x 2K entries) and one tile per worker, not by the
-// corpus. Every block is scored against every query before the next one is
-// used, so the corpus is read once.
+// top-k order is total), with memory bounded by three blocks, the
+// per-query top-k buffers (queries x 2K entries) and one tile per worker,
+// not by the corpus. Every block is scored against every query before its
+// buffer is reused, so the corpus is read once.
 func SearchStream(ctx context.Context, q Matrix, c Blocks, order []int32, opts StreamOptions) ([][]Hit, error) {
 	o := opts.withDefaults()
 	bs := opts.BlockRows
@@ -98,10 +97,7 @@ func SearchStream(ctx context.Context, q Matrix, c Blocks, order []int32, opts S
 	for i := range heaps {
 		heaps[i].reset(o.K)
 	}
-	st := streamState{o: o, q: q, order: order, heaps: heaps, tiles: make([][]float32, o.Workers)}
-	for w := range st.tiles {
-		st.tiles[w] = make([]float32, o.QueryBlock*o.Chunk)
-	}
+	st := streamState{o: o, q: q, order: order, heaps: heaps, qbMu: make([]sync.Mutex, (q.Rows+o.QueryBlock-1)/o.QueryBlock)}
 	if err := st.run(ctx, c, bs); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -112,38 +108,51 @@ func SearchStream(ctx context.Context, q Matrix, c Blocks, order []int32, opts S
 }
 
 // streamState is SearchStream's work: the queries, their top-k buffers and
-// one tile buffer per worker.
+// a lock per query block (its buffers are updated by one item at a time).
 type streamState struct {
 	o     Options
 	q     Matrix
 	order []int32
 	heaps []topK
-	tiles [][]float32
+	qbMu  []sync.Mutex
 }
 
-// block is one read block: rows [start, start+m.Rows).
+// streamBuffers is how many blocks exist at once: one being read, the
+// others being scored (a worker may start on the next block while another
+// finishes the last one: no barrier between blocks).
+const streamBuffers = 3
+
+// block is one read block: rows [start, start+m.Rows); left counts the
+// query blocks not yet scored against it.
 type block struct {
 	start int
 	m     Matrix
-	err   error
+	left  atomic.Int64
 }
 
-// run reads the blocks in a goroutine, one ahead of the one being scored.
+// item is one query block to score against one corpus block.
+type item struct {
+	b  *block
+	qb int
+}
+
+// run reads the blocks in a goroutine, ahead of the workers, and hands out
+// (block, query block) items; a block's buffer is reused once every query
+// block has been scored against it. The order in which a query's top-k
+// buffer sees the blocks does not matter: its result is the same.
 func (st *streamState) run(ctx context.Context, c Blocks, bs int) error {
 	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rows, dim := c.Rows(), c.Dim()
-	free := make(chan []float32, 2) // the two buffers, allocated on first use
-	free <- nil
-	free <- nil
-	full := make(chan block, 1)
-	defer func() {
-		// Stop the reader and wait for it: no read outlives the call.
-		cancel()
-		for range full {
-		}
-	}()
+	qBlocks := (st.q.Rows + st.o.QueryBlock - 1) / st.o.QueryBlock
+	free := make(chan []float32, streamBuffers) // allocated on first use
+	for range streamBuffers {
+		free <- nil
+	}
+	items := make(chan item, qBlocks)
+	var readErr error
 	go func() {
-		defer close(full)
+		defer close(items)
 		for start := 0; start < rows; start += bs {
 			var buf []float32
 			select {
@@ -156,74 +165,57 @@ func (st *streamState) run(ctx context.Context, c Blocks, bs int) error {
 				buf = make([]float32, n*dim)
 			}
 			buf = buf[:n*dim]
-			err := c.ReadRows(ctx, start, buf)
-			if err != nil {
-				err = fmt.Errorf("corpus rows %d-%d: %w", start, start+n-1, err)
-			}
-			select {
-			case full <- block{start: start, m: Matrix{Rows: n, Dim: dim, Data: buf}, err: err}:
-			case <-ctx.Done():
+			if err := c.ReadRows(ctx, start, buf); err != nil {
+				readErr = fmt.Errorf("corpus rows %d-%d: %w", start, start+n-1, err)
+				cancel()
 				return
 			}
-			if err != nil {
-				return
+			b := &block{start: start, m: Matrix{Rows: n, Dim: dim, Data: buf}}
+			b.left.Store(int64(qBlocks))
+			for qb := range qBlocks {
+				select {
+				case items <- item{b, qb}:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}()
-	done := 0
-	for b := range full {
-		if b.err != nil {
-			return b.err
-		}
-		if err := st.score(ctx, b); err != nil {
-			return err
-		}
-		done += b.m.Rows
-		free <- b.m.Data
+	var wg sync.WaitGroup
+	for range min(st.o.Workers, qBlocks) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tile := make([]float32, st.o.QueryBlock*st.o.Chunk)
+			for it := range items {
+				if ctx.Err() == nil {
+					st.score(tile, it)
+				}
+				if it.b.left.Add(-1) == 0 {
+					free <- it.b.m.Data
+				}
+			}
+		}()
 	}
-	if done < rows {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return errors.New("corpus reader stopped early")
+	wg.Wait() // the workers end when the reader has closed items
+	if readErr != nil {
+		return readErr
 	}
 	return ctx.Err()
 }
 
-// score offers one block to every query, the query blocks spread over the
-// workers.
-func (st *streamState) score(ctx context.Context, b block) error {
+// score offers block it.b to the queries of query block it.qb.
+func (st *streamState) score(tile []float32, it item) {
 	o := st.o
-	items := (st.q.Rows + o.QueryBlock - 1) / o.QueryBlock
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, o.Workers)
-	for w := 0; w < o.Workers && w < items; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := st.tiles[w]
-			for {
-				it := int(next.Add(1) - 1)
-				if it >= items {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				q0 := it * o.QueryBlock
-				nq := min(o.QueryBlock, st.q.Rows-q0)
-				for cs := 0; cs < b.m.Rows; cs += o.Chunk {
-					nc := min(o.Chunk, b.m.Rows-cs)
-					scoreTile(buf, o.Chunk, st.q, q0, nq, b.m, cs, nc)
-					for i := 0; i < nq; i++ {
-						st.heaps[q0+i].offer(buf[i*o.Chunk:i*o.Chunk+nc], st.order, int32(b.start+cs))
-					}
-				}
-			}
-		}(w)
+	q0 := it.qb * o.QueryBlock
+	nq := min(o.QueryBlock, st.q.Rows-q0)
+	st.qbMu[it.qb].Lock()
+	defer st.qbMu[it.qb].Unlock()
+	for cs := 0; cs < it.b.m.Rows; cs += o.Chunk {
+		nc := min(o.Chunk, it.b.m.Rows-cs)
+		scoreTile(tile, o.Chunk, st.q, q0, nq, it.b.m, cs, nc)
+		for i := 0; i < nq; i++ {
+			st.heaps[q0+i].offer(tile[i*o.Chunk:i*o.Chunk+nc], st.order, int32(it.b.start+cs))
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
