@@ -89,3 +89,29 @@ fi
 say "== forward benchmark, xla:cuda vs go"
 GOMLX_BACKEND=xla:cuda go test -tags xla -run '^$' -bench 'Forward' -benchtime 20x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
 GOMLX_BACKEND=go go test -run '^$' -bench 'Forward' -benchtime 5x ./transformer/ 2>&1 | grep -E '^Benchmark|ok|FAIL'
+
+say "== bf16 compute on xla:cuda (training --dtype bf16)"
+GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'BFloat16|ComputeDType' -v ./transformer/ 2>&1 | tail -20
+if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	say "RESULT: bf16 encoder tests pass on xla:cuda"
+else
+	say "RESULT: bf16 encoder tests FAILED on xla:cuda (output above)"
+fi
+
+say "== data-parallel training over the GPUs of this machine (--devices, --batch-mode)"
+ngpu=0
+command -v nvidia-smi >/dev/null 2>&1 && ngpu=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+if [ "$ngpu" -ge 2 ]; then
+	# The global-batch step compiled with AutoSharding over a DeviceMesh of
+	# every GPU (batch axis sharded, XLA gathering the negatives and
+	# all-reducing the gradients) against the same step on one device, and
+	# the batch-semantics tests on the same backend.
+	GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'DataParallelAutoSharding|Layout|OneDeviceLayouts|PerDeviceIsDataParallel' -v ./training/gradcache/ 2>&1 | tail -30
+	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+		say "RESULT: data-parallel step on $ngpu GPUs equals the one-device step"
+	else
+		say "RESULT: data-parallel tests FAILED on $ngpu GPUs (output above)"
+	fi
+else
+	say "SKIP: $ngpu GPU(s) visible; the multi-device check (TestDataParallelAutoSharding) needs 2 or more"
+fi
