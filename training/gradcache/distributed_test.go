@@ -29,18 +29,10 @@ import (
 // scripts/gpu-check.sh runs it there) and skips on the pure-Go backend,
 // which has one.
 func TestDataParallelAutoSharding(t *testing.T) {
-	bcfg, err := transformer.BackendConfig("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := transformer.NewBackend(bcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Finalize()
+	be := testBackend(t)
 	nd := be.NumDevices()
 	if nd < 2 {
-		t.Skipf("backend %q has %d device; data-parallel execution needs 2 or more (scripts/gpu-check.sh runs this on a multi-GPU machine)", bcfg, nd)
+		t.Skipf("backend %q has %d device; data-parallel execution needs 2 or more (scripts/gpu-check.sh runs this on a multi-GPU machine)", be.Name(), nd)
 	}
 	cfg := benchConfig
 	cfg.HiddenDropout, cfg.AttentionDropout = 0, 0
