@@ -322,30 +322,21 @@ func gelu(x *graph.Node) *graph.Node {
 // selfAttention is multi-head scaled dot-product attention over x
 // [batch, seq, h] with the additive key bias [batch, 1, 1, seq].
 //
-// The query, key and value projections run as one product with the three
-// weights stacked [3h, h] (as ModernBERT's Wqkv is stored): one matrix
-// product of 3h outputs instead of three of h, which moves it onto the
-// pure-Go backend's blocked kernel for small hidden sizes (simplego picks
-// it when the output has more than 64k elements per batch entry), and one
-// transpose [batch, seq, 3, heads, hd] -> [3, batch, heads, seq, hd] instead
-// of three. The heads are then split by gathers over the leading axis
-// (see firstRow). Every output element is the same dot product as with
-// three separate products, so results agree to float rounding.
+// The projections stay three products: on the pure-Go backend each already
+// takes the blocked kernel (more than 16k output elements per batch entry),
+// and stacking them [3h, h] (tried for issue 14) only moved the layout copy
+// into the gathers that split the heads again, which cost more instructions
+// than the two transposes saved (docs/performance.md).
 func selfAttention(ctx *context.Context, w weights, prefix string, x, bias *graph.Node, cfg Config, train bool) *graph.Node {
 	h, nh := cfg.HiddenSize, cfg.NumHeads
 	hd := h / nh
 	dims := x.Shape().Dimensions
 	batch, seq := dims[0], dims[1]
-	var ws, bs []*graph.Node
-	for _, name := range []string{"query", "key", "value"} {
-		ws = append(ws, w.get(prefix+"."+name+".weight", h, h))
-		bs = append(bs, w.get(prefix+"."+name+".bias", h))
+	heads := func(name string) *graph.Node { // [batch, heads, seq, hd]
+		y := linear(w, prefix+"."+name, x, h, h)
+		return graph.TransposeAllAxes(graph.Reshape(y, batch, seq, nh, hd), 0, 2, 1, 3)
 	}
-	wqkv := graph.ConvertDType(graph.Concatenate(ws, 0), x.DType())
-	y := graph.DotGeneral(x, []int{x.Rank() - 1}, nil, wqkv, []int{1}, nil)
-	y = graph.Add(y, lastAxis(graph.ConvertDType(graph.Concatenate(bs, 0), y.DType()), y.Rank()))
-	qkv := graph.TransposeAllAxes(graph.Reshape(y, batch, seq, 3, nh, hd), 2, 0, 3, 1, 4)
-	q, k, v := row(qkv, 0), row(qkv, 1), row(qkv, 2)
+	q, k, v := heads("query"), heads("key"), heads("value")
 	probs := attentionProbs(graph.Einsum("bnqd,bnkd->bnqk", q, k), bias, hd)
 	probs = dropout(ctx, graph.ConvertDType(probs, v.DType()), cfg.AttentionDropout, train)
 	out := graph.Einsum("bnqk,bnkd->bnqd", probs, v)

@@ -35,6 +35,9 @@ func TestParseArgs(t *testing.T) {
 			c.Method, c.Seed, c.Langs, c.Quiet = "xlco", 9, []string{"de", "en"}, true
 		}},
 		{"file alone", []string{"--config", file}, fromFile, func(*training.Config) {}},
+		{"engine flags", []string{"--dtype", "bf16", "--devices", "2", "--batch-mode", "per-device"}, training.Default(), func(c *training.Config) {
+			c.DType, c.Devices, c.BatchMode = training.DTypeBF16, 2, training.BatchPerDevice
+		}},
 		{"flag over file", []string{"--config", file, "--alpha", "0.7"}, fromFile, func(c *training.Config) { c.Alpha = 0.7 }},
 		{"flag before --config still wins", []string{"--alpha", "0.7", "--config", file}, fromFile, func(c *training.Config) { c.Alpha = 0.7 }},
 		{"repeated flag replaces the file's list", []string{"--config", file, "--pairs", "jsonl:c", "--pairs", "jsonl:d"}, fromFile, func(c *training.Config) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/mimo-mlir/mimo/training/gradcache"
@@ -34,6 +35,12 @@ var defaultModelConfig = transformer.Config{
 
 const benchBatch, benchSeq = 32, 32
 
+// bf16 is c computing in bfloat16 (float32 weights, losses and AdamW).
+func bf16(c transformer.Config) transformer.Config {
+	c.Compute = dtypes.BFloat16
+	return c
+}
+
 func benchTokens(r *rand.Rand, vocab int) gradcache.Tokens {
 	t := gradcache.Tokens{IDs: make([]int32, benchBatch*benchSeq), Mask: make([]int32, benchBatch*benchSeq), Batch: benchBatch, Len: benchSeq}
 	for i := range t.IDs {
@@ -60,7 +67,8 @@ func cpuTime() time.Duration {
 // "direct" computes it in one graph (no cache); "cache-mbN" through the
 // gradient cache with mini-batches of N (N = 32: the cache's own overhead).
 // "default-model" is the direct step of the default model's student
-// (defaultModelConfig) on the same batch shape.
+// (defaultModelConfig) on the same batch shape, "direct-bf16" the direct
+// step computing in bfloat16.
 func BenchmarkTrainStep(b *testing.B) {
 	be := testBackend(b)
 	for _, c := range []struct {
@@ -73,6 +81,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		{"cache-mb32", benchConfig, 32, false},
 		{"cache-mb8", benchConfig, 8, false},
 		{"default-model", defaultModelConfig, benchBatch, true},
+		{"direct-bf16", bf16(benchConfig), benchBatch, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := mlctx.New()

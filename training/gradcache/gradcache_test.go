@@ -17,9 +17,15 @@ import (
 	"github.com/mimo-mlir/mimo/transformer"
 )
 
+// testBackend is $GOMLX_BACKEND's backend (the pure-Go one when unset), so
+// scripts/gpu-check.sh runs these tests on xla:cuda.
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	b, err := transformer.NewBackend("go")
+	cfg, err := transformer.BackendConfig("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := transformer.NewBackend(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
