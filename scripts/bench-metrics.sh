@@ -138,6 +138,7 @@ read -r ours_min ours_med ours_rss < <(stats mimo)
 printf 'mimo-eval score: min %.2f s, median %.2f s, peak RSS %.0f MB (%d rounds)\n' "$ours_min" "$ours_med" "$(echo "$ours_rss / 1024" | bc -l)" "$rounds"
 if [ -z "$te" ]; then
 	echo "trec_eval: skipped (set TREC_EVAL or put trec_eval on PATH)"
+	printf 'TABLE|mimo-eval score, %d q x %d docs, 28 measures, vs trec_eval|not measured: no trec_eval (set TREC_EVAL)|GOMAXPROCS=%d\n' "$nq" "$depth" "$threads"
 	exit 0
 fi
 read -r te_min te_med te_rss < <(stats trec_eval)
