@@ -37,6 +37,12 @@ var (
 	packQueries func(qp, q []float32, ldq, n int)
 )
 
+// skipBelow returns the index of the first score of s that is not below
+// thr (NaN is not), looking at whole blocks of 16 only: len(s) rounded
+// down to 16 when all of those are below. It is topK.offer's threshold
+// test, sixteen scores at a time; nil where the CPU lacks AVX-512.
+var skipBelow func(s []float32, thr float32) int
+
 // lanes1 computes steps 1-2 for one pair; n is a multiple of 8.
 var lanes1 = lanes1Go
 

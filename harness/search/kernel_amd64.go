@@ -19,6 +19,9 @@ func packPanelAVX512(dst, src *float32, lds int, n int)
 //go:noescape
 func packQueriesAVX512(dst, src *float32, lds int, n int)
 
+//go:noescape
+func skipBelowAVX512(s *float32, n int, thr float32) int
+
 func init() {
 	if cpu.X86.HasAVX2 {
 		kernelName = "avx2"
@@ -48,6 +51,12 @@ func init() {
 		packPanel = func(panel, d []float32, ldd, n int) {
 			_, _ = panel[8*n-1], d[7*ldd+n-1]
 			packPanelAVX512(&panel[0], &d[0], ldd, n)
+		}
+		skipBelow = func(s []float32, thr float32) int {
+			if len(s) < 16 {
+				return 0
+			}
+			return skipBelowAVX512(&s[0], len(s), thr)
 		}
 		packQueries = func(qp, q []float32, ldq, n int) {
 			_, _ = qp[8*n-1], q[3*ldq+n-1]

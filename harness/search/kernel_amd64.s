@@ -324,3 +324,35 @@ pack4:
 	JNZ     pack4
 	VZEROUPPER
 	RET
+
+// func skipBelowAVX512(s *float32, n int, thr float32) int
+//
+// The index of the first of s[0:n] that is not below thr (NaN is not),
+// looking at whole blocks of 16 only: n rounded down to 16 when every one
+// of those is below.
+TEXT ·skipBelowAVX512(SB), NOSPLIT, $0-32
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	ANDQ         $-16, CX
+	VBROADCASTSS thr+16(FP), Z0
+	XORQ         AX, AX
+
+skip16:
+	CMPQ     AX, CX
+	JGE      skipped
+	VMOVUPS  (SI)(AX*4), Z1
+	VCMPPS   $0x15, Z0, Z1, K1
+	KORTESTW K1, K1
+	JNZ      found
+	ADDQ     $16, AX
+	JMP      skip16
+
+found:
+	KMOVW  K1, DX
+	BSFL   DX, DX
+	ADDQ   DX, AX
+
+skipped:
+	MOVQ       AX, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -286,7 +286,13 @@ func (t *topK) offer(scores []float32, order []int32, base int32) {
 	if t.hasThr {
 		thr = t.thr.score
 	}
-	for j, s := range scores {
+	for j := 0; j < len(scores); j++ {
+		if skipBelow != nil && t.hasThr {
+			if j += skipBelow(scores[j:], thr); j == len(scores) {
+				break
+			}
+		}
+		s := scores[j]
 		if s < thr {
 			continue
 		}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -51,6 +52,38 @@ func TestTopKEqualOrdinals(t *testing.T) {
 			if diff := cmp.Diff(want, merged.result(), cmp.AllowUnexported(entry{})); diff != "" {
 				t.Fatalf("k=%d n=%d trial %d (-want +got):\n%s", k, n, trial, diff)
 			}
+		}
+	}
+}
+
+// TestSkipBelow: the vector threshold test finds the first score that is
+// not below the threshold (NaN included, -0 equal to +0) in whole blocks of
+// 16, as the scalar test of topK.offer would.
+func TestSkipBelow(t *testing.T) {
+	if skipBelow == nil {
+		t.Skip("no AVX-512 on this CPU: topK.offer tests one score at a time")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, 0.5, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for trial := range 2000 {
+		n := r.IntN(70)
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(r.IntN(7)-5) / 2
+			if r.IntN(40) == 0 {
+				s[i] = special[r.IntN(len(special))]
+			}
+		}
+		thr := []float32{0, 0.5, float32(math.Copysign(0, -1)), -1, float32(math.Inf(-1))}[r.IntN(5)]
+		want := n &^ 15
+		for i := range want {
+			if !(s[i] < thr) {
+				want = i
+				break
+			}
+		}
+		if got := skipBelow(s, thr); got != want {
+			t.Fatalf("trial %d: skipBelow(%v, %v) = %d, want %d", trial, s, thr, got, want)
 		}
 	}
 }
