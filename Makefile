@@ -68,7 +68,9 @@ lint: $(GOLANGCI_LINT)
 fmt: $(GOLANGCI_LINT)
 	$(GOLANGCI_LINT) fmt ./...
 
-bench: bench-search bench-metrics bench-encode bench-train bench-native
+# Every side-by-side benchmark, then one table of their ratios (scripts/bench.sh).
+bench: ort
+	bash scripts/bench.sh
 
 bench-search:
 	bash scripts/bench-search.sh

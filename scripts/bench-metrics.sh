@@ -101,11 +101,11 @@ echo "run: $(wc -l < "$tmp/run") lines ($(du -m "$tmp/run" | cut -f1) MB), qrels
 measures=(-q -m ndcg_cut.5,10,20,100 -m map_cut.10,100,1000 -m P.5,10,20,100 -m recall.5,10,20,100,1000
 	-m success.1,5,10 -m map -m ndcg -m recip_rank -m Rprec -m bpref -m num_ret -m num_rel -m num_rel_ret -m gm_map)
 
-# timed NAME OUT CMD...: runs CMD with stdout to OUT, appends "NAME wall rss_kb" to $tmp/times.
+# timed NAME OUT CMD...: runs CMD with stdout to OUT, appends "NAME wall rss_kb user sys" to $tmp/times.
 timed() {
 	local name=$1 out=$2
 	shift 2
-	/usr/bin/time -o "$tmp/t" -f '%e %M' "$@" > "$out"
+	/usr/bin/time -o "$tmp/t" -f '%e %M %U %S' "$@" > "$out"
 	echo "$name $(cat "$tmp/t")" >> "$tmp/times"
 }
 
@@ -113,10 +113,10 @@ echo "threads: mimo-eval GOMAXPROCS=$threads; trec_eval 1 (single-threaded)${te:
 : > "$tmp/times"
 for r in $(seq "$rounds"); do
 	timed mimo "$tmp/ours.txt" env GOMAXPROCS="$threads" "$tmp/mimo-eval" score "${measures[@]}" "$tmp/qrels" "$tmp/run"
-	line="round $r: mimo $(tail -1 "$tmp/times" | awk '{printf "%.2f s, %.0f MB", $2, $3 / 1024}')"
+	line="round $r: mimo $(tail -1 "$tmp/times" | awk '{printf "%.2f s (cpu %.2f s), %.0f MB", $2, $4 + $5, $3 / 1024}')"
 	if [ -n "$te" ]; then
 		timed trec_eval "$tmp/theirs.txt" "$te" "${measures[@]}" "$tmp/qrels" "$tmp/run"
-		line="$line; trec_eval $(tail -1 "$tmp/times" | awk '{printf "%.2f s, %.0f MB", $2, $3 / 1024}')"
+		line="$line; trec_eval $(tail -1 "$tmp/times" | awk '{printf "%.2f s (cpu %.2f s), %.0f MB", $2, $4 + $5, $3 / 1024}')"
 		if ! cmp -s "$tmp/ours.txt" "$tmp/theirs.txt"; then
 			echo "$line; outputs DIFFER:" >&2
 			diff "$tmp/theirs.txt" "$tmp/ours.txt" | head -20 >&2
@@ -138,10 +138,15 @@ read -r ours_min ours_med ours_rss < <(stats mimo)
 printf 'mimo-eval score: min %.2f s, median %.2f s, peak RSS %.0f MB (%d rounds)\n' "$ours_min" "$ours_med" "$(echo "$ours_rss / 1024" | bc -l)" "$rounds"
 if [ -z "$te" ]; then
 	echo "trec_eval: skipped (set TREC_EVAL or put trec_eval on PATH)"
+	printf 'TABLE|mimo-eval score, %d q x %d docs, 28 measures, vs trec_eval|not measured: no trec_eval (set TREC_EVAL)|GOMAXPROCS=%d\n' "$nq" "$depth" "$threads"
 	exit 0
 fi
 read -r te_min te_med te_rss < <(stats trec_eval)
 printf 'trec_eval:       min %.2f s, median %.2f s, peak RSS %.0f MB\n' "$te_min" "$te_med" "$(echo "$te_rss / 1024" | bc -l)"
+# CPU time (user + sys) is steadier than wall time on a shared machine,
+# where a two-thread program loses more to other load than a one-thread one.
+cpu_min() { grep "^$1 " "$tmp/times" | awk '{print $4 + $5}' | sort -g | head -1; }
+printf 'cpu time (user+sys), min: mimo %.2f s, trec_eval %.2f s: trec_eval / mimo %.2fx\n' "$(cpu_min mimo)" "$(cpu_min trec_eval)" "$(echo "$(cpu_min trec_eval) / $(cpu_min mimo)" | bc -l)"
 ratio_min=$(echo "$te_min / $ours_min" | bc -l)
 ratio_med=$(echo "$te_med / $ours_med" | bc -l)
 mem=$(echo "$ours_rss / $te_rss" | bc -l)

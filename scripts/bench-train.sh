@@ -4,10 +4,16 @@
 # 4002, dropout 0.1, mean pooling) on XLCO with a full batch of 32
 # query/passage pairs of 32 tokens, in Go (GoMLX pure-Go backend, the
 # BenchmarkTrainStep of training/gradcache) and in PyTorch (Debian's
-# python3-torch, same model, batch, loss and optimiser), in one run; prints
-# milliseconds per step and the ratios. Both run on BENCH_THREADS threads
-# (default 1: on a shared machine one thread gives steadier numbers; set it
-# to $(nproc) for the multi-core comparison).
+# python3-torch, same model, batch, loss and optimiser), side by side:
+# ROUNDS rounds (default 3), Go then PyTorch in each, min and median of
+# the milliseconds per step. Ratios are throughputs mimo / PyTorch (above
+# 1: mimo faster), like the other benchmarks; the gradient cache's cost is
+# given as its step time over the direct step's.
+#
+# Threads: BENCH_THREADS (default 1: on a shared machine one thread gives
+# steadier numbers) is GOMAXPROCS for Go, torch.set_num_threads plus
+# OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS (its BLAS) for
+# PyTorch; what PyTorch reports is printed.
 #
 #   scripts/bench-train.sh            # needs /usr/bin/python3 with torch:
 #                                     #   apt-get install -y python3-torch
@@ -16,19 +22,17 @@ cd "$(dirname "$0")/.."
 py=${PYTHON:-/usr/bin/python3}
 if ! "$py" -c 'import torch' 2>/dev/null; then
   echo "bench-train: $py has no torch; install it with: apt-get install -y python3-torch" >&2
-  exit 1
+  printf 'TABLE|training step, %s thread(s) each, vs PyTorch|not measured: python3-torch missing|\n' "${BENCH_THREADS:-1}"
+  exit 0
 fi
 steps=${BENCH_STEPS:-20}
 threads=${BENCH_THREADS:-1}
+rounds=${ROUNDS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 
-go_out=$(GOMAXPROCS=$threads go test ./training/gradcache -run '^$' -bench 'BenchmarkTrainStep' -benchtime "${steps}x" -count 1)
-echo "$go_out" | grep -E '^Benchmark' >&2
-go_ms() { echo "$go_out" | awk -v n="BenchmarkTrainStep/$1" '$1 ~ "^"n"(-[0-9]+)?$" {printf "%.3f", $3/1e6}'; }
-direct=$(go_ms direct)
-mb32=$(go_ms cache-mb32)
-mb8=$(go_ms cache-mb8)
-
-torch_ms=$("$py" - "$steps" "$threads" <<'PY'
+cat > "$tmp/step.py" <<'PY'
 import math, sys, time
 import torch
 import torch.nn as nn
@@ -94,12 +98,34 @@ step()
 t0 = time.perf_counter()
 for _ in range(steps):
     step()
-print(f"{(time.perf_counter() - t0) / steps * 1e3:.3f}")
+print(f"{(time.perf_counter() - t0) / steps * 1e3:.3f} {torch.get_num_threads()} {torch.__version__}")
 PY
-)
 
-echo "one training step, batch 32 x 2 streams x 32 tokens, tiny XLM-R, $threads threads:"
-printf '  pytorch %s (cpu):            %8.2f ms\n' "$("$py" -c 'import torch; print(torch.__version__)')" "$torch_ms"
-printf '  go direct (no cache):        %8.2f ms   %.2fx pytorch\n' "$direct" "$(echo "$direct / $torch_ms" | bc -l)"
-printf '  go gradient cache, mb 32:    %8.2f ms   %.2fx direct\n' "$mb32" "$(echo "$mb32 / $direct" | bc -l)"
-printf '  go gradient cache, mb 8:     %8.2f ms   %.2fx direct, %.2fx pytorch\n' "$mb8" "$(echo "$mb8 / $direct" | bc -l)" "$(echo "$mb8 / $torch_ms" | bc -l)"
+# stat FILE: "min median" of the numbers in FILE.
+stat() {
+  sort -g "$1" | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+for f in direct mb32 mb8 torch; do : > "$tmp/$f"; done
+for r in $(seq "$rounds"); do
+  go_out=$(GOMAXPROCS=$threads go test ./training/gradcache -run '^$' -bench 'BenchmarkTrainStep' -benchtime "${steps}x" -count 1)
+  go_ms() { echo "$go_out" | awk -v n="BenchmarkTrainStep/$1" '$1 ~ "^"n"(-[0-9]+)?$" {printf "%.3f", $3/1e6}'; }
+  go_ms direct >> "$tmp/direct"; echo >> "$tmp/direct"
+  go_ms cache-mb32 >> "$tmp/mb32"; echo >> "$tmp/mb32"
+  go_ms cache-mb8 >> "$tmp/mb8"; echo >> "$tmp/mb8"
+  read -r tms tthreads tversion < <("$py" "$tmp/step.py" "$steps" "$threads")
+  echo "$tms" >> "$tmp/torch"
+  echo "round $r: go direct $(tail -1 "$tmp/direct") ms, cache mb32 $(tail -1 "$tmp/mb32") ms, mb8 $(tail -1 "$tmp/mb8") ms; pytorch $tms ms (torch.get_num_threads()=$tthreads)"
+done
+read -r d_min d_med < <(stat "$tmp/direct")
+read -r m32_min m32_med < <(stat "$tmp/mb32")
+read -r m8_min m8_med < <(stat "$tmp/mb8")
+read -r t_min t_med < <(stat "$tmp/torch")
+echo "one training step, batch 32 x 2 streams x 32 tokens, tiny XLM-R; Go GOMAXPROCS=$threads, PyTorch $tversion with $tthreads thread(s) (OMP/OPENBLAS/MKL_NUM_THREADS=$threads), min / median of $rounds rounds:"
+printf '  pytorch (cpu):                %8.2f / %8.2f ms\n' "$t_min" "$t_med"
+printf '  go direct (no cache):         %8.2f / %8.2f ms   throughput %.3fx / %.3fx pytorch\n' "$d_min" "$d_med" "$(echo "$t_min / $d_min" | bc -l)" "$(echo "$t_med / $d_med" | bc -l)"
+printf '  go gradient cache, mb 32:     %8.2f / %8.2f ms   %.2fx / %.2fx the direct step time\n' "$m32_min" "$m32_med" "$(echo "$m32_min / $d_min" | bc -l)" "$(echo "$m32_med / $d_med" | bc -l)"
+printf '  go gradient cache, mb 8:      %8.2f / %8.2f ms   %.2fx / %.2fx the direct step time\n' "$m8_min" "$m8_med" "$(echo "$m8_min / $d_min" | bc -l)" "$(echo "$m8_med / $d_med" | bc -l)"
+printf 'TABLE|training step, %s thread(s) each (PyTorch BLAS too), vs PyTorch %s|%.3fx min / %.3fx median|GOMAXPROCS=%s vs torch threads %s\n' \
+  "$threads" "$tversion" "$(echo "$t_min / $d_min" | bc -l)" "$(echo "$t_med / $d_med" | bc -l)" "$threads" "$tthreads"
+printf 'TABLE|gradient-cache step time over the direct step, mini-batch 32 / 8|%.2fx / %.2fx (min)|GOMAXPROCS=%s\n' \
+  "$(echo "$m32_min / $d_min" | bc -l)" "$(echo "$m8_min / $d_min" | bc -l)" "$threads"

@@ -21,6 +21,8 @@ func benchData(b *testing.B, nq, nc, dim int) (Matrix, Matrix, []int32) {
 // ("pairs/s"): queries x corpus / time.
 //
 //	go test ./harness/search -run '^$' -bench 'Search/1kx100k' -benchtime 1x
+//
+// Each kernel this CPU runs is a sub-benchmark (avx2, avx512).
 func BenchmarkSearch(b *testing.B) {
 	b.Logf("kernel: %s", kernelName)
 	for _, s := range []struct {
@@ -33,32 +35,44 @@ func BenchmarkSearch(b *testing.B) {
 		{"256x20kx384/k=10", 256, 20000, 384, 10},
 		{"16x20kx768/k=100", 16, 20000, 768, 100},
 	} {
-		b.Run(s.name, func(b *testing.B) {
-			q, c, ord := benchData(b, s.nq, s.nc, s.dim)
-			b.ResetTimer()
-			for range b.N {
-				if _, err := Search(context.Background(), q, c, ord, Options{K: s.k}); err != nil {
-					b.Fatal(err)
-				}
+		for _, k := range availableKernels() {
+			if k.name == "go" && kernelName != "go" {
+				continue // a hundred times slower: the assembly kernels are what runs
 			}
-			b.ReportMetric(float64(s.nq)*float64(s.nc)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
-		})
+			b.Run(s.name+"/"+k.name, func(b *testing.B) {
+				useKernel(b, k)
+				q, c, ord := benchData(b, s.nq, s.nc, s.dim)
+				b.ResetTimer()
+				for range b.N {
+					if _, err := Search(context.Background(), q, c, ord, Options{K: s.k}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(s.nq)*float64(s.nc)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+				b.ReportMetric(2*float64(s.nq)*float64(s.nc)*float64(s.dim)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 
-// BenchmarkKernel measures the raw dot-product throughput of the tile kernel
-// (2 flops per multiply-add).
+// BenchmarkKernel measures the raw dot-product throughput of each tile
+// scorer this CPU runs (2 flops per multiply-add), on one thread.
 func BenchmarkKernel(b *testing.B) {
 	for _, dim := range []int{384, 768} {
-		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
-			const nq, nc = 64, 256
-			q, c, _ := benchData(b, nq, nc, dim)
-			buf := make([]float32, nq*nc)
-			b.ResetTimer()
-			for range b.N {
-				scoreTile(buf, nc, q, 0, nq, c, 0, nc)
-			}
-			b.ReportMetric(2*float64(nq*nc*dim)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		for _, k := range availableKernels() {
+			b.Run(fmt.Sprintf("dim=%d/%s", dim, k.name), func(b *testing.B) {
+				useKernel(b, k)
+				const nq, nc = 64, 256
+				q, c, _ := benchData(b, nq, nc, dim)
+				buf := make([]float32, nq*nc)
+				tl := newTiler()
+				tl.setQueries(q, 0, nq)
+				b.ResetTimer()
+				for range b.N {
+					tl.score(buf, nc, c, 0, nc)
+				}
+				b.ReportMetric(2*float64(nq*nc*dim)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

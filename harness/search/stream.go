@@ -211,9 +211,13 @@ func (st *streamState) score(tile []float32, it item) {
 	nq := min(o.QueryBlock, st.q.Rows-q0)
 	st.qbMu[it.qb].Lock()
 	defer st.qbMu[it.qb].Unlock()
+	// The kernel's tiler (its packed query panels) for this query block;
+	// the block's scoring dwarfs the packing.
+	tl := newTiler()
+	tl.setQueries(st.q, q0, nq)
 	for cs := 0; cs < it.b.m.Rows; cs += o.Chunk {
 		nc := min(o.Chunk, it.b.m.Rows-cs)
-		scoreTile(tile, o.Chunk, st.q, q0, nq, it.b.m, cs, nc)
+		tl.score(tile, o.Chunk, it.b.m, cs, nc)
 		for i := 0; i < nq; i++ {
 			st.heaps[q0+i].offer(tile[i*o.Chunk:i*o.Chunk+nc], st.order, int32(it.b.start+cs))
 		}

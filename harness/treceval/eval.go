@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mimo-mlir/mimo/harness/search"
 )
 
 // Options are trec_eval's evaluation flags.
@@ -271,19 +273,6 @@ type evaluator struct {
 	precs   []rec
 }
 
-// simKey maps a float32 score to a uint32 in the same order (-0 and +0
-// equal, as the float comparison has them; NaN never reaches it).
-func simKey(f float32) uint32 {
-	if f == 0 {
-		f = 0
-	}
-	b := math.Float32bits(f)
-	if b>>31 != 0 {
-		return ^b
-	}
-	return b | 1<<31
-}
-
 // resRels ranks one query's results and maps them to relevance values,
 // like trec_eval's te_form_res_rels: the reference path, which the fast
 // one (fastRels) hands every unusual query to. Docnos are sorted once
@@ -337,7 +326,7 @@ func (e *evaluator) rankByDoc(runFile, qid string, results []Result, opts Option
 	slices.SortFunc(byDoc, func(a, b int32) int { return strings.Compare(results[a].Doc, results[b].Doc) })
 	keys := e.keys[:0]
 	for p, i := range byDoc {
-		keys = append(keys, uint64(^simKey(results[i].Sim))<<32|uint64(^uint32(p)))
+		keys = append(keys, uint64(^search.ScoreKey(results[i].Sim))<<32|uint64(^uint32(p)))
 	}
 	slices.Sort(keys)
 	e.byDoc, e.keys = byDoc, keys

@@ -66,7 +66,29 @@ func (p *runBytes) parse(name string, data []byte, firstLine int) {
 				break
 			}
 			fs[nf] = j
-			j = fieldEnd(l, j)
+			// The field's end, eight bytes at a time while eight remain,
+			// then one at a time. In a word x, (x - 0x21...) &^ x & 0x80...
+			// flags the bytes below 0x21 exactly up to the first one (a
+			// borrow can only flag bytes above it), and every separator is
+			// below 0x21; a flagged byte that is not a separator (a control
+			// character) is passed.
+			for j+8 <= len(l) {
+				x := binary.LittleEndian.Uint64(l[j:])
+				t := (x - 0x2121212121212121) &^ x & 0x8080808080808080
+				if t == 0 {
+					j += 8
+					continue
+				}
+				tz := bits.TrailingZeros64(t) // the flagged byte's high bit
+				j += tz / 8
+				if c := byte(x >> (tz &^ 7)); sepBits>>c&1 != 0 {
+					break
+				}
+				j++
+			}
+			for j < len(l) && (l[j] > ' ' || sepBits>>l[j]&1 == 0) {
+				j++
+			}
 			fe[nf] = j
 		}
 		// The next line: after the '\n' at j, or after one further on
@@ -111,33 +133,6 @@ func (p *runBytes) parse(name string, data []byte, firstLine int) {
 	if n := len(p.spans); n > 0 {
 		p.spans[n-1].hi, p.spans[n-1].end = len(p.recs), len(data)
 	}
-}
-
-// fieldEnd is the index of the first separator (fieldSep) in l at or
-// after j, or len(l): eight bytes at a time while eight remain. In a word
-// x, (x - 0x21...) &^ x & 0x80... flags the bytes below 0x21 exactly up to
-// the first one (a borrow can only flag bytes above it), and every
-// separator is below 0x21; a flagged byte that is not a separator (a
-// control character) is passed one byte at a time.
-func fieldEnd(l []byte, j int) int {
-	for j+8 <= len(l) {
-		x := binary.LittleEndian.Uint64(l[j:])
-		t := (x - 0x2121212121212121) &^ x & 0x8080808080808080
-		if t == 0 {
-			j += 8
-			continue
-		}
-		tz := bits.TrailingZeros64(t) // the flagged byte's high bit
-		j += tz / 8
-		if c := byte(x >> (tz &^ 7)); sepBits>>c&1 != 0 {
-			return j
-		}
-		j++
-	}
-	for j < len(l) && (l[j] > ' ' || sepBits>>l[j]&1 == 0) {
-		j++
-	}
-	return j
 }
 
 // pow10 holds the powers of ten that a float64 represents exactly.

@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+
+	"github.com/mimo-mlir/mimo/harness/search"
 )
 
 // The fast path of trec_eval's te_form_res_rels. The reference path
@@ -45,7 +47,7 @@ func (e *evaluator) fastRels(data []byte, recs []rec, judged []Judgment, opts Op
 	}
 	keys := e.keys[:0]
 	for i, r := range recs {
-		keys = append(keys, uint64(^simKey(r.sim))<<32|uint64(^uint32(i)))
+		keys = append(keys, uint64(^search.ScoreKey(r.sim))<<32|uint64(^uint32(i)))
 	}
 	if cap(e.tmp) < len(keys) {
 		e.tmp = make([]uint64, len(keys))
