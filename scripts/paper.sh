@@ -24,7 +24,7 @@
 # where the corpora come from (the Hub, or the fixture repositories of
 # training/corpora/testdata in the Hub's layout), the students (the paper's,
 # or tiny random-weight ones of the same architectures: adapters/onnx/testdata/
-# tiny-xlmr, adapters/native/testdata/tiny-modernbert), the teacher
+# tiny-xlmr, transformer/testdata/tiny-modernbert), the teacher
 # (Qwen3-Embedding-8B behind an embedding server with its query prompt, or a
 # 256-d lexical encoder), the hyper-parameters (Table 6, or small batches and
 # lengths), the tasks (the paper's, or the embedded MiniMLIR) and the sweep.
@@ -74,7 +74,7 @@ full)
   ;;
 mini)
   data_args=(--hub-dir "$root/training/corpora/testdata/hub" --per-language 20)
-  declare -A student=([xlmr-large]=$root/adapters/onnx/testdata/tiny-xlmr [mmbert-base]=$root/adapters/native/testdata/tiny-modernbert)
+  declare -A student=([xlmr-large]=$root/adapters/onnx/testdata/tiny-xlmr [mmbert-base]=$root/transformer/testdata/tiny-modernbert)
   mkdir -p "$work/teacher-model"
   echo '{"kind": "lexical", "name": "lexical-256", "dim": 256}' >"$work/teacher-model/mimo-model.json"
   teacher_args=(--teacher "$work/teacher-model")
