@@ -329,6 +329,12 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mimo-eval: --%v\n", err)
 		return 2
 	}
+	switch f.engine {
+	case adapters.EngineAuto, adapters.EngineONNXRuntime, adapters.EngineGoMLX:
+	default:
+		fmt.Fprintf(stderr, "mimo-eval: --engine %q: want %s or %s\n", f.engine, adapters.EngineONNXRuntime, adapters.EngineGoMLX)
+		return 2
+	}
 	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1

@@ -47,3 +47,12 @@ func TestVariantFlag(t *testing.T) {
 		t.Errorf("stats with a variant: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+// TestEngineFlagChecked: an --engine no encoder knows is a usage error
+// whatever the model, not ignored by the kinds that have one engine.
+func TestEngineFlagChecked(t *testing.T) {
+	code, _, stderr := run("-m", "lexical", "--tasks", "mini", "--output", t.TempDir(), "--no-cache", "--engine", "turbo")
+	if code != 2 || !strings.Contains(stderr, `--engine "turbo": want onnxruntime or gomlx`) {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+}
