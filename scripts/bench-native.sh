@@ -67,5 +67,6 @@ print(f"| onnxruntime (cached export) | {min(o):.2f} | {statistics.median(o):.2f
 print(f"ratio gomlx/onnxruntime: {min(g)/min(o):.2f}x (min), {statistics.median(g)/statistics.median(o):.2f}x (median); "
       f"first onnxruntime run, export included: {float(sys.argv[5]):.2f}s")
 print(f"scores identical on both engines in every round ({len(ref)} tasks): {same}")
+print(f"TABLE|native model folder (mimo-mini, mimo-eval on mini): default engine (ONNX Runtime on the cached export) vs the GoMLX graph|{min(g)/min(o):.2f}x min / {statistics.median(g)/statistics.median(o):.2f}x median, scores identical: {same}|2 threads each")
 sys.exit(0 if same else 1)
 PY

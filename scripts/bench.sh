@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh (make bench): runs every side-by-side benchmark (bench-search,
-# bench-metrics, bench-encode, bench-train), keeps their full output in
+# bench-metrics, bench-encode, bench-train, bench-native), keeps their full output in
 # .cache/bench.log and prints one table of their TABLE| lines: measure,
 # ratio (mimo / peer throughput unless the row says otherwise: above 1 is
 # mimo faster), threads on each side. A benchmark that fails gets a row
@@ -12,7 +12,7 @@ log=.cache/bench.log
 : > "$log"
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
-for b in search metrics encode train; do
+for b in search metrics encode train native; do
 	echo "== bench-$b" | tee -a "$log"
 	bash "scripts/bench-$b.sh" 2>&1 | tee -a "$log"
 	if [ "${PIPESTATUS[0]}" != 0 ]; then
