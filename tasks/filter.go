@@ -40,7 +40,8 @@ func (s LangSet) Keep(lang string) bool { return s == nil || s[strings.ToLower(l
 // MTEB and trec_eval count it); a query left without a relevant document
 // (relevance > 0) is dropped with its judgements, counted under noPositive
 // (SkipNoPositiveDef when empty). Each drop is counted in Skipped under the
-// Skip* reasons. d is not modified: its slices and maps are copied.
+// Skip* reasons. d is not modified: what is filtered is copied, the rest
+// (the corpus and judgements when nothing is dropped from them) shared.
 func FilterLangs(d Dataset, langs []string, noPositive string) Dataset {
 	if noPositive == "" {
 		noPositive = SkipNoPositiveDef
@@ -57,13 +58,17 @@ func FilterLangs(d Dataset, langs []string, noPositive string) Dataset {
 		}
 	}
 	removed := map[string]bool{} // documents the filter dropped
-	out.Corpus = make([]Doc, 0, len(d.Corpus))
-	for _, doc := range d.Corpus {
-		if keep.Keep(doc.Lang) {
-			out.Corpus = append(out.Corpus, doc)
-		} else {
-			removed[doc.ID] = true
-			count(SkipDocLang, 1)
+	if keep != nil {
+		// Without languages the corpus is kept as it is, shared, not
+		// copied: it can hold millions of documents.
+		out.Corpus = make([]Doc, 0, len(d.Corpus))
+		for _, doc := range d.Corpus {
+			if keep.Keep(doc.Lang) {
+				out.Corpus = append(out.Corpus, doc)
+			} else {
+				removed[doc.ID] = true
+				count(SkipDocLang, 1)
+			}
 		}
 	}
 	out.Queries = make([]Query, 0, len(d.Queries))
@@ -73,14 +78,19 @@ func FilterLangs(d Dataset, langs []string, noPositive string) Dataset {
 			count(SkipQueryLang, 1)
 			continue
 		}
-		rel := map[string]int{}
+		rel := d.Qrels[q.ID] // shared, unless documents were dropped from it
 		positives := 0
+		if len(removed) > 0 {
+			rel = make(map[string]int, len(rel))
+		}
 		for doc, r := range d.Qrels[q.ID] {
 			if removed[doc] {
 				count(SkipQrelsDocLang, 1)
 				continue
 			}
-			rel[doc] = r
+			if len(removed) > 0 {
+				rel[doc] = r
+			}
 			if r > 0 {
 				positives++
 			}
