@@ -20,11 +20,9 @@
 # faiss, python3-faiss (apt-get install -y python3-faiss; without it the
 # faiss rows say so). numpy's speed is that of the BLAS it loads, and
 # Debian's default libblas3 is the unoptimised reference BLAS (about 10x
-# slower than OpenBLAS here), which would flatter us: unless numpy already
-# loads OpenBLAS, the script downloads Debian's libopenblas0-pthread with
-# `apt-get download` (no install), unpacks it under
-# ${XDG_CACHE_HOME:-~/.cache}/mimo/openblas and points the peers at it with
-# LD_LIBRARY_PATH. BLAS_DIR=/some/dir overrides the folder holding
+# slower than OpenBLAS here), which would flatter us: scripts/bench-blas.sh
+# points the peers at OpenBLAS (fetched with `apt-get download` when the
+# system lacks it). BLAS_DIR=/some/dir overrides the folder holding
 # libblas.so.3; BLAS_DIR=system uses the system's BLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,24 +40,9 @@ if ! "$PY" -c 'import numpy' 2>/dev/null; then
 	exit 1
 fi
 
-if [ -z "${BLAS_DIR:-}" ]; then
-	if "$PY" -c 'import sys, numpy; numpy.ones((64, 64)) @ numpy.ones((64, 64)); sys.exit("libopenblas" not in open("/proc/self/maps").read())'; then
-		BLAS_DIR=system
-	else
-		oblas="${XDG_CACHE_HOME:-$HOME/.cache}/mimo/openblas"
-		BLAS_DIR="$oblas/usr/lib/x86_64-linux-gnu/openblas-pthread"
-		if [ ! -e "$BLAS_DIR/libblas.so.3" ]; then
-			mkdir -p "$oblas"
-			if (cd "$oblas" && apt-get download libopenblas0-pthread > /dev/null 2>&1); then
-				dpkg-deb -x "$oblas"/libopenblas0-pthread_*.deb "$oblas"
-			else
-				echo "bench-search: could not fetch OpenBLAS (apt-get download libopenblas0-pthread); numpy uses the system BLAS" >&2
-				BLAS_DIR=system
-			fi
-		fi
-	fi
-fi
-[ "$BLAS_DIR" = system ] && BLAS_DIR=
+# shellcheck source=scripts/bench-blas.sh
+source scripts/bench-blas.sh
+find_openblas bench-search "$PY"
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
 
 faiss_ok=1
@@ -76,7 +59,7 @@ go build -o "$tmp/benchsearch" ./internal/cmd/benchsearch
 # peer MODE K: one timed run of a peer; sets $secs, $gflops, $used, $lib.
 peer() {
 	local out
-	out=$(LD_LIBRARY_PATH="${BLAS_DIR:-}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$PY" scripts/bench_search_numpy.py "$1" "$tmp" "$2" "$THREADS")
+	out=$(with_blas "$PY" scripts/bench_search_numpy.py "$1" "$tmp" "$2" "$THREADS")
 	secs=$(echo "$out" | sed -n 's/^seconds=//p')
 	gflops=$(echo "$out" | sed -n 's/^gflops=//p')
 	used=$(echo "$out" | sed -n 's/^threads=//p')

@@ -30,6 +30,9 @@ threads=${BENCH_THREADS:-1}
 rounds=${ROUNDS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=scripts/bench-blas.sh
+source scripts/bench-blas.sh
+find_openblas bench-train "$py"
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 
 cat > "$tmp/step.py" <<'PY'
@@ -98,7 +101,12 @@ step()
 t0 = time.perf_counter()
 for _ in range(steps):
     step()
-print(f"{(time.perf_counter() - t0) / steps * 1e3:.3f} {torch.get_num_threads()} {torch.__version__}")
+# Which BLAS the process really loaded (Debian's torch calls libblas.so.3,
+# which is the reference BLAS unless an optimised one is installed).
+import os, re
+libs = sorted({os.path.basename(m) for m in re.findall(r"/\S*(?:openblas|blis|mkl_rt|libblas)\S*\.so\S*", open("/proc/self/maps").read())})
+blas = next((l for l in libs if "openblas" in l or "blis" in l or "mkl" in l), "reference:" + ",".join(libs))
+print(f"{(time.perf_counter() - t0) / steps * 1e3:.3f} {torch.get_num_threads()} {torch.__version__} {blas}")
 PY
 
 # stat FILE: "min median" of the numbers in FILE.
@@ -112,15 +120,22 @@ for r in $(seq "$rounds"); do
   go_ms direct >> "$tmp/direct"; echo >> "$tmp/direct"
   go_ms cache-mb32 >> "$tmp/mb32"; echo >> "$tmp/mb32"
   go_ms cache-mb8 >> "$tmp/mb8"; echo >> "$tmp/mb8"
-  read -r tms tthreads tversion < <("$py" "$tmp/step.py" "$steps" "$threads")
+  read -r tms tthreads tversion tblas < <(with_blas "$py" "$tmp/step.py" "$steps" "$threads")
+  if [[ "$tblas" == reference:* && -z "${ALLOW_REFERENCE_BLAS:-}" ]]; then
+    # A peer on the unoptimised reference BLAS runs 3x slower than it can
+    # (measured 145 ms vs 42-50 ms per step): no honest ratio.
+    echo "bench-train: PyTorch loaded the reference BLAS (${tblas#reference:}), not an optimised one: apt-get install -y libopenblas0-pthread (or set ALLOW_REFERENCE_BLAS=1 to measure anyway)" >&2
+    printf 'TABLE|training step, %s thread(s) each, vs PyTorch|not measured: PyTorch on the reference BLAS (install libopenblas0-pthread)|\n' "$threads"
+    exit 0
+  fi
   echo "$tms" >> "$tmp/torch"
-  echo "round $r: go direct $(tail -1 "$tmp/direct") ms, cache mb32 $(tail -1 "$tmp/mb32") ms, mb8 $(tail -1 "$tmp/mb8") ms; pytorch $tms ms (torch.get_num_threads()=$tthreads)"
+  echo "round $r: go direct $(tail -1 "$tmp/direct") ms, cache mb32 $(tail -1 "$tmp/mb32") ms, mb8 $(tail -1 "$tmp/mb8") ms; pytorch $tms ms (torch.get_num_threads()=$tthreads, BLAS $tblas)"
 done
 read -r d_min d_med < <(stat "$tmp/direct")
 read -r m32_min m32_med < <(stat "$tmp/mb32")
 read -r m8_min m8_med < <(stat "$tmp/mb8")
 read -r t_min t_med < <(stat "$tmp/torch")
-echo "one training step, batch 32 x 2 streams x 32 tokens, tiny XLM-R; Go GOMAXPROCS=$threads, PyTorch $tversion with $tthreads thread(s) (OMP/OPENBLAS/MKL_NUM_THREADS=$threads), min / median of $rounds rounds:"
+echo "one training step, batch 32 x 2 streams x 32 tokens, tiny XLM-R; Go GOMAXPROCS=$threads, PyTorch $tversion with $tthreads thread(s) on $tblas (OMP/OPENBLAS/MKL_NUM_THREADS=$threads), min / median of $rounds rounds:"
 printf '  pytorch (cpu):                %8.2f / %8.2f ms\n' "$t_min" "$t_med"
 printf '  go direct (no cache):         %8.2f / %8.2f ms   throughput %.3fx / %.3fx pytorch\n' "$d_min" "$d_med" "$(echo "$t_min / $d_min" | bc -l)" "$(echo "$t_med / $d_med" | bc -l)"
 printf '  go gradient cache, mb 32:     %8.2f / %8.2f ms   %.2fx / %.2fx the direct step time\n' "$m32_min" "$m32_med" "$(echo "$m32_min / $d_min" | bc -l)" "$(echo "$m32_med / $d_med" | bc -l)"

@@ -25,6 +25,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -69,6 +71,10 @@ type Encoder struct {
 	budget    int
 	padID     int64
 	head      *adapters.Head // Dense layers, normalisation
+
+	// inRun is the wall time spent inside ONNX Runtime's Run since Open,
+	// in nanoseconds (SessionTime).
+	inRun atomic.Int64
 }
 
 // Open builds an Encoder from a model folder of kind "onnx".
@@ -347,6 +353,12 @@ func (e *Encoder) Identity() adapters.Identity { return e.id }
 // Tokenizer is the encoder's tokenizer.
 func (e *Encoder) Tokenizer() *tokenize.Tokenizer { return e.tok }
 
+// SessionTime is the wall time spent inside ONNX Runtime's Run (the model
+// itself) since Open, summed over every batch and caller. Encode's time
+// less this is what mimo adds: tokenisation, batching, padding, pooling,
+// the head (scripts/bench-encode.sh reports it as the encoder's overhead).
+func (e *Encoder) SessionTime() time.Duration { return time.Duration(e.inRun.Load()) }
+
 // Close frees the ONNX Runtime session. It is safe to call twice.
 func (e *Encoder) Close() error {
 	if e.session == nil {
@@ -453,7 +465,10 @@ func (e *Encoder) run(encs []tokenize.Encoding, idx []int) ([][]float32, error) 
 		values[k] = v
 	}
 	outs := []ort.Value{nil}
-	if err := e.session.Run(values, outs); err != nil {
+	t0 := time.Now()
+	err := e.session.Run(values, outs)
+	e.inRun.Add(int64(time.Since(t0)))
+	if err != nil {
 		return nil, err
 	}
 	defer outs[0].Destroy()

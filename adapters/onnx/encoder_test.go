@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -423,5 +424,33 @@ func TestCUDAErrorNamesLibrary(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), f, adapters.Options{Device: "cuda:x"}); err == nil || errors.Is(err, ErrNoCUDA) || !strings.Contains(err.Error(), `device id "x"`) {
 		t.Errorf("cuda:x: err = %v, want a bad device id", err)
+	}
+}
+
+// TestSessionTime: the time inside ONNX Runtime's Run is counted for every
+// batch, never exceeds the wall time of the Encode calls around it, and
+// starts at zero.
+func TestSessionTime(t *testing.T) {
+	g := readGolden(t)
+	e := openTiny(t, adapters.Options{BatchSize: 2}, nil)
+	if got := e.SessionTime(); got != 0 {
+		t.Fatalf("SessionTime after Open = %v, want 0", got)
+	}
+	var wall time.Duration
+	var last time.Duration
+	for round := range 3 {
+		t0 := time.Now()
+		if _, err := e.Encode(context.Background(), adapters.Request{Role: adapters.RoleDocument, Texts: g.Texts}); err != nil {
+			t.Fatal(err)
+		}
+		wall += time.Since(t0)
+		got := e.SessionTime()
+		if got <= last {
+			t.Errorf("round %d: SessionTime %v did not grow from %v", round, got, last)
+		}
+		if got > wall {
+			t.Errorf("round %d: SessionTime %v exceeds the wall time of the Encode calls %v", round, got, wall)
+		}
+		last = got
 	}
 }

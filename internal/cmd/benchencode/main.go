@@ -10,7 +10,11 @@
 //
 //	benchencode -model DIR -n 256 -batch 32 -len 128 -ids ids.json -rounds 3
 //
-// Output: one line "go texts/s=<x> encode_s=<seconds> tokenize_s=<seconds>".
+// Output: one line "go texts/s=<x> encode_s=<seconds> session_s=<seconds>
+// tokenize_s=<seconds>": encode_s is the best round's wall time of Encode,
+// session_s the time the same round spent inside ONNX Runtime's Run
+// (Encoder.SessionTime), so encode_s/session_s - 1 is mimo's overhead over
+// the model measured in one process.
 package main
 
 import (
@@ -110,19 +114,20 @@ func run(model string, n, batch, length int, idsOut string, rounds, threads int,
 			return err
 		}
 	}
-	best := 0.0
+	best, bestSession := 0.0, 0.0
 	for range rounds {
 		req.Texts = texts
+		in0 := enc.SessionTime()
 		t := time.Now()
 		if _, err := enc.Encode(ctx, req); err != nil {
 			return err
 		}
 		s := time.Since(t).Seconds()
 		if best == 0 || s < best {
-			best = s
+			best, bestSession = s, (enc.SessionTime() - in0).Seconds()
 		}
 	}
-	fmt.Printf("go texts/s=%.2f encode_s=%.3f tokenize_s=%.3f\n", float64(len(texts))/best, best, tokSecs)
+	fmt.Printf("go texts/s=%.2f encode_s=%.4f session_s=%.4f tokenize_s=%.3f\n", float64(len(texts))/best, best, bestSession, tokSecs)
 	return nil
 }
 
