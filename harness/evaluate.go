@@ -390,6 +390,14 @@ func (ev *evaluator) modelMeta() results.ModelMeta {
 		ml := ev.id.MaxLength
 		m.MaxTokens = &ml
 	}
+	if ev.opts.License != "" {
+		l := ev.opts.License
+		m.License = &l
+	}
+	if ev.opts.NParameters > 0 {
+		n := ev.opts.NParameters
+		m.NParameters = &n
+	}
 	return m
 }
 

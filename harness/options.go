@@ -98,6 +98,11 @@ type Options struct {
 	// (Extras.DeclaredTraining). It is not part of the encoder's identity:
 	// cache keys and stored settings do not depend on it.
 	TrainingDatasets map[string][]string
+	// License and NParameters are what the model folder says of the model
+	// (adapters/resolver.Card), written to model_meta.json as MTEB's
+	// license and n_parameters; unset means unknown (null there).
+	License     string
+	NParameters int64
 }
 
 // Validate fills defaults and checks the options; nTasks is how many tasks

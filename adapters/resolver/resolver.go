@@ -39,41 +39,71 @@ import (
 
 // Open resolves spec to an Encoder. The caller closes it.
 func Open(ctx context.Context, spec string, opts adapters.Options) (adapters.Encoder, error) {
+	enc, _, err := OpenCard(ctx, spec, opts)
+	return enc, err
+}
+
+// Card is what a model folder says about the model beyond its vectors, for
+// model_meta.json: MTEB's license and n_parameters (zero values: unknown,
+// written as null). It is not part of the encoder's Identity, so it never
+// changes a cache key.
+type Card struct {
+	License     string
+	NParameters int64
+}
+
+// OpenCard is Open, also returning the folder's Card (empty for servers and
+// pools, which describe no files).
+func OpenCard(ctx context.Context, spec string, opts adapters.Options) (adapters.Encoder, Card, error) {
+	f, ok, err := folderFor(ctx, spec)
+	if err != nil {
+		return nil, Card{}, err
+	}
+	if !ok {
+		enc, err := openServer(ctx, spec)
+		return enc, Card{}, err
+	}
+	enc, err := adapters.OpenFolder(ctx, f, opts)
+	if err != nil {
+		return nil, Card{}, err
+	}
+	return enc, Card{License: f.License, NParameters: f.NParameters}, nil
+}
+
+// folderFor is the folder spec names; ok is false for server specs.
+func folderFor(ctx context.Context, spec string) (adapters.Folder, bool, error) {
 	if st, err := os.Stat(spec); err == nil && st.IsDir() {
 		f, err := adapters.ReadFolder(spec)
-		if err != nil {
-			return nil, err
-		}
-		return adapters.OpenFolder(ctx, f, opts)
+		return f, err == nil, err
 	}
 	switch {
 	case spec == mimo.Name:
 		dir, err := mimo.Dir()
 		if err != nil {
-			return nil, err
+			return adapters.Folder{}, false, err
 		}
 		f, err := adapters.ReadFolder(dir)
-		if err != nil {
-			return nil, err
-		}
-		return adapters.OpenFolder(ctx, f, opts)
+		return f, err == nil, err
 	case spec == "lexical":
-		return adapters.OpenFolder(ctx, lexical.DefaultFolder(), opts)
-	case httpenc.IsPoolSpec(spec):
-		return httpenc.OpenPool(ctx, spec)
-	case httpenc.IsSpec(spec):
-		return httpenc.Open(ctx, spec)
+		return lexical.DefaultFolder(), true, nil
+	case httpenc.IsPoolSpec(spec), httpenc.IsSpec(spec):
+		return adapters.Folder{}, false, nil
 	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
-		return nil, fmt.Errorf("model %q: say which server API it speaks: openai+%s?model=NAME, tei+%s or ollama+%s?model=NAME", spec, spec, spec, spec)
+		return adapters.Folder{}, false, fmt.Errorf("model %q: say which server API it speaks: openai+%s?model=NAME, tei+%s or ollama+%s?model=NAME", spec, spec, spec, spec)
 	case strings.HasPrefix(spec, "hf:") || isKnown(spec):
 		f, err := ResolveHub(ctx, spec)
-		if err != nil {
-			return nil, err
-		}
-		return adapters.OpenFolder(ctx, f, opts)
+		return f, err == nil, err
 	}
-	return nil, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"mimo-mini\" or \"lexical\", not a server spec (openai+http://...) or pool of them (pool:SPEC,SPEC), not hf:org/name and not a known model (known: %s)",
+	return adapters.Folder{}, false, fmt.Errorf("model %q: not a model folder (a folder with %s), not \"mimo-mini\" or \"lexical\", not a server spec (openai+http://...) or pool of them (pool:SPEC,SPEC), not hf:org/name and not a known model (known: %s)",
 		spec, adapters.FolderFile, strings.Join(knownNames(), ", "))
+}
+
+// openServer opens an embedding-server spec or a pool of them.
+func openServer(ctx context.Context, spec string) (adapters.Encoder, error) {
+	if httpenc.IsPoolSpec(spec) {
+		return httpenc.OpenPool(ctx, spec)
+	}
+	return httpenc.Open(ctx, spec)
 }
 
 // LocalDir is the folder on disk a spec opens, when it opens one without

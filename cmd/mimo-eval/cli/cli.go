@@ -384,11 +384,12 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts.TrainingDatasets = d
 		fmt.Fprintf(stderr, "mimo-eval: %s declares %d training datasets (MTEB's training_datasets): tasks among them are marked \"declared\"\n", f.model, len(d))
 	}
-	enc, err := resolver.Open(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir, Engine: f.engine})
+	enc, card, err := resolver.OpenCard(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir, Engine: f.engine})
 	if err != nil {
 		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
 		return 1
 	}
+	opts.License, opts.NParameters = card.License, card.NParameters
 	fmt.Fprintf(stderr, "mimo-eval: model %s: %s\n", f.model, describePrompts(enc.Identity()))
 	if h, ok := enc.(interface{ ExportHint(dir string) string }); ok {
 		if hint := h.ExportHint(f.model); hint != "" {

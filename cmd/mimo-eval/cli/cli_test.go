@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -216,5 +217,44 @@ func TestDefaultTasks(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "MiniMLIR") {
 		t.Errorf("table lacks the mini task:\n%s", stdout)
+	}
+}
+
+// TestModelMetaCard: the folder's license and n_parameters reach
+// model_meta.json (MTEB's fields); a folder without them writes null.
+func TestModelMetaCard(t *testing.T) {
+	for _, tc := range []struct {
+		name, folder string
+		license      any
+		nParams      any
+	}{
+		{"declared", `{"kind": "clitest", "name": "acme/hash-model", "license": "apache-2.0", "n_parameters": 3502336}`, "apache-2.0", float64(3502336)},
+		{"unknown", `{"kind": "clitest", "name": "acme/hash-model"}`, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			model := t.TempDir()
+			if err := os.WriteFile(filepath.Join(model, adapters.FolderFile), []byte(tc.folder), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			output := t.TempDir()
+			code, _, stderr := run("--model", model, "--data-dir", "testdata/task", "--output", output, "--cache-dir", t.TempDir())
+			if code != 0 {
+				t.Fatalf("exit %d\nstderr:\n%s", code, stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(output, "acme__hash-model", results.NoRevision, "model_meta.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var meta map[string]any
+			if err := json.Unmarshal(b, &meta); err != nil {
+				t.Fatal(err)
+			}
+			for key, want := range map[string]any{"license": tc.license, "n_parameters": tc.nParams} {
+				got, ok := meta[key]
+				if !ok || got != want {
+					t.Errorf("model_meta.json %s = %v (present %v), want %v", key, got, ok, want)
+				}
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mimo-mlir/mimo/adapters"
 	"github.com/mimo-mlir/mimo/adapters/digest"
@@ -78,7 +79,16 @@ func editTokenizer(t *testing.T, dir string) {
 // declares a revision, so before the content digest the cache key ignored
 // an edited tokenizer.json and replaced weights, even with --overwrite.
 func TestEditedModelIsNotServedFromCache(t *testing.T) {
+	// The memo does not trust a stamp fresher than digest.RacyWindow (2 s);
+	// shortened here, so that what it remembers does not depend on how
+	// fast this machine runs the first evaluation (or on exports left in
+	// the user's cache by earlier runs: XDG_CACHE_HOME is this test's own).
+	old := digest.RacyWindow
+	digest.RacyWindow = time.Millisecond
+	t.Cleanup(func() { digest.RacyWindow = old })
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	model := copyModel(t)
+	time.Sleep(10 * time.Millisecond)
 	cache := t.TempDir()
 	common := []string{"--model", model, "--cache-dir", cache, "--langs", "en,de"}
 
@@ -100,8 +110,8 @@ func TestEditedModelIsNotServedFromCache(t *testing.T) {
 		if !strings.Contains(stderr, "encoding") {
 			t.Errorf("nothing encoded after the edit:\n%s", stderr)
 		}
-		// The files copied before the first run are old enough by now to
-		// be remembered (digest.RacyWindow).
+		// The files copied before the first run are older than the
+		// (shortened) RacyWindow, so they are remembered.
 		if _, err := os.Stat(filepath.Join(cache, digest.MemoFile)); err != nil {
 			t.Errorf("no digest memo in the cache folder: %v", err)
 		}
