@@ -24,6 +24,10 @@
 // one graph over the whole batch, consuming the random state in the same order;
 // the tests hold the two equal for every objective.
 //
+// Every executable runs on the devices its Plan gives: one device, or a
+// DeviceMesh of Options.Devices devices with GoMLX's AutoSharding (rows
+// sharded, variables replicated, the same graphs), see Plan.
+//
 // Variables live in one GoMLX context: the student's under StudentScope, the
 // objective's (psi) under LossScope, and one accumulator per trainable variable
 // under AccumScope. All must exist, with values, before New: load or initialise
