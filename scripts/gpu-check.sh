@@ -17,7 +17,13 @@
 #    the comparison) and reports the CUDA side as skipped.
 #
 # 2. The native (GoMLX) encoder on the XLA CUDA backend
-#    (GOMLX_BACKEND=xla:cuda), when a PJRT CUDA plugin is present.
+#    (GOMLX_BACKEND=xla:cuda), when a PJRT CUDA plugin is present; then bf16
+#    training, and with 2+ GPUs data-parallel training: the engine's and the
+#    optimiser's executables on a DeviceMesh of 2 GPUs (GoMLX AutoSharding)
+#    against the same computation on one GPU (Go tests), and mimo-train
+#    --devices 2 on two GPUs against the same command on one
+#    (CUDA_VISIBLE_DEVICES=0, the emulation), logged losses within DP_TOL
+#    (default 1e-4, relative). Each section prints RESULT, SKIP or FAILED.
 #
 # Exit status: 0 when every path that could run passed (also when no GPU is
 # visible: everything skipped, said so); 1 when a check failed; 2 when a GPU
@@ -58,6 +64,7 @@ else
 	say "no nvidia-smi on PATH: no NVIDIA driver visible"
 fi
 unavailable=0
+failed=0
 
 say "== ONNX Runtime CUDA provider vs CPU"
 say "library: ${ONNXRUNTIME_LIB:-third_party/onnxruntime/libonnxruntime.so.1 (the default)}"
@@ -156,24 +163,86 @@ if [ "$enc" -eq 0 ] && [ "$run" -eq 0 ]; then
 	say "RESULT: bf16 encoder and training tests pass on xla:cuda"
 else
 	say "RESULT: bf16 tests FAILED on xla:cuda (encoder rc $enc, training rc $run; output above)"
+	failed=1
 fi
 
 say "== data-parallel training over the GPUs of this machine (--devices, --batch-mode)"
 ngpu=0
 command -v nvidia-smi >/dev/null 2>&1 && ngpu=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
 if [ "$ngpu" -ge 2 ]; then
-	# The global-batch step compiled with AutoSharding over a DeviceMesh of
-	# every GPU (batch axis sharded, XLA gathering the negatives and
-	# all-reducing the gradients) against the same step on one device, and
-	# the batch-semantics tests on the same backend.
-	GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -run 'DataParallelAutoSharding|Layout|OneDeviceLayouts|PerDeviceIsDataParallel' -v ./training/gradcache/ 2>&1 | tail -30
-	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
-		say "RESULT: data-parallel step on $ngpu GPUs equals the one-device step"
+	dp_fail=0
+	# 1. The Go tests on xla:cuda. gradcache: TestDataParallelStep (the
+	#    engine's four executables and AdamW's update compiled by the
+	#    engine's Plan with AutoSharding over a DeviceMesh of 2 GPUs vs the
+	#    same Layout emulated on one GPU, dropout on: losses, gradients,
+	#    weights, random state), TestDataParallelAutoSharding (a whole step
+	#    in raw GoMLX), the plan and layout tests; optim: the update's plan;
+	#    training and cmd/mimo-train: the choice of execution, its note and
+	#    its record in training.json, and TestTrainDevices (mimo-train
+	#    --devices 2 data-parallel vs --devices 1, global batch).
+	for pkg in ./training/gradcache/ ./training/optim/ ./training/ ./cmd/mimo-train/; do
+		log=$tmp/dp-test.log
+		GOMLX_BACKEND=xla:cuda go test -tags xla -count=1 -v \
+			-run 'DataParallel|Plan|EngineExecutables|ShardArgs|Uneven|Layout|OneDeviceLayouts|PerDeviceIsDataParallel|AdamW|DeviceExecution|BatchModes|TrainDevices' \
+			"$pkg" >"$log" 2>&1
+		rc=$?
+		grep -E '^(--- |ok|FAIL|panic)|_test\.go:[0-9]+:' "$log" | grep -v '^    --- PASS' | tail -40
+		if [ "$rc" -ne 0 ]; then
+			dp_fail=1
+			say "FAILED: $pkg on xla:cuda (the log: $(tail -5 "$log" | tr '\n' ' '))"
+		fi
+		grep -E '^--- SKIP' "$log" | sed "s|^|SKIPPED in $pkg: |"
+	done
+	# 2. mimo-train --devices 2 on two GPUs (data-parallel) vs the same
+	#    command on one (CUDA_VISIBLE_DEVICES=0: the emulation, the 2 shards
+	#    one after the other), for both batch modes, dropout on: the logged
+	#    losses agree within DP_TOL (relative, default 1e-4; not equality:
+	#    the gradient all-reduce sums in another order).
+	if go build -tags xla -o "$tmp/mimo-train" ./cmd/mimo-train; then
+		rows=$tmp/rows.jsonl
+		: >"$rows"
+		for i in $(seq 0 31); do
+			printf '{"id":"r%d","query":{"en":"where is the river %d near the city","de":"wo ist der Fluss %d bei der Stadt"},"positive":{"en":"the river %d lies beside the old city","de":"der Fluss %d liegt neben der alten Stadt"}}\n' "$i" "$i" "$i" "$i" "$i" >>"$rows"
+		done
+		losses() { grep -o '"loss":[^,]*' "$1/train-log.jsonl" | cut -d: -f2; }
+		for mode in global per-device; do
+			args=(--method xlco --student adapters/onnx/testdata/tiny-xlmr --rows "jsonl:$rows" --langs de,en
+				--steps 3 --batch 8 --mini-batch 4 --max-length 32 --lr 1e-4 --devices 2 --batch-mode "$mode" --quiet)
+			GOMLX_BACKEND=xla:cuda "$tmp/mimo-train" "${args[@]}" --output "$tmp/dp-$mode" >/dev/null 2>"$tmp/dp-$mode.err"
+			a=$?
+			CUDA_VISIBLE_DEVICES=0 GOMLX_BACKEND=xla:cuda "$tmp/mimo-train" "${args[@]}" --output "$tmp/seq-$mode" >/dev/null 2>"$tmp/seq-$mode.err"
+			b=$?
+			if [ "$a" -ne 0 ] || [ "$b" -ne 0 ]; then
+				say "FAILED: mimo-train --devices 2 --batch-mode $mode: exit $a on 2 GPUs, $b on one"
+				tail -3 "$tmp/dp-$mode.err" "$tmp/seq-$mode.err"
+				dp_fail=1
+				continue
+			fi
+			grep -h 'devices 2:' "$tmp/dp-$mode.err" "$tmp/seq-$mode.err"
+			grep -ho '"device_execution": *"[^"]*"' "$tmp/dp-$mode/training.json" "$tmp/seq-$mode/training.json" | tr '\n' ' '
+			echo
+			if paste <(losses "$tmp/dp-$mode") <(losses "$tmp/seq-$mode") | awk -v tol="${DP_TOL:-1e-4}" -v mode="$mode" '
+				{ n++; d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; r = d / (s > 0 ? s : 1); if (r > worst) worst = r
+				  printf "  %s step %d: loss %s on 2 GPUs, %s on one (relative difference %.2g)\n", mode, n, $1, $2, r }
+				END { exit (n == 3 && worst <= tol) ? 0 : 1 }'; then
+				say "RESULT: mimo-train --devices 2 --batch-mode $mode: data-parallel losses equal the emulation's within ${DP_TOL:-1e-4}"
+			else
+				say "RESULT: mimo-train --devices 2 --batch-mode $mode: data-parallel and emulated losses DIFFER (above)"
+				dp_fail=1
+			fi
+		done
 	else
-		say "RESULT: data-parallel tests FAILED on $ngpu GPUs (output above)"
+		say "FAILED: mimo-train did not build with -tags xla"
+		dp_fail=1
+	fi
+	if [ "$dp_fail" -eq 0 ]; then
+		say "RESULT: data-parallel training on 2 of $ngpu GPUs equals the one-device computation"
+	else
+		say "RESULT: data-parallel checks FAILED on $ngpu GPUs (above)"
+		failed=1
 	fi
 else
-	say "SKIP: $ngpu GPU(s) visible; the multi-device check (TestDataParallelAutoSharding) needs 2 or more"
+	say "SKIP: $ngpu GPU(s) visible; the data-parallel checks (TestDataParallelStep, TestDataParallelAutoSharding, TestTrainDevices, mimo-train --devices 2 on 2 GPUs vs 1) need 2 or more"
 fi
 
-exit $((unavailable ? 2 : 0))
+exit $((failed ? 1 : unavailable ? 2 : 0))

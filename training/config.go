@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 
 	"github.com/mimo-mlir/mimo/training/data"
+	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/losses"
 	"github.com/mimo-mlir/mimo/training/optim"
 )
@@ -111,10 +112,19 @@ type Config struct {
 	// depend on D); "per-device" (the authors' scripts: torch DDP, no
 	// gather) averages D losses, each over one shard's rows. The authors'
 	// step of 2 processes x 2,048 rows is --batch 4096 --devices 2
-	// --batch-mode per-device. The D shards are computed on the backend's
-	// first device, in turn: the numbers a D-device run gives.
+	// --batch-mode per-device. How the D shards run is the backend's
+	// choice (gradcache.Plan): data-parallel over D of its devices when it
+	// has that many (GoMLX AutoSharding; --mini-batch must then be a
+	// multiple of D), else one after the other on its first device, which
+	// gives the numbers a D-device run gives.
 	Devices   int    `json:"devices,omitempty"`
 	BatchMode string `json:"batch_mode,omitempty"`
+	// DeviceExecution records how the devices ran: "data-parallel" or
+	// "sequential" (gradcache.Execution). The run sets it from the backend
+	// (a value read from a configuration file is replaced); a resume may
+	// change it (the numbers agree up to float32 rounding); a training.json
+	// without the key was written when every run was sequential.
+	DeviceExecution string `json:"device_execution,omitempty"`
 }
 
 // Batch modes of Config.BatchMode.
@@ -249,6 +259,11 @@ func (c Config) validateDevices() error {
 	case "", BatchGlobal, BatchPerDevice:
 	default:
 		return fmt.Errorf("batch mode %q: want %s or %s", c.BatchMode, BatchGlobal, BatchPerDevice)
+	}
+	switch gradcache.Execution(c.DeviceExecution) {
+	case "", gradcache.Sequential, gradcache.DataParallel:
+	default:
+		return fmt.Errorf("device_execution %q: want %s or %s (the run records it; leave it out)", c.DeviceExecution, gradcache.Sequential, gradcache.DataParallel)
 	}
 	for _, p := range c.phases() {
 		if h := c.hyper(p); c.Devices > 1 && h.Batch%c.Devices != 0 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mimo-mlir/mimo/internal/filelock"
 	"github.com/mimo-mlir/mimo/training/data"
+	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/transformer"
 )
 
@@ -440,6 +441,10 @@ func TestDiffConfig(t *testing.T) {
 		{"dtype-unset-is-f32", mut(func(c *Config) { c.DType = "" }), nil, nil},
 		{"batch-mode", mut(func(c *Config) { c.BatchMode, c.Devices = BatchPerDevice, 2 }), []string{`batch_mode "global" -> "per-device"`, "devices 1 -> 2"}, nil},
 		{"devices-unset-is-one-global", mut(func(c *Config) { c.BatchMode, c.Devices = "", 0 }), nil, nil},
+		// How the devices ran may change on a resume (other machine, same numbers up to rounding).
+		{"device-execution", mut(func(c *Config) { c.DeviceExecution = string(gradcache.DataParallel) }), nil, []string{`device_execution "sequential" -> "data-parallel"`}},
+		// A checkpoint written before the key existed ran sequentially.
+		{"device-execution-unset-is-sequential", mut(func(c *Config) { c.DeviceExecution = string(gradcache.Sequential) }), nil, nil},
 	}
 	str := func(fs []FieldChange) string {
 		var s []string

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/mimo-mlir/mimo/training/gradcache"
 )
 
 // ResumeMayChange lists the configuration keys a resumed run may set to
@@ -26,6 +28,7 @@ var ResumeMayChange = map[string]string{
 	"name":             "the model folder's name only",
 	"backend":          "numerics",
 	"mini_batch":       "numerics",
+	"device_execution": "numerics",
 }
 
 // FieldChange is one configuration key whose value differs.
@@ -68,6 +71,9 @@ func diffConfig(old, cur Config) (refused, allowed []FieldChange) {
 		}
 		if c.BatchMode == "" {
 			c.BatchMode = BatchGlobal
+		}
+		if c.DeviceExecution == "" { // before the key, every run was sequential
+			c.DeviceExecution = string(gradcache.Sequential)
 		}
 	}
 	o, n := flatConfig(old), flatConfig(cur)

@@ -79,7 +79,10 @@ type Run struct {
 	// caches); phaseRes the current phase's engine and optimiser.
 	closers  io.Closer
 	phaseRes []io.Closer
-	closed   bool
+	// plan is how every phase's engine and the optimiser use the backend's
+	// devices: one per run (the variables keep the mesh they first ran on).
+	devPlan *gradcache.Plan
+	closed  bool
 	// Notes receives what a user should know that is not an error (nil:
 	// os.Stderr).
 	Notes io.Writer
@@ -463,6 +466,9 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 	if r.DType == dtypes.InvalidDType {
 		r.DType = dtypes.Float32
 	}
+	if err := r.planDevices(); err != nil {
+		return sum, err
+	}
 	st, err := r.startState(&sum)
 	if err != nil {
 		return sum, err
@@ -494,6 +500,30 @@ func (r *Run) Train(ctx context.Context) (Summary, error) {
 		sum.Folder = c.Output
 	}
 	return sum, nil
+}
+
+// planDevices chooses how Cfg.Devices run on the backend (gradcache.Plan),
+// refuses a --mini-batch that data-parallel execution cannot split, records
+// the choice in Cfg.DeviceExecution (the checkpoints' and training.json's
+// configuration) and says it in one line.
+func (r *Run) planDevices() error {
+	c := &r.Cfg
+	if r.devPlan == nil {
+		p, err := gradcache.NewPlan(r.Backend, c.Devices)
+		if err != nil {
+			return fmt.Errorf("training: --devices %d: %w", c.Devices, err)
+		}
+		if p.Execution() == gradcache.DataParallel && c.MiniBatch%p.Devices() != 0 {
+			return fmt.Errorf("training: --mini-batch %d does not split evenly over --devices %d: backend %s has %d devices, so they run data-parallel and every mini-batch is sharded over them; give a --mini-batch that is a multiple of %d",
+				c.MiniBatch, p.Devices(), r.Backend.Name(), r.Backend.NumDevices(), p.Devices())
+		}
+		r.devPlan = p
+		if n := p.Note(); n != "" {
+			r.note("%s", n)
+		}
+	}
+	c.DeviceExecution = string(r.devPlan.Execution())
+	return nil
 }
 
 // startState seeds the run and, with Cfg.Resume, reads the checkpoint and
@@ -584,7 +614,7 @@ func (r *Run) startPhase(phases []phase, pi int, st *State) (phasePlan, *gradcac
 	r.releasePhase() // the previous phase's compiled graphs
 	eng, err := gradcache.New(r.Backend, r.Ctx, r.Student, pl.obj, gradcache.Options{
 		MiniBatch: c.MiniBatch, Train: true, TrimPadding: true,
-		Devices: c.Devices, PerDevice: c.BatchMode == BatchPerDevice,
+		Devices: c.Devices, PerDevice: c.BatchMode == BatchPerDevice, Plan: r.devPlan,
 	})
 	if err != nil {
 		return pl, nil, nil, fmt.Errorf("training: %w", err)
@@ -592,7 +622,7 @@ func (r *Run) startPhase(phases []phase, pi int, st *State) (phasePlan, *gradcac
 	r.phaseRes = append(r.phaseRes, eng)
 	ocfg := optim.Default()
 	ocfg.WeightDecay, ocfg.MaxGradNorm = c.WeightDecay, c.MaxGradNorm
-	opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg)
+	opt, err := optim.NewAdamW(r.Backend, r.Ctx, eng.Params(), eng.Accumulators(), ocfg, optim.WithPlan(eng.Plan()))
 	if err != nil {
 		return pl, nil, nil, fmt.Errorf("training: %w", err)
 	}

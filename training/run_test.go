@@ -3,15 +3,19 @@ package training
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/fakedevices"
+	"github.com/mimo-mlir/mimo/training/checkpoint"
 	"github.com/mimo-mlir/mimo/training/data"
 	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/training/teacher"
@@ -228,6 +232,7 @@ func TestConfigValidate(t *testing.T) {
 		"batch-mode":     mut(func(c *Config) { c.BatchMode = "local" }),
 		"devices":        mut(func(c *Config) { c.Devices = -1 }),
 		"uneven-devices": mut(func(c *Config) { c.Devices = 5 }), // batch 12
+		"device-exec":    mut(func(c *Config) { c.DeviceExecution = "both" }),
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -319,5 +324,79 @@ func TestBatchModes(t *testing.T) {
 	if len(per) != len(one) || per[len(per)-1].Loss == one[len(one)-1].Loss {
 		t.Errorf("per-device over 2 devices: %d steps, last loss %g; global: %d steps, %g: want the same steps and another loss",
 			len(per), per[len(per)-1].Loss, len(one), one[len(one)-1].Loss)
+	}
+}
+
+// TestDeviceExecution: how --devices runs is chosen from the backend and
+// recorded. On the one-device pure-Go backend 2 devices are the emulation:
+// one note line, device_execution "sequential" in the run's and the
+// checkpoint's configuration. On a backend reporting more devices (the
+// choice only: nothing runs there) 2 devices are data-parallel, and a
+// --mini-batch they cannot split is refused naming both flags; one device,
+// or more than the backend has, is sequential.
+func TestDeviceExecution(t *testing.T) {
+	b, err := transformer.NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("emulated run", func(t *testing.T) {
+		cfg := testConfig(data.MethodMIMO, t.TempDir())
+		cfg.Devices = 2
+		var notes bytes.Buffer
+		r := newTestRun(t, b, cfg, 1, io.Discard)
+		r.Notes, r.StopAfter = &notes, 1
+		if _, err := r.Train(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		want := "mimo-train: devices 2: backend SimpleGo (go) has 1 device; the 2 shards run one after the other on it (same gradients as 2 devices)\n"
+		if got := notes.String(); strings.Count(got, "devices 2:") != 1 || !strings.Contains(got, want) {
+			t.Errorf("notes %q, want the line %q once", got, want)
+		}
+		if r.Cfg.DeviceExecution != string(gradcache.Sequential) {
+			t.Errorf("device_execution %q, want sequential", r.Cfg.DeviceExecution)
+		}
+		info, err := checkpoint.Verify(r.CheckpointPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st State
+		if err := json.Unmarshal(info.State, &st); err != nil || st.Config == nil || st.Config.DeviceExecution != string(gradcache.Sequential) {
+			t.Errorf("checkpoint configuration %+v (%v): want device_execution sequential", st.Config, err)
+		}
+	})
+	for _, tc := range []struct {
+		have, devices, miniBatch int
+		want                     gradcache.Execution
+		note, err                string
+	}{
+		{2, 2, 4, gradcache.DataParallel, "devices 2: data-parallel over 2 of backend SimpleGo (go)'s 2 devices", ""},
+		{4, 2, 6, gradcache.DataParallel, "data-parallel over 2 of backend SimpleGo (go)'s 4 devices", ""},
+		{2, 2, 5, "", "", "--mini-batch 5 does not split evenly over --devices 2"},
+		{1, 2, 5, gradcache.Sequential, "has 1 device; the 2 shards run one after the other", ""},
+		{2, 4, 5, gradcache.Sequential, "has 2 devices; the 4 shards run one after the other", ""},
+		{4, 1, 5, gradcache.Sequential, "", ""},
+	} {
+		t.Run(fmt.Sprintf("%d of %d, mini-batch %d", tc.devices, tc.have, tc.miniBatch), func(t *testing.T) {
+			cfg := testConfig(data.MethodMIMO, t.TempDir())
+			cfg.Devices, cfg.MiniBatch = tc.devices, tc.miniBatch
+			var notes bytes.Buffer
+			r := &Run{Cfg: cfg, Backend: fakedevices.New(b, tc.have), Notes: &notes}
+			err := r.planDevices()
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("planDevices: %v, want an error saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Cfg.DeviceExecution != string(tc.want) {
+				t.Errorf("device_execution %q, want %q", r.Cfg.DeviceExecution, tc.want)
+			}
+			if tc.note == "" && notes.Len() > 0 || !strings.Contains(notes.String(), tc.note) || strings.Count(notes.String(), "\n") > 1 {
+				t.Errorf("notes %q, want one line saying %q (none when empty)", notes.String(), tc.note)
+			}
+		})
 	}
 }

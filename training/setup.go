@@ -144,7 +144,9 @@ func (r *Run) setupStudent() error {
 		return fmt.Errorf("training: max length %d exceeds the student's %d positions", maxLen, st.Cfg.MaxSequenceLength())
 	}
 	r.WriteFolder = func(ctx *mlctx.Context, dir string) error {
-		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, c); err != nil {
+		run := c
+		run.DeviceExecution = r.Cfg.DeviceExecution // Train records it
+		if err := writeStudentFolder(ctx, st.Cfg, tokPath, dir, folderName(c), maxLen, run); err != nil {
 			return err
 		}
 		// What the model saw, for the evaluation's contamination check.

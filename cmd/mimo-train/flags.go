@@ -102,7 +102,8 @@ func newFlagSet(c *training.Config, x *extras, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Name, "name", c.Name, "model name in mimo-model.json")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no progress bar")
 	fs.StringVar(&c.Backend, "backend", c.Backend, "GoMLX backend (default: $GOMLX_BACKEND, else the pure-Go \"go\")")
-	fs.IntVar(&c.Devices, "devices", c.Devices, "data-parallel `devices` the batch is split over (the batch semantics; the shards are computed on one device in turn, see --batch-mode)")
+	fs.IntVar(&c.Devices, "devices", c.Devices, "data-parallel `devices` the batch is split over (the batch semantics, see --batch-mode): with a backend of that many devices or more they run data-parallel "+
+		"(GoMLX AutoSharding; --mini-batch must be a multiple), else one after the other on its first device (the same numbers); training.json records which (device_execution)")
 	fs.StringVar(&c.BatchMode, "batch-mode", c.BatchMode, "global (one loss over the whole --batch, negatives gathered across devices: the paper's formula) or "+
 		"per-device (the mean of one loss per device's --batch/--devices rows, no gather: the authors' scripts, e.g. --batch 4096 --devices 2 --batch-mode per-device)")
 	fs.StringVar(&c.DType, "dtype", c.DType, "student compute dtype: f32, or bf16 (bfloat16 products and activations, float32 weights, losses and optimiser state; "+

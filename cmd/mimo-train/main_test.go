@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/mimo-mlir/mimo/hub/hubtest"
 	"github.com/mimo-mlir/mimo/internal/shareddata"
 	"github.com/mimo-mlir/mimo/training"
+	"github.com/mimo-mlir/mimo/training/gradcache"
+	"github.com/mimo-mlir/mimo/transformer"
 )
 
 func TestBadInvocations(t *testing.T) {
@@ -207,4 +210,106 @@ func TestTrainBFloat16(t *testing.T) {
 	if _, stderr, code := train("f32", out, "--resume"); code == 0 || !strings.Contains(stderr, `dtype "bf16" -> "f32"`) {
 		t.Errorf("resume with another dtype: exit %d, stderr %q; want a refusal naming dtype", code, stderr)
 	}
+}
+
+// writeRows writes n generated parallel rows (English and German) as
+// mMARCO-style JSONL and returns the path.
+func writeRows(t *testing.T, dir string, n int) string {
+	t.Helper()
+	en := []string{"river", "mountain", "city", "music", "history", "garden", "winter", "library"}
+	de := []string{"Fluss", "Berg", "Stadt", "Musik", "Geschichte", "Garten", "Winter", "Bibliothek"}
+	var b strings.Builder
+	for i := range n {
+		a, c := i%len(en), (i*3+1)%len(en)
+		row := map[string]any{
+			"id":       fmt.Sprintf("r%d", i),
+			"query":    map[string]string{"en": fmt.Sprintf("where is the %s near the %s %d", en[a], en[c], i), "de": fmt.Sprintf("wo ist der %s bei der %s %d", de[a], de[c], i)},
+			"positive": map[string]string{"en": fmt.Sprintf("the %s lies beside the old %s, number %d", en[a], en[c], i), "de": fmt.Sprintf("der %s liegt neben dem alten %s, Nummer %d", de[a], de[c], i)},
+		}
+		line, err := json.Marshal(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(append(line, '\n'))
+	}
+	path := filepath.Join(dir, "rows.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestTrainDevices: --devices 2 runs on the devices the backend has --
+// data-parallel over 2 of them when it has 2 or more ($GOMLX_BACKEND=xla:cuda
+// on a multi-GPU machine, which scripts/gpu-check.sh runs), else the
+// emulation on its one device -- says which in one line, records it in
+// training.json (device_execution), and logs the losses of the one-device
+// run for the global batch: bit for bit when emulated, within float32
+// rounding when data-parallel (the all-reduce sums in another order).
+func TestTrainDevices(t *testing.T) {
+	dir := t.TempDir()
+	rows := writeRows(t, dir, 24)
+	train := func(name string, extra ...string) ([]training.StepLog, training.Config, string) {
+		out := filepath.Join(dir, name)
+		args := append([]string{"--method", "xlco", "--student", "../../adapters/onnx/testdata/tiny-xlmr",
+			"--rows", "jsonl:" + rows, "--langs", "de,en", "--steps", "3", "--batch", "8", "--mini-batch", "4",
+			"--max-length", "32", "--lr", "1e-4", "--output", out, "--quiet"}, extra...)
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr.String())
+		}
+		f, err := os.Open(filepath.Join(out, training.LogFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		log, err := training.ReadLog(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var used training.Config
+		b, err := os.ReadFile(filepath.Join(out, training.ConfigFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &used); err != nil {
+			t.Fatal(err)
+		}
+		return log, used, stderr.String()
+	}
+	bcfg, err := transformer.BackendConfig("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := transformer.NewBackend(bcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := be.NumDevices()
+	be.Finalize()
+	want, note, tol := gradcache.Sequential, "the 2 shards run one after the other", 0.0
+	if have >= 2 {
+		want, note, tol = gradcache.DataParallel, "data-parallel over 2", 1e-4
+	}
+	one, used1, stderr1 := train("one")
+	two, used2, stderr2 := train("two", "--devices", "2")
+	if used1.DeviceExecution != string(gradcache.Sequential) || strings.Contains(stderr1, "devices 1:") {
+		t.Errorf("one device: device_execution %q, stderr %q; want sequential, no devices note", used1.DeviceExecution, stderr1)
+	}
+	if used2.DeviceExecution != string(want) || used2.Devices != 2 {
+		t.Errorf("2 devices on a backend of %d: training.json devices %d, device_execution %q; want 2, %s", have, used2.Devices, used2.DeviceExecution, want)
+	}
+	if !strings.Contains(stderr2, "devices 2: ") || !strings.Contains(stderr2, note) {
+		t.Errorf("2 devices: stderr %q, want a line saying %q", stderr2, note)
+	}
+	if len(one) != 3 || len(two) != 3 {
+		t.Fatalf("%d and %d logged steps, want 3", len(one), len(two))
+	}
+	for k := range one {
+		a, b := one[k].Loss, two[k].Loss
+		if math.IsNaN(b) || math.Abs(a-b) > tol*math.Abs(a) {
+			t.Errorf("step %d: loss %.9g on 2 devices (%s), %.9g on one: want within %g", k+1, b, want, a, tol)
+		}
+	}
+	t.Logf("backend of %d devices: 2 devices ran %s; losses one %v", have, want, []float64{one[0].Loss, one[1].Loss, one[2].Loss})
 }

@@ -24,6 +24,10 @@
 // one graph over the whole batch, consuming the random state in the same order;
 // the tests hold the two equal for every objective.
 //
+// Every executable runs on the devices its Plan gives: one device, or a
+// DeviceMesh of Options.Devices devices with GoMLX's AutoSharding (rows
+// sharded, variables replicated, the same graphs), see Plan.
+//
 // Variables live in one GoMLX context: the student's under StudentScope, the
 // objective's (psi) under LossScope, and one accumulator per trainable variable
 // under AccumScope. All must exist, with values, before New: load or initialise
@@ -156,10 +160,16 @@ type Options struct {
 	// rows (Devices groups of Rows/Devices rows, no negatives shared between
 	// them); without it, one loss over the whole batch, whatever Devices is.
 	// Every batch needs a row per device (0 Devices means 1). The groups are
-	// computed here on the engine's one device; they are what Devices
-	// devices of a data-parallel run compute.
+	// computed on the devices Plan gives: with a backend of Devices devices
+	// or more, data-parallel over them; else one after the other on the
+	// first device (the emulation: the numbers Devices devices give).
 	Devices   int
 	PerDevice bool
+	// Plan, when set, is how the executables use the backend's devices; its
+	// Devices must equal Devices. Nil: New makes one (NewPlan). Engines
+	// (and optimisers) over one context must share one Plan: a variable
+	// keeps the mesh it first ran on.
+	Plan *Plan
 }
 
 // Result is the loss of one full batch and its terms, in TermNames order.
@@ -181,8 +191,27 @@ type Engine struct {
 	nStud  int                 // params[:nStud] are the student's
 	rng    *context.Variable
 
+	plan *Plan
+	// main runs every batch whose rows split evenly over the plan's devices
+	// (every batch when sequential); seq, built on first need, the others
+	// (an epoch's last, short batch) one device after the other.
+	main, seq *execs
+}
+
+// execs are the engine's four executables, configured for one plan.
+type execs struct {
+	plan                   *Plan
 	fwd, loss, bwd, direct *context.Exec
 }
+
+// The inputs of each executable (a slice input's last entry is for all the
+// remaining ones): every input of the engine's graphs has rows on axis 0.
+var (
+	fwdInputs  = []Input{BatchSharded, BatchSharded}               // ids, mask
+	lossInputs = []Input{BatchSharded}                             // reps..., targets...
+	bwdInputs  = []Input{BatchSharded, BatchSharded, BatchSharded} // ids, mask, cached gradient
+	dirInputs  = []Input{BatchSharded}                             // ids, mask per mini-batch..., targets...
+)
 
 // New builds an engine. Every trainable variable under StudentScope and
 // LossScope must already exist with a value.
@@ -230,21 +259,100 @@ func New(b backends.Backend, ctx *context.Context, student Student, obj Objectiv
 		}
 		e.rng = ctx.GetVariableByScopeAndName(context.RootScope, context.RNGStateVariableName)
 	}
-	rctx := ctx.Reuse()
 	var err error
-	if e.fwd, err = context.NewExec(b, rctx, e.fwdGraph); err != nil {
-		return nil, fmt.Errorf("gradcache: forward exec: %w", err)
+	if e.plan, err = planFor(b, opts); err != nil {
+		return nil, err
 	}
-	if e.loss, err = context.NewExec(b, rctx, e.lossGraph); err != nil {
-		return nil, fmt.Errorf("gradcache: loss exec: %w", err)
-	}
-	if e.bwd, err = context.NewExec(b, rctx, e.bwdGraph); err != nil {
-		return nil, fmt.Errorf("gradcache: backward exec: %w", err)
-	}
-	if e.direct, err = context.NewExec(b, rctx, e.directGraph); err != nil {
-		return nil, fmt.Errorf("gradcache: direct exec: %w", err)
+	if e.main, err = e.build(e.plan); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// planFor is opts.Plan, checked against opts, or a new one.
+func planFor(b backends.Backend, opts Options) (*Plan, error) {
+	p := opts.Plan
+	if p == nil {
+		var err error
+		if p, err = NewPlan(b, opts.Devices); err != nil {
+			return nil, err
+		}
+	} else if p.Devices() != max(1, opts.Devices) {
+		return nil, fmt.Errorf("gradcache: the plan is for %d devices, the options ask for %d", p.Devices(), max(1, opts.Devices))
+	}
+	if err := p.CheckMiniBatch(opts.MiniBatch); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// build compiles (lazily: GoMLX compiles on first use per shape) the four
+// executables for plan p.
+func (e *Engine) build(p *Plan) (*execs, error) {
+	x := &execs{plan: p}
+	rctx := e.ctx.Reuse()
+	for _, m := range []struct {
+		name string
+		dst  **context.Exec
+		fn   any
+		in   []Input
+	}{
+		{"forward", &x.fwd, e.fwdGraph, fwdInputs},
+		{"loss", &x.loss, e.lossGraph, lossInputs},
+		{"backward", &x.bwd, e.bwdGraph, bwdInputs},
+		{"direct", &x.direct, e.directGraph, dirInputs},
+	} {
+		ex, err := context.NewExecAny(e.backend, rctx, m.fn)
+		if err != nil {
+			x.close()
+			return nil, fmt.Errorf("gradcache: %s exec: %w", m.name, err)
+		}
+		*m.dst = ex
+		if err := p.Configure(ex, m.in...); err != nil {
+			x.close()
+			return nil, fmt.Errorf("gradcache: %s exec: %w", m.name, err)
+		}
+	}
+	return x, nil
+}
+
+func (x *execs) close() {
+	if x == nil {
+		return
+	}
+	for _, ex := range []**context.Exec{&x.fwd, &x.loss, &x.bwd, &x.direct} {
+		if *ex != nil {
+			(*ex).Finalize()
+			*ex = nil
+		}
+	}
+}
+
+// Plan is how the engine's executables use the backend's devices.
+func (e *Engine) Plan() *Plan { return e.plan }
+
+// Executables are the forward, loss, backward and direct executables of
+// the engine's plan (for inspection of their device configuration).
+func (e *Engine) Executables() []*context.Exec {
+	return []*context.Exec{e.main.fwd, e.main.loss, e.main.bwd, e.main.direct}
+}
+
+// Execution is how the engine runs Options.Devices (its plan's).
+func (e *Engine) Execution() Execution { return e.plan.Execution() }
+
+// execsFor are the executables for a batch of rows: the plan's, or the
+// sequential ones when the rows do not split evenly over its devices.
+func (e *Engine) execsFor(rows int) (*execs, error) {
+	if e.plan.Divides(rows) {
+		return e.main, nil
+	}
+	if e.seq == nil {
+		var err error
+		if e.seq, err = e.build(e.plan.Sequential()); err != nil {
+			return nil, err
+		}
+	}
+	return e.seq, nil
 }
 
 func (e *Engine) bucket() int {
@@ -281,12 +389,9 @@ func accumFor(ctx *context.Context, v *context.Variable) (*context.Variable, err
 // device memory until finalised). It is idempotent; the engine cannot be
 // used after it.
 func (e *Engine) Close() error {
-	for _, x := range []**context.Exec{&e.fwd, &e.loss, &e.bwd, &e.direct} {
-		if *x != nil {
-			(*x).Finalize()
-			*x = nil
-		}
-	}
+	e.main.close()
+	e.seq.close()
+	e.main, e.seq = nil, nil
 	return nil
 }
 
@@ -478,6 +583,10 @@ func (e *Engine) Accumulate(b Batch) (Result, error) {
 	if b.Rows() <= e.opts.MiniBatch {
 		return e.Direct(b)
 	}
+	x, err := e.execsFor(b.Rows())
+	if err != nil {
+		return Result{}, err
+	}
 	type chunk struct {
 		tok   Tokens
 		state *tensors.Tensor
@@ -498,7 +607,7 @@ func (e *Engine) Accumulate(b Batch) (Result, error) {
 				return Result{}, err
 			}
 			ids, mask := c.tok.tensors()
-			out, err := e.fwd.Exec(ids, mask)
+			out, err := x.plan.Run(x.fwd, fwdInputs, ids, mask)
 			if err != nil {
 				return Result{}, fmt.Errorf("gradcache: forward stream %d rows %d-%d: %w", s, from, to, err)
 			}
@@ -515,14 +624,8 @@ func (e *Engine) Accumulate(b Batch) (Result, error) {
 		return Result{}, err
 	}
 	// 2. Full-batch loss on detached representations.
-	args := make([]any, 0, ns+len(b.Targets))
-	for _, r := range reps {
-		args = append(args, r)
-	}
-	for _, t := range b.Targets {
-		args = append(args, t)
-	}
-	out, err := e.loss.Exec(args...)
+	args := append(append(make([]*tensors.Tensor, 0, ns+len(b.Targets)), reps...), b.Targets...)
+	out, err := x.plan.Run(x.loss, lossInputs, args...)
 	if err != nil {
 		return Result{}, fmt.Errorf("gradcache: loss %s: %w", e.obj.Name(), err)
 	}
@@ -543,7 +646,7 @@ func (e *Engine) Accumulate(b Batch) (Result, error) {
 				return Result{}, err
 			}
 			ids, mask := c.tok.tensors()
-			if _, err := e.bwd.Exec(ids, mask, g); err != nil {
+			if _, err := x.plan.Run(x.bwd, bwdInputs, ids, mask, g); err != nil {
 				return Result{}, fmt.Errorf("gradcache: backward stream %d rows %d-%d: %w", s, c.from, c.from+c.tok.Batch, err)
 			}
 		}
@@ -561,18 +664,20 @@ func (e *Engine) Direct(b Batch) (Result, error) {
 	if err := e.check(b); err != nil {
 		return Result{}, err
 	}
-	var args []any
 	rows := b.Rows()
+	x, err := e.execsFor(rows)
+	if err != nil {
+		return Result{}, err
+	}
+	var args []*tensors.Tensor
 	for _, t := range b.Streams {
 		for from := 0; from < rows; from += e.opts.MiniBatch {
 			ids, mask := t.rows(from, min(from+e.opts.MiniBatch, rows), e.opts.TrimPadding, e.bucket()).tensors()
 			args = append(args, ids, mask)
 		}
 	}
-	for _, t := range b.Targets {
-		args = append(args, t)
-	}
-	out, err := e.direct.Exec(args...)
+	args = append(args, b.Targets...)
+	out, err := x.plan.Run(x.direct, dirInputs, args...)
 	if err != nil {
 		return Result{}, fmt.Errorf("gradcache: direct %s: %w", e.obj.Name(), err)
 	}

@@ -15,6 +15,10 @@
 // The moments live in the same GoMLX context as the parameters (scope
 // "optim"), so a checkpoint of the context is a checkpoint of the optimiser.
 // The whole update is one compiled graph; the accumulators are zeroed by it.
+// With a data-parallel gradcache.Plan (WithPlan) the graph is compiled for
+// the plan's device mesh: its inputs (learning rate, step) and every
+// variable are replicated, so each device applies the same update to its
+// replica of the weights.
 package optim
 
 import (
@@ -26,6 +30,8 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/mimo-mlir/mimo/training/gradcache"
 )
 
 // Scope holds the optimiser's state variables.
@@ -72,7 +78,32 @@ type AdamW struct {
 	params, accums []*context.Variable
 	ms, vs         []*context.Variable
 	exec           *context.Exec
+	plan           *gradcache.Plan
 }
+
+// Option configures NewAdamW.
+type Option func(*AdamW) error
+
+// WithPlan runs the update on the devices of p, the plan of the engine
+// whose accumulators it reads (gradcache.Engine.Plan): the optimiser and the
+// engine must share one plan, since a variable keeps the mesh it first ran
+// on. Without it the update runs on one device.
+func WithPlan(p *gradcache.Plan) Option {
+	return func(o *AdamW) error {
+		if p == nil {
+			return fmt.Errorf("adamw: WithPlan(nil): give the engine's plan")
+		}
+		o.plan = p
+		return nil
+	}
+}
+
+// Executable is the update's compiled step (for inspection of its device
+// configuration).
+func (o *AdamW) Executable() *context.Exec { return o.exec }
+
+// stepInputs: the learning rate and the step, scalars on every device.
+var stepInputs = []gradcache.Input{gradcache.Replicated, gradcache.Replicated}
 
 // Close releases the optimiser's compiled step; idempotent.
 func (o *AdamW) Close() error {
@@ -85,7 +116,7 @@ func (o *AdamW) Close() error {
 
 // NewAdamW creates (or finds, e.g. after a checkpoint load) the moments of
 // each parameter. accums[i] holds the gradient of params[i].
-func NewAdamW(b backends.Backend, ctx *context.Context, params, accums []*context.Variable, cfg Config) (*AdamW, error) {
+func NewAdamW(b backends.Backend, ctx *context.Context, params, accums []*context.Variable, cfg Config, opts ...Option) (*AdamW, error) {
 	if len(params) != len(accums) {
 		return nil, fmt.Errorf("adamw: %d parameters but %d gradient accumulators", len(params), len(accums))
 	}
@@ -93,6 +124,18 @@ func NewAdamW(b backends.Backend, ctx *context.Context, params, accums []*contex
 		return nil, fmt.Errorf("adamw: bad betas (%g, %g) or eps %g", cfg.Beta1, cfg.Beta2, cfg.Eps)
 	}
 	o := &AdamW{cfg: cfg, params: params, accums: accums}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	if o.plan == nil {
+		p, err := gradcache.NewPlan(b, 1)
+		if err != nil {
+			return nil, fmt.Errorf("adamw: %w", err)
+		}
+		o.plan = p
+	}
 	for _, p := range params {
 		for _, kind := range []string{"m", "v"} {
 			scope := context.RootScope + Scope + context.ScopeSeparator + kind + p.Scope()
@@ -113,6 +156,10 @@ func NewAdamW(b backends.Backend, ctx *context.Context, params, accums []*contex
 	var err error
 	o.exec, err = context.NewExec(b, ctx.Reuse(), o.graph)
 	if err != nil {
+		return nil, fmt.Errorf("adamw: %w", err)
+	}
+	if err := o.plan.Configure(o.exec, stepInputs...); err != nil {
+		o.exec.Finalize()
 		return nil, fmt.Errorf("adamw: %w", err)
 	}
 	return o, nil
@@ -168,7 +215,7 @@ func (o *AdamW) Step(lr float64, t int) (float64, error) {
 	if t < 1 {
 		return 0, fmt.Errorf("adamw: step %d must be >= 1", t)
 	}
-	out, err := o.exec.Exec(lr, float64(t))
+	out, err := o.plan.Run(o.exec, stepInputs, tensors.FromScalar(lr), tensors.FromScalar(float64(t)))
 	if err != nil {
 		return 0, fmt.Errorf("adamw step %d: %w", t, err)
 	}

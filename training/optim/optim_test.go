@@ -2,11 +2,15 @@ package optim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/distributed"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/mimo-mlir/mimo/internal/fakedevices"
+	"github.com/mimo-mlir/mimo/training/gradcache"
 	"github.com/mimo-mlir/mimo/transformer"
 )
 
@@ -130,5 +134,66 @@ func TestAdamWMatchesReference(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAdamWPlan: the update's executable takes the engine's plan: on a
+// backend reporting 2 devices (built, not run), AutoSharding over the
+// plan's mesh with the variables replicated; without a plan, or with the
+// sequential one, one device.
+func TestAdamWPlan(t *testing.T) {
+	base, err := transformer.NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := fakedevices.New(base, 2)
+	vars := func() (*context.Context, []*context.Variable, []*context.Variable) {
+		ctx := context.New()
+		w := ctx.In("student").VariableWithValue("w", tensors.FromFlatDataAndDimensions([]float32{1, 2}, 2))
+		a := ctx.In("acc").VariableWithValue("w", tensors.FromShape(w.Shape()))
+		return ctx, []*context.Variable{w}, []*context.Variable{a}
+	}
+	dp, err := gradcache.NewPlan(b, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		opts    []Option
+		devices int
+		mesh    *distributed.DeviceMesh
+	}{
+		{"no plan", nil, 1, nil},
+		{"sequential", []Option{WithPlan(dp.Sequential())}, 1, nil},
+		{"data-parallel", []Option{WithPlan(dp)}, 2, dp.Mesh()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, ps, as := vars()
+			o, err := NewAdamW(b, ctx, ps, as, Default(), tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = o.Close() }()
+			x := o.Executable()
+			if x.NumDevices() != tc.devices {
+				t.Errorf("%d devices, want %d", x.NumDevices(), tc.devices)
+			}
+			if tc.mesh == nil {
+				if x.DistributionStrategy() != distributed.None || len(x.Meshes()) != 0 {
+					t.Errorf("strategy %s, meshes %v: want one device", x.DistributionStrategy(), x.Meshes())
+				}
+				return
+			}
+			if x.DistributionStrategy() != distributed.AutoSharding || len(x.Meshes()) != 1 || x.Meshes()[0] != tc.mesh {
+				t.Errorf("strategy %s, meshes %v: want AutoSharding over the plan's mesh", x.DistributionStrategy(), x.Meshes())
+			}
+			if d := x.DefaultShardingSpec(); d == nil || d.Mesh != tc.mesh || !d.IsReplicated() {
+				t.Errorf("default sharding %s: want the variables replicated", d)
+			}
+		})
+	}
+	ctx, ps, as := vars()
+	if _, err := NewAdamW(b, ctx, ps, as, Default(), WithPlan(nil)); err == nil || !strings.Contains(err.Error(), "WithPlan(nil)") {
+		t.Errorf("WithPlan(nil): %v, want refused", err)
 	}
 }
