@@ -120,7 +120,8 @@ tokenize_part() {
 		echo "tokenisation: no Tatoeba lines under $TATOEBA (set TATOEBA)" >&2
 		exit 1
 	fi
-	while [[ $(wc -l < "$tmp/texts" 2> /dev/null || echo 0) -lt "$LINES" ]]; do
+	: > "$tmp/texts"
+	while [[ $(wc -l < "$tmp/texts") -lt "$LINES" ]]; do
 		cat "$tmp/once" >> "$tmp/texts"
 	done
 	head -n "$LINES" "$tmp/texts" > "$tmp/texts.n" && mv "$tmp/texts.n" "$tmp/texts"

@@ -139,21 +139,8 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading %s: %w", where, modelPath, err)
 	}
-	e.inputType = map[string]ort.TensorElementDataType{}
-	for _, in := range ins {
-		switch in.Name {
-		case "input_ids", "attention_mask", "token_type_ids", "position_ids":
-		default:
-			return nil, fmt.Errorf("%s: %s has input %q; supported inputs are input_ids, attention_mask, token_type_ids, position_ids (export without past key values)", where, modelPath, in.Name)
-		}
-		if in.DataType != ort.TensorElementDataTypeInt64 && in.DataType != ort.TensorElementDataTypeInt32 {
-			return nil, fmt.Errorf("%s: input %q has type %v, want int64 or int32", where, in.Name, in.DataType)
-		}
-		e.inputs = append(e.inputs, in.Name)
-		e.inputType[in.Name] = in.DataType
-	}
-	if !slices.Contains(e.inputs, "input_ids") {
-		return nil, fmt.Errorf("%s: %s has no input_ids input", where, modelPath)
+	if err := e.setInputs(ins, modelPath, where); err != nil {
+		return nil, err
 	}
 	out, dim, err := pickOutput(outs, stringOption(f, "output"))
 	if err != nil {
@@ -166,11 +153,55 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	if e.head, err = adapters.OpenHead(f, dim); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
+	so, err := sessionOptions(opts, threads, lib, where)
+	if err != nil {
+		return nil, err
+	}
+	defer so.Destroy()
+	e.session, err = ort.NewDynamicAdvancedSession(modelPath, e.inputs, []string{e.output}, so)
+	if err != nil {
+		return nil, fmt.Errorf("%s: session for %s: %w", where, modelPath, err)
+	}
+	if err := e.identify(ctx, f, opts, modelPath, tokPath, pooling, maxLen, dim); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return e, nil
+}
+
+// setInputs checks the model's inputs and records them in Run's order.
+func (e *Encoder) setInputs(ins []ort.InputOutputInfo, modelPath, where string) error {
+	e.inputType = map[string]ort.TensorElementDataType{}
+	for _, in := range ins {
+		switch in.Name {
+		case "input_ids", "attention_mask", "token_type_ids", "position_ids":
+		default:
+			return fmt.Errorf("%s: %s has input %q; supported inputs are input_ids, attention_mask, token_type_ids, position_ids (export without past key values)", where, modelPath, in.Name)
+		}
+		if in.DataType != ort.TensorElementDataTypeInt64 && in.DataType != ort.TensorElementDataTypeInt32 {
+			return fmt.Errorf("%s: input %q has type %v, want int64 or int32", where, in.Name, in.DataType)
+		}
+		e.inputs = append(e.inputs, in.Name)
+		e.inputType[in.Name] = in.DataType
+	}
+	if !slices.Contains(e.inputs, "input_ids") {
+		return fmt.Errorf("%s: %s has no input_ids input", where, modelPath)
+	}
+	return nil
+}
+
+// sessionOptions are the session's threads and execution provider (the
+// caller destroys them).
+func sessionOptions(opts adapters.Options, threads int, lib, where string) (_ *ort.SessionOptions, err error) {
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	defer so.Destroy()
+	defer func() {
+		if err != nil {
+			so.Destroy()
+		}
+	}()
 	if threads > 0 {
 		if err := so.SetIntraOpNumThreads(threads); err != nil {
 			return nil, fmt.Errorf("%s: intra_op_threads: %w", where, err)
@@ -187,18 +218,19 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	} else if opts.Device != "" && opts.Device != "cpu" {
 		return nil, fmt.Errorf("%s: device %q: want cpu or cuda[:N]", where, opts.Device)
 	}
-	e.session, err = ort.NewDynamicAdvancedSession(modelPath, e.inputs, []string{e.output}, so)
-	if err != nil {
-		return nil, fmt.Errorf("%s: session for %s: %w", where, modelPath, err)
-	}
+	return so, nil
+}
+
+// identify fills e's Identity once the session is open: revision, content
+// digest, the head's and the output's dimension (measured when dynamic).
+func (e *Encoder) identify(ctx context.Context, f adapters.Folder, opts adapters.Options, modelPath, tokPath, pooling string, maxLen, dim int) error {
 	revision := f.Revision
 	if revision == "" {
 		revision = adapters.LocalRevision(modelPath, modelPath+"_data")
 	}
 	content, err := contentDigest(opts, modelPath, tokPath, e.head.Parts()...)
 	if err != nil {
-		e.Close()
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return err
 	}
 	e.id = adapters.Identity{
 		Name: f.Name, Revision: revision, Kind: Kind, Pooling: pooling, Normalize: f.NormalizeOrDefault(),
@@ -214,11 +246,10 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 	}
 	if d := e.head.Dim(); d > 0 {
 		if f.Dim > 0 && f.Dim != d {
-			e.Close()
 			if d != dim {
-				return nil, fmt.Errorf("%s: dim %d, but output %q has %d and the head maps it to %d", where, f.Dim, e.output, dim, d)
+				return fmt.Errorf("dim %d, but output %q has %d and the head maps it to %d", f.Dim, e.output, dim, d)
 			}
-			return nil, fmt.Errorf("%s: dim %d, but output %q has %d", where, f.Dim, e.output, dim)
+			return fmt.Errorf("dim %d, but output %q has %d", f.Dim, e.output, dim)
 		}
 		e.id.Dim = d
 	}
@@ -226,12 +257,11 @@ func Open(ctx context.Context, f adapters.Folder, opts adapters.Options) (*Encod
 		// The output's last axis is dynamic: measure it.
 		v, err := e.Encode(ctx, adapters.Request{Role: adapters.RoleDocument, Texts: []string{"dim"}})
 		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("%s: probing the dimension: %w", where, err)
+			return fmt.Errorf("probing the dimension: %w", err)
 		}
 		e.id.Dim = len(v[0])
 	}
-	return e, nil
+	return nil
 }
 
 // ErrNoCUDA is what the error of Open matches (errors.Is) when the CUDA

@@ -18,28 +18,8 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
-}
-
-func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mimo-report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var dirs multi
-	fs.Var(&dirs, "results", "a results folder (repeatable; also positional): <model>/<revision>/<Task>.json as MTEB and mimo-eval write them")
-	out := fs.String("out", "report.md", "the Markdown report to write; figures go to a figures/ folder beside it")
-	title := fs.String("title", "Retrieval report", "the report's heading")
-	htmlOut := fs.String("html", "", "also (or, without --out, only) write the report as one self-contained HTML page to this file: sortable tables, filters, inline SVG figures")
-	noFigs := fs.Bool("no-figures", false, "write tables only")
-	mrc := fs.String("mrc", "mrc_at_10", "which MRC cut-off to tabulate (mrc_at_10, mrc_at_20)")
-	baseline := fs.String("baseline", "", "the model the significance tables compare with every other (its label, name, or the name's last part); default: per task, the best main score")
-	draws := fs.Int("draws", reports.DefaultDraws, "draws of each paired randomisation test")
-	paperOut := fs.String("paper-tables", "", "write only the paper's Tables 2, 3, 4, 8, 9 and Figures 2-5 in the paper's shape (each cell ours (paper)) to this file, for runs named as scripts/paper.sh names them")
-	paperSuffix := fs.String("paper-suffix", "", "--paper-tables: the suffix of the recipe's model names (\"-mini\")")
-	paperLambdas := fs.String("paper-lambdas", "0.0,0.2,0.4,0.6,0.8,1.0", "--paper-tables: the lambdas of the sweep")
-	seed := fs.Uint64("seed", reports.DefaultSeed, "seed of the paired randomisation tests (numpy's default_rng(seed) stream, afresh per test)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `mimo-report: Markdown tables and figures from result folders.
+// usageText is the help above the flags.
+const usageText = `mimo-report: Markdown tables and figures from result folders.
 
 Usage:
   mimo-report --results DIR [--results DIR2 ...] [--out report.md] [--html report.html]
@@ -74,7 +54,30 @@ Examples:
   mimo-report results ../mteb-results/results --out compare.md
 
 Flags:
-`)
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mimo-report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var dirs multi
+	fs.Var(&dirs, "results", "a results folder (repeatable; also positional): <model>/<revision>/<Task>.json as MTEB and mimo-eval write them")
+	out := fs.String("out", "report.md", "the Markdown report to write; figures go to a figures/ folder beside it")
+	title := fs.String("title", "Retrieval report", "the report's heading")
+	htmlOut := fs.String("html", "", "also (or, without --out, only) write the report as one self-contained HTML page to this file: sortable tables, filters, inline SVG figures")
+	noFigs := fs.Bool("no-figures", false, "write tables only")
+	mrc := fs.String("mrc", "mrc_at_10", "which MRC cut-off to tabulate (mrc_at_10, mrc_at_20)")
+	baseline := fs.String("baseline", "", "the model the significance tables compare with every other (its label, name, or the name's last part); default: per task, the best main score")
+	draws := fs.Int("draws", reports.DefaultDraws, "draws of each paired randomisation test")
+	paperOut := fs.String("paper-tables", "", "write only the paper's Tables 2, 3, 4, 8, 9 and Figures 2-5 in the paper's shape (each cell ours (paper)) to this file, for runs named as scripts/paper.sh names them")
+	paperSuffix := fs.String("paper-suffix", "", "--paper-tables: the suffix of the recipe's model names (\"-mini\")")
+	paperLambdas := fs.String("paper-lambdas", "0.0,0.2,0.4,0.6,0.8,1.0", "--paper-tables: the lambdas of the sweep")
+	seed := fs.Uint64("seed", reports.DefaultSeed, "seed of the paired randomisation tests (numpy's default_rng(seed) stream, afresh per test)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

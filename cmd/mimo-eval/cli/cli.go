@@ -292,6 +292,24 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// usageError is a failure of the command line itself: exit status 2, where
+// a failure of the run is 1.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// fail prints err and returns its exit status.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
 func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f evalFlags
 	fs := newFlagSet("mimo-eval", usageText, stderr)
@@ -303,43 +321,81 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "mimo-eval: unexpected argument %q (subcommands: score, tasks, stats; see -help)\n", fs.Arg(0))
-		return 2
+		return fail(stderr, usage("unexpected argument %q (subcommands: score, tasks, stats; see -help)", fs.Arg(0)))
 	}
 	fs.Visit(func(fl *flag.Flag) {
 		if fl.Name == "tasks" || fl.Name == "t" {
 			f.tasksSet = true
 		}
 	})
+	ts, opts, err := f.plan(ctx, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	enc, card, err := resolver.OpenCard(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir, Engine: f.engine})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	opts.License, opts.NParameters = card.License, card.NParameters
+	fmt.Fprintf(stderr, "mimo-eval: model %s: %s\n", f.model, describePrompts(enc.Identity()))
+	if h, ok := enc.(interface{ ExportHint(dir string) string }); ok {
+		if hint := h.ExportHint(f.model); hint != "" {
+			fmt.Fprintf(stderr, "mimo-eval: note: %s\n", hint)
+		}
+	}
+	outs, err := harness.Evaluate(ctx, enc, ts, opts)
+	printStats(stderr, enc)
+	if cerr := enc.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
+	}
+	if terr := printOutcomes(stdout, outs, opts); terr != nil && err == nil {
+		err = terr
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if f.report != "" {
+		problems, err := writeReport(f.report, f.output)
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "mimo-eval: report: %v\n", p)
+		}
+		if err != nil {
+			return fail(stderr, fmt.Errorf("report %s: %w", f.report, err))
+		}
+		fmt.Fprintf(stderr, "mimo-eval: report written to %s\n", f.report)
+	}
+	return 0
+}
+
+// plan turns the flags into the tasks to run and the harness's options,
+// with what the model folder records (training texts, declared training
+// data). Errors of the flags themselves are usageErrors.
+func (f *evalFlags) plan(ctx context.Context, stderr io.Writer) ([]tasks.Task, harness.Options, error) {
+	var opts harness.Options
 	langs, err := normalizeLangs(splitList(f.langs))
 	if err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: --langs: %v\n", err)
-		return 2
+		return nil, opts, usage("--langs: %w", err)
 	}
 	ts, err := resolveTasks(f.taskSpec, f.tasksSet, f.dataDir, stderr)
 	if err == nil {
 		ts, err = f.src.apply(ts)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 2
+		return nil, opts, usageError{err}
 	}
 	variant, err := builders.ParseVariant(f.variant)
 	if err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: --%v\n", err)
-		return 2
+		return nil, opts, usage("--%w", err)
 	}
 	switch f.engine {
 	case adapters.EngineAuto, adapters.EngineONNXRuntime, adapters.EngineGoMLX:
 	default:
-		fmt.Fprintf(stderr, "mimo-eval: --engine %q: want %s or %s\n", f.engine, adapters.EngineONNXRuntime, adapters.EngineGoMLX)
-		return 2
+		return nil, opts, usage("--engine %q: want %s or %s", f.engine, adapters.EngineONNXRuntime, adapters.EngineGoMLX)
 	}
 	if ts, err = pinBranches(ctx, ts, stderr); err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 1
+		return nil, opts, err
 	}
-	opts := harness.Options{
+	opts = harness.Options{
 		Variant:   variant,
 		OutputDir: f.output,
 		BatchSize: f.batchSize,
@@ -357,23 +413,19 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if f.shard != "" {
 		if opts.Shard, err = harness.ParseShard(f.shard); err != nil {
-			fmt.Fprintf(stderr, "mimo-eval: --shard: %v\n", err)
-			return 2
+			return nil, opts, usage("--shard: %w", err)
 		}
 	}
 	if err := f.applyMTEB(&opts); err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 2
+		return nil, opts, usageError{err}
 	}
 	if err := opts.Validate(len(ts)); err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 2
+		return nil, opts, usageError{err}
 	}
 	if dir := resolver.LocalDir(f.model); dir != "" {
 		set, err := readTrainingTexts(dir)
 		if err != nil {
-			fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-			return 1
+			return nil, opts, err
 		}
 		if set != nil {
 			opts.TrainingTexts = set
@@ -384,50 +436,23 @@ func evaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts.TrainingDatasets = d
 		fmt.Fprintf(stderr, "mimo-eval: %s declares %d training datasets (MTEB's training_datasets): tasks among them are marked \"declared\"\n", f.model, len(d))
 	}
-	enc, card, err := resolver.OpenCard(ctx, f.model, adapters.Options{Device: f.device, BatchSize: f.batchSize, MaxLength: f.maxLength, ORTLibrary: f.ortLib, CacheDir: opts.CacheDir, Engine: f.engine})
-	if err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 1
+	return ts, opts, nil
+}
+
+// printOutcomes prints the results table, or for a shard what it encoded.
+func printOutcomes(stdout io.Writer, outs []harness.Outcome, opts harness.Options) error {
+	if len(outs) == 0 {
+		return nil
 	}
-	opts.License, opts.NParameters = card.License, card.NParameters
-	fmt.Fprintf(stderr, "mimo-eval: model %s: %s\n", f.model, describePrompts(enc.Identity()))
-	if h, ok := enc.(interface{ ExportHint(dir string) string }); ok {
-		if hint := h.ExportHint(f.model); hint != "" {
-			fmt.Fprintf(stderr, "mimo-eval: note: %s\n", hint)
-		}
-	}
-	outs, err := harness.Evaluate(ctx, enc, ts, opts)
-	printStats(stderr, enc)
-	if cerr := enc.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("closing model %s: %w", f.model, cerr)
-	}
-	if len(outs) > 0 && opts.Shard.N > 0 {
+	if opts.Shard.N > 0 {
 		n := 0
 		for _, o := range outs {
 			n += o.Encoded
 		}
 		fmt.Fprintf(stdout, "shard %d/%d: %d texts encoded into %s; run again without --shard to score\n", opts.Shard.I, opts.Shard.N, n, cacheDirOf(opts))
-	} else if len(outs) > 0 {
-		if terr := harness.WriteTable(stdout, outs); terr != nil && err == nil {
-			err = terr
-		}
+		return nil
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "mimo-eval: %v\n", err)
-		return 1
-	}
-	if f.report != "" {
-		problems, err := writeReport(f.report, f.output)
-		for _, p := range problems {
-			fmt.Fprintf(stderr, "mimo-eval: report: %v\n", p)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "mimo-eval: report %s: %v\n", f.report, err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "mimo-eval: report written to %s\n", f.report)
-	}
-	return 0
+	return harness.WriteTable(stdout, outs)
 }
 
 // resolveTasks turns --tasks and --data-dir into tasks: the local folders
