@@ -96,93 +96,140 @@ func ReadSentenceTransformers(f *Folder, get func(rel string) (string, error)) e
 	if !hasModules {
 		mods = []stModule{{Path: "", Type: "sentence_transformers.models.Transformer"}, {Path: "1_Pooling", Type: "sentence_transformers.models.Pooling", Idx: 1}}
 	}
+	st, err := readSTModules(f, mods, modPath, hasModules, get, readOpt)
+	if err != nil {
+		return err
+	}
+	if err := readSTConfig(f, modPath, st, readOpt); err != nil {
+		return err
+	}
+	if st.dim == 0 {
+		var c struct {
+			Hidden int `json:"hidden_size"`
+		}
+		cp, err := readOpt("config.json", &c)
+		if err != nil {
+			return err
+		}
+		if c.Hidden < 0 || c.Hidden > MaxFolderDim {
+			return fmt.Errorf("%s: hidden_size %d is outside [0, %d]", cp, c.Hidden, MaxFolderDim)
+		}
+		st.dim = c.Hidden
+	}
+	f.Dim = st.dim
+	return nil
+}
+
+// stState is what reading the modules tells the rest of
+// ReadSentenceTransformers.
+type stState struct {
+	dim           int  // the last Dense's out_features, else the pooling's dimension
+	normalizeLast bool // the last module is a Normalize
+	includePrompt bool // the Pooling module pools prompt tokens too
+}
+
+// readSTModules applies the modules in order to f (pooling, head, max
+// length) and returns what the rest of the reading needs.
+func readSTModules(f *Folder, mods []stModule, modPath string, hasModules bool, get func(string) (string, error), readOpt func(string, any) (string, error)) (stState, error) {
 	f.Pooling, f.Head = "", nil
-	dim := 0
-	normalizeLast := false
-	includePrompt := true
+	st := stState{includePrompt: true}
 	for i, m := range mods {
 		entry := fmt.Sprintf("%s entry %d (type %q, path %q)", modPath, i, m.Type, m.Path)
 		if !hasModules {
 			entry = fmt.Sprintf("module %d (%s, no %s)", i, m.Type, STModulesFile)
 		}
 		if m.Path != "" && !filepath.IsLocal(filepath.FromSlash(m.Path)) {
-			return fmt.Errorf("%s: path %q must stay inside the model folder", entry, m.Path)
+			return st, fmt.Errorf("%s: path %q must stay inside the model folder", entry, m.Path)
 		}
 		typ := m.Type[strings.LastIndexByte(m.Type, '.')+1:]
 		if !strings.HasPrefix(m.Type, "sentence_transformers.") {
 			typ = ""
 		}
-		normalizeLast = false
+		st.normalizeLast = false
 		switch {
 		case typ == "Transformer":
 			if i != 0 {
-				return fmt.Errorf("%s: %w: a Transformer module after the first", entry, ErrSTModule)
+				return st, fmt.Errorf("%s: %w: a Transformer module after the first", entry, ErrSTModule)
 			}
 			if m.Path != "" {
-				return fmt.Errorf("%s: %w: the Transformer's files in a subfolder (mimo reads config.json, tokenizer.json and the weights at the model's root)", entry, ErrSTModule)
+				return st, fmt.Errorf("%s: %w: the Transformer's files in a subfolder (mimo reads config.json, tokenizer.json and the weights at the model's root)", entry, ErrSTModule)
 			}
-			var bc struct {
-				MaxSeqLength *int `json:"max_seq_length"`
-				DoLowerCase  bool `json:"do_lower_case"`
-			}
-			bp, err := readOpt(joinRel(m.Path, STBertFile), &bc)
-			if err != nil {
-				return err
-			}
-			if bc.DoLowerCase {
-				return fmt.Errorf("%s: %w: %s has do_lower_case true (lower-casing before tokenising is not implemented)", entry, ErrSTModule, bp)
-			}
-			if bc.MaxSeqLength != nil {
-				if *bc.MaxSeqLength <= 0 || *bc.MaxSeqLength > MaxFolderMaxLength {
-					return fmt.Errorf("%s: max_seq_length %d is outside [1, %d]", bp, *bc.MaxSeqLength, MaxFolderMaxLength)
-				}
-				f.MaxLength = *bc.MaxSeqLength
+			if err := readSTTransformer(f, m, entry, readOpt); err != nil {
+				return st, err
 			}
 		case i == 0 && hasModules:
-			return fmt.Errorf("%s: %w: the first module must be a Transformer", entry, ErrSTModule)
+			return st, fmt.Errorf("%s: %w: the first module must be a Transformer", entry, ErrSTModule)
 		case typ == "Pooling":
 			if f.Pooling != "" {
-				return fmt.Errorf("%s: %w: a second Pooling module", entry, ErrSTModule)
+				return st, fmt.Errorf("%s: %w: a second Pooling module", entry, ErrSTModule)
 			}
 			pooling, d, incl, err := readPooling(joinRel(m.Path, "config.json"), readOpt, hasModules)
 			if err != nil {
-				return fmt.Errorf("%s: %w", entry, err)
+				return st, fmt.Errorf("%s: %w", entry, err)
 			}
-			f.Pooling, dim, includePrompt = pooling, d, incl
+			f.Pooling, st.dim, st.includePrompt = pooling, d, incl
 		case typ == "Dense":
 			if f.Pooling == "" {
-				return fmt.Errorf("%s: %w: a Dense module before the Pooling module (a token-level Dense layer)", entry, ErrSTModule)
+				return st, fmt.Errorf("%s: %w: a Dense module before the Pooling module (a token-level Dense layer)", entry, ErrSTModule)
 			}
 			s, err := readDense(m, entry, get, readOpt)
 			if err != nil {
-				return err
+				return st, err
 			}
-			if dim > 0 && s.InFeatures != dim {
-				return fmt.Errorf("%s: in_features %d, but the module before it gives %d dimensions", entry, s.InFeatures, dim)
+			if st.dim > 0 && s.InFeatures != st.dim {
+				return st, fmt.Errorf("%s: in_features %d, but the module before it gives %d dimensions", entry, s.InFeatures, st.dim)
 			}
-			dim = s.OutFeatures
+			st.dim = s.OutFeatures
 			f.Head = append(f.Head, s)
 		case typ == "Normalize":
 			if f.Pooling == "" {
-				return fmt.Errorf("%s: %w: a Normalize module before the Pooling module", entry, ErrSTModule)
+				return st, fmt.Errorf("%s: %w: a Normalize module before the Pooling module", entry, ErrSTModule)
 			}
 			f.Head = append(f.Head, HeadStep{Type: StepNormalize, Module: entry})
-			normalizeLast = true
+			st.normalizeLast = true
 		default:
-			return fmt.Errorf("%s: %w: type %q (mimo applies Transformer, Pooling, Dense and Normalize modules)", entry, ErrSTModule, m.Type)
+			return st, fmt.Errorf("%s: %w: type %q (mimo applies Transformer, Pooling, Dense and Normalize modules)", entry, ErrSTModule, m.Type)
 		}
 	}
 	if f.Pooling == "" {
 		if hasModules {
-			return fmt.Errorf("%s: %w: no Pooling module", modPath, ErrSTModule)
+			return st, fmt.Errorf("%s: %w: no Pooling module", modPath, ErrSTModule)
 		}
 		f.Pooling = "mean"
 	}
 	// A trailing Normalize is the folder's own normalisation.
-	if normalizeLast {
+	if st.normalizeLast {
 		f.Head = f.Head[:len(f.Head)-1]
 	}
+	return st, nil
+}
 
+// readSTTransformer reads the Transformer module's sentence_bert_config.json:
+// max_seq_length (do_lower_case is refused).
+func readSTTransformer(f *Folder, m stModule, entry string, readOpt func(string, any) (string, error)) error {
+	var bc struct {
+		MaxSeqLength *int `json:"max_seq_length"`
+		DoLowerCase  bool `json:"do_lower_case"`
+	}
+	bp, err := readOpt(joinRel(m.Path, STBertFile), &bc)
+	if err != nil {
+		return err
+	}
+	if bc.DoLowerCase {
+		return fmt.Errorf("%s: %w: %s has do_lower_case true (lower-casing before tokenising is not implemented)", entry, ErrSTModule, bp)
+	}
+	if bc.MaxSeqLength != nil {
+		if *bc.MaxSeqLength <= 0 || *bc.MaxSeqLength > MaxFolderMaxLength {
+			return fmt.Errorf("%s: max_seq_length %d is outside [1, %d]", bp, *bc.MaxSeqLength, MaxFolderMaxLength)
+		}
+		f.MaxLength = *bc.MaxSeqLength
+	}
+	return nil
+}
+
+// readSTConfig reads config_sentence_transformers.json: prompts, default
+// prompt and similarity function, which sets f.Normalize.
+func readSTConfig(f *Folder, modPath string, st stState, readOpt func(string, any) (string, error)) error {
 	var sc struct {
 		Prompts           map[string]string `json:"prompts"`
 		DefaultPromptName *string           `json:"default_prompt_name"`
@@ -196,7 +243,7 @@ func ReadSentenceTransformers(f *Folder, get func(rel string) (string, error)) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", scPath, err)
 	}
-	if len(prompts) > 0 && !includePrompt {
+	if len(prompts) > 0 && !st.includePrompt {
 		return fmt.Errorf("%s: %w: the Pooling module has include_prompt false (prompt tokens left out of the pooling), and the model has prompts", modPath, ErrSTModule)
 	}
 	if len(prompts) > 0 {
@@ -210,30 +257,15 @@ func ReadSentenceTransformers(f *Folder, get func(rel string) (string, error)) e
 	switch sim {
 	case "cosine":
 	case "dot":
-		norm = normalizeLast
+		norm = st.normalizeLast
 	case "euclidean":
-		if !normalizeLast {
+		if !st.normalizeLast {
 			return fmt.Errorf("%s: similarity_fn_name %q on vectors that are not normalised: mimo ranks by dot product, which gives another ranking", scPath, sim)
 		}
 	default:
 		return fmt.Errorf("%s: similarity_fn_name %q: mimo ranks by cosine or dot product (supported: cosine, dot, euclidean after a Normalize module)", scPath, sim)
 	}
 	f.Normalize = &norm
-
-	if dim == 0 {
-		var c struct {
-			Hidden int `json:"hidden_size"`
-		}
-		cp, err := readOpt("config.json", &c)
-		if err != nil {
-			return err
-		}
-		if c.Hidden < 0 || c.Hidden > MaxFolderDim {
-			return fmt.Errorf("%s: hidden_size %d is outside [0, %d]", cp, c.Hidden, MaxFolderDim)
-		}
-		dim = c.Hidden
-	}
-	f.Dim = dim
 	return nil
 }
 
