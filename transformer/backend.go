@@ -109,3 +109,14 @@ func NewBackend(config string) (b backends.Backend, err error) {
 	}
 	return b, nil
 }
+
+// EnvBackend builds the backend the environment chooses: $GOMLX_BACKEND,
+// else the pure-Go one (BackendConfig with no config and no device). Tests
+// use it so that scripts/gpu-check.sh runs them on xla:cuda unchanged.
+func EnvBackend() (backends.Backend, error) {
+	config, err := BackendConfig("", "")
+	if err != nil {
+		return nil, err
+	}
+	return NewBackend(config)
+}

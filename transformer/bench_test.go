@@ -27,11 +27,7 @@ func benchIDs(cfg Config, n, seq int) [][]int64 {
 // layer, a 128-token window, no biases), for the cost of the rotary and
 // GeGLU graph against the post-LN one.
 func BenchmarkForward(b *testing.B) {
-	bcfg, err := BackendConfig("", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	backend, err := NewBackend(bcfg)
+	backend, err := EnvBackend()
 	if err != nil {
 		b.Fatal(err)
 	}

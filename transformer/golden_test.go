@@ -28,11 +28,7 @@ const goldenTol = tinymodel.GoldenTol
 // another (scripts/gpu-check.sh runs the tests on "xla:cuda").
 func newBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	config, err := BackendConfig("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewBackend(config)
+	b, err := EnvBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

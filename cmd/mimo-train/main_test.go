@@ -258,15 +258,7 @@ func TestTrainDevices(t *testing.T) {
 		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr.String())
 		}
-		f, err := os.Open(filepath.Join(out, training.LogFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		log, err := training.ReadLog(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		log := logLines(t, out)
 		var used training.Config
 		b, err := os.ReadFile(filepath.Join(out, training.ConfigFile))
 		if err != nil {
@@ -277,11 +269,7 @@ func TestTrainDevices(t *testing.T) {
 		}
 		return log, used, stderr.String()
 	}
-	bcfg, err := transformer.BackendConfig("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := transformer.NewBackend(bcfg)
+	be, err := transformer.EnvBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

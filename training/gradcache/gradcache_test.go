@@ -21,11 +21,7 @@ import (
 // scripts/gpu-check.sh runs these tests on xla:cuda.
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	cfg, err := transformer.BackendConfig("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := transformer.NewBackend(cfg)
+	b, err := transformer.EnvBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,7 @@ import (
 
 func internalBackend(t *testing.T, devices int) fakedevices.Backend {
 	t.Helper()
-	cfg, err := transformer.BackendConfig("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := transformer.NewBackend(cfg)
+	b, err := transformer.EnvBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
