@@ -29,7 +29,9 @@
 // and the next attempt (the retry loop, or the next run) asks only for the
 // missing bytes with an HTTP Range request. Transient failures (429, 5xx,
 // connection errors, a stalled transfer) are retried with exponential
-// backoff and jitter, honouring Retry-After.
+// backoff and jitter, honouring Retry-After; a host name that does not
+// resolve is not (ErrUnreachable, at once, saying to check the network or
+// to set HF_HUB_OFFLINE=1).
 //
 // What a server says is checked before it becomes a path or a file: the
 // commit (X-Repo-Commit) must be 40 hex digits and the ETag a plain token,

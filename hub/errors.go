@@ -18,6 +18,10 @@ var (
 	ErrOffline = errors.New("offline and not cached")
 	// ErrIntegrity is wrapped when a download's size or SHA-256 is wrong.
 	ErrIntegrity = errors.New("integrity check failed")
+	// ErrUnreachable is wrapped when the Hub's host name does not resolve
+	// (no network, or a wrong HF_ENDPOINT). It is not retried: an unknown
+	// host stays unknown for the seconds the retries would wait.
+	ErrUnreachable = errors.New("the Hub cannot be reached")
 )
 
 // ref names one file for messages.

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -718,5 +720,55 @@ func TestCachedCommit(t *testing.T) {
 	}
 	if got := c.CachedCommit(hub.Model, repo, want, file); got != want {
 		t.Errorf("pinned: %q", got)
+	}
+}
+
+// TestUnknownHost: a host name that does not resolve (no network, a wrong
+// HF_ENDPOINT) fails at once with ErrUnreachable and what to do, for a file
+// and for a listing; a temporary resolver failure is still retried.
+func TestUnknownHost(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		dnsErr    net.DNSError
+		wantDials int
+		wantErr   error
+	}{
+		{"no such host", net.DNSError{Err: "no such host", Name: "hub.example", IsNotFound: true}, 1, hub.ErrUnreachable},
+		{"temporary resolver failure", net.DNSError{Err: "server misbehaving", Name: "hub.example", IsTemporary: true}, 3, nil},
+	} {
+		for _, op := range []string{"download", "list"} {
+			t.Run(tc.name+"/"+op, func(t *testing.T) {
+				var dials atomic.Int32
+				hc := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+					dials.Add(1)
+					e := tc.dnsErr
+					return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &e}
+				}}}
+				c, err := hub.New(hub.WithEndpoint("http://hub.example"), hub.WithCacheDir(t.TempDir()), hub.WithOffline(false),
+					hub.WithHTTPClient(hc), hub.WithRetries(2), hub.WithBackoff(time.Millisecond, time.Millisecond), hub.WithProgress(nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if op == "download" {
+					_, err = c.Download(ctx, hub.Dataset, "google/xquad", pinnedRev, "README.md")
+				} else {
+					_, err = c.List(ctx, hub.Dataset, "google/xquad", pinnedRev)
+				}
+				if err == nil {
+					t.Fatal("no error")
+				}
+				if got := int(dials.Load()); got != tc.wantDials {
+					t.Errorf("%d dials, want %d (error %v)", got, tc.wantDials, err)
+				}
+				if tc.wantErr != nil {
+					if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), "hub.example") || !strings.Contains(err.Error(), "HF_HUB_OFFLINE=1") {
+						t.Errorf("error %v: want %v naming the host and HF_HUB_OFFLINE=1", err, tc.wantErr)
+					}
+				} else if errors.Is(err, hub.ErrUnreachable) || !strings.Contains(err.Error(), "giving up after 3 attempts") {
+					t.Errorf("error %v: want retries given up after 3 attempts", err)
+				}
+			})
+		}
 	}
 }

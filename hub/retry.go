@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,8 +53,19 @@ func (c *Client) backoffFor(attempt int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(d-half)+1))
 }
 
+// unknownHost reports whether err is a DNS answer that the host does not
+// exist (not a timeout or a temporary resolver failure, which are retried).
+func unknownHost(err error) (string, bool) {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound && !dnsErr.IsTimeout && !dnsErr.IsTemporary {
+		return dnsErr.Name, true
+	}
+	return "", false
+}
+
 // withRetries runs op until it succeeds, fails for good, or the retries
-// run out. Only *transientError failures are retried.
+// run out. Only *transientError failures are retried, and not those whose
+// host name does not resolve (ErrUnreachable).
 func (c *Client) withRetries(ctx context.Context, what ref, op func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		err := op(ctx)
@@ -66,6 +78,9 @@ func (c *Client) withRetries(ctx context.Context, what ref, op func(ctx context.
 		var te *transientError
 		if !errors.As(err, &te) {
 			return err
+		}
+		if host, ok := unknownHost(err); ok {
+			return fmt.Errorf("%s: host %s not found: check the network and $HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the cache: %w: %w", what, host, ErrUnreachable, err)
 		}
 		if attempt >= c.retries {
 			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt+1, err)
