@@ -287,6 +287,99 @@ type poolJob struct {
 	errs   []error
 }
 
+// poolRun is one Encode call's shared state: the queue of batches not yet
+// encoded, the vectors so far, and how the first batch that fails on every
+// replica cancels the rest.
+type poolRun struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []*poolJob
+	left   int
+	out    [][]float32
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// take returns the next job replica r has not failed, nil when there is
+// nothing left for it.
+func (pr *poolRun) take(r int) *poolJob {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for {
+		if pr.left == 0 || pr.ctx.Err() != nil {
+			return nil
+		}
+		for i, j := range pr.queue {
+			if !j.failed[r] {
+				pr.queue = append(pr.queue[:i], pr.queue[i+1:]...)
+				return j
+			}
+		}
+		pr.cond.Wait()
+	}
+}
+
+// finish records replica ri's answer for job j: its vectors, or its failure,
+// which puts j back at the head of the queue for the other replicas, or
+// cancels the run when every replica has failed it. It reports whether the
+// replica failed.
+func (pr *poolRun) finish(j *poolJob, ri int, vecs [][]float32, err error) bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	defer pr.cond.Broadcast()
+	if err == nil {
+		copy(pr.out[j.lo:j.hi], vecs)
+		pr.left--
+		return false
+	}
+	j.failed[ri], j.errs[ri] = true, err
+	all := true
+	for _, f := range j.failed {
+		all = all && f
+	}
+	if all {
+		pr.cancel(fmt.Errorf("httpenc pool: texts %d..%d failed on every replica: %w", j.lo, j.hi-1, errors.Join(j.errs...)))
+	} else {
+		pr.queue = append([]*poolJob{j}, pr.queue...)
+	}
+	return true
+}
+
+// work is one of replica ri's workers: it encodes the jobs it takes until
+// none is left, stepping back after each failure so healthy replicas get
+// the work first.
+func (p *Pool) work(pr *poolRun, ri int, req adapters.Request) {
+	r := p.reps[ri]
+	fails := 0
+	for {
+		j := pr.take(ri)
+		if j == nil {
+			return
+		}
+		vecs, err := r.enc.Encode(pr.ctx, adapters.Request{Role: req.Role, Task: req.Task, Texts: req.Texts[j.lo:j.hi]})
+		if pr.ctx.Err() != nil {
+			return
+		}
+		r.mu.Lock()
+		if err == nil {
+			r.texts += j.hi - j.lo
+			r.batches++
+		} else {
+			r.failures++
+		}
+		r.mu.Unlock()
+		if !pr.finish(j, ri, vecs, err) {
+			fails = 0
+			continue
+		}
+		fails++
+		wait := min(r.enc.cfg.Backoff<<min(fails-1, 6), r.enc.cfg.MaxBackoff)
+		if r.enc.sleep(pr.ctx, wait) != nil {
+			return
+		}
+	}
+}
+
 // Encode implements adapters.Encoder.
 func (p *Pool) Encode(ctx context.Context, req adapters.Request) ([][]float32, error) {
 	out := make([][]float32, len(req.Texts))
@@ -302,88 +395,19 @@ func (p *Pool) Encode(ctx context.Context, req adapters.Request) ([][]float32, e
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	var mu sync.Mutex
-	cond := sync.NewCond(&mu)
-	var queue []*poolJob
+	pr := &poolRun{out: out, ctx: ctx, cancel: cancel}
+	pr.cond = sync.NewCond(&pr.mu)
 	for lo := 0; lo < len(req.Texts); lo += p.batch {
-		queue = append(queue, &poolJob{lo: lo, hi: min(lo+p.batch, len(req.Texts)), failed: make([]bool, len(p.reps)), errs: make([]error, len(p.reps))})
+		pr.queue = append(pr.queue, &poolJob{lo: lo, hi: min(lo+p.batch, len(req.Texts)), failed: make([]bool, len(p.reps)), errs: make([]error, len(p.reps))})
 	}
-	left := len(queue)
-	stop := context.AfterFunc(ctx, func() { mu.Lock(); cond.Broadcast(); mu.Unlock() })
+	pr.left = len(pr.queue)
+	stop := context.AfterFunc(ctx, func() { pr.mu.Lock(); pr.cond.Broadcast(); pr.mu.Unlock() })
 	defer stop()
 
-	// take returns the next job replica r has not failed, nil when there
-	// is nothing left for it.
-	take := func(r int) *poolJob {
-		mu.Lock()
-		defer mu.Unlock()
-		for {
-			if left == 0 || ctx.Err() != nil {
-				return nil
-			}
-			for i, j := range queue {
-				if !j.failed[r] {
-					queue = append(queue[:i], queue[i+1:]...)
-					return j
-				}
-			}
-			cond.Wait()
-		}
-	}
 	var wg sync.WaitGroup
 	for ri, r := range p.reps {
 		for range r.enc.cfg.Concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				fails := 0
-				for {
-					j := take(ri)
-					if j == nil {
-						return
-					}
-					vecs, err := r.enc.Encode(ctx, adapters.Request{Role: req.Role, Task: req.Task, Texts: req.Texts[j.lo:j.hi]})
-					if ctx.Err() != nil {
-						return
-					}
-					r.mu.Lock()
-					if err == nil {
-						r.texts += j.hi - j.lo
-						r.batches++
-					} else {
-						r.failures++
-					}
-					r.mu.Unlock()
-					mu.Lock()
-					if err == nil {
-						copy(out[j.lo:j.hi], vecs)
-						left--
-						fails = 0
-					} else {
-						j.failed[ri], j.errs[ri] = true, err
-						all := true
-						for _, f := range j.failed {
-							all = all && f
-						}
-						if all {
-							cancel(fmt.Errorf("httpenc pool: texts %d..%d failed on every replica: %w", j.lo, j.hi-1, errors.Join(j.errs...)))
-						} else {
-							queue = append([]*poolJob{j}, queue...)
-							fails++
-						}
-					}
-					cond.Broadcast()
-					mu.Unlock()
-					if fails > 0 {
-						// A failing replica steps back before taking more
-						// work, so healthy ones get it first.
-						wait := min(r.enc.cfg.Backoff<<min(fails-1, 6), r.enc.cfg.MaxBackoff)
-						if r.enc.sleep(ctx, wait) != nil {
-							return
-						}
-					}
-				}
-			}()
+			wg.Go(func() { p.work(pr, ri, req) })
 		}
 	}
 	wg.Wait()
