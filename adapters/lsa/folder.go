@@ -223,108 +223,148 @@ func (m *Model) encodeWeights() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// weightsReader reads a weights file's fields with a sticky error: after
+// the first failure every read returns zero values, and err and field say
+// what failed first.
+type weightsReader struct {
+	r     *bufio.Reader
+	err   error
+	field string
+}
+
+// fail records err for field unless an earlier failure is recorded.
+func (w *weightsReader) fail(field string, err error) {
+	if w.err == nil {
+		w.err, w.field = err, field
+	}
+}
+
+// uvarint reads an unsigned varint of at most limit.
+func (w *weightsReader) uvarint(field string, limit uint64) uint64 {
+	if w.err != nil {
+		return 0
+	}
+	x, err := binary.ReadUvarint(w.r)
+	if err == nil && x > limit {
+		err = fmt.Errorf("value %d > %d", x, limit)
+	}
+	if err != nil {
+		w.fail(field, err)
+		return 0
+	}
+	return x
+}
+
+// bytes reads n bytes.
+func (w *weightsReader) bytes(field string, n int) []byte {
+	if w.err != nil {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(w.r, b); err != nil {
+		w.fail(field, err)
+		return nil
+	}
+	return b
+}
+
+// float32s reads n little-endian float32 values.
+func (w *weightsReader) float32s(field string, n int) []float32 {
+	b := w.bytes(field, 4*n)
+	if b == nil {
+		return nil
+	}
+	xs := make([]float32, n)
+	for i := range xs {
+		xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return xs
+}
+
+// readTerms reads the word vocabulary: a count, then each term's length and
+// bytes; a repeated term is an error.
+func (w *weightsReader) readTerms(f *features) {
+	n := int(w.uvarint("word term count", 1<<26))
+	f.terms = make([]string, 0, n)
+	f.vocab = make(map[string]int32, n)
+	for i := 0; i < n && w.err == nil; i++ {
+		l := w.uvarint(fmt.Sprintf("word term %d length", i), 1<<16)
+		b := w.bytes(fmt.Sprintf("word term %d", i), int(l))
+		if w.err != nil {
+			return
+		}
+		if _, dup := f.vocab[string(b)]; dup {
+			w.fail(fmt.Sprintf("word term %d", i), fmt.Errorf("duplicate %q", b))
+			return
+		}
+		f.vocab[string(b)] = int32(i)
+		f.terms = append(f.terms, string(b))
+	}
+}
+
+// readCharColumns reads which of the buckets are kept, as increasing
+// deltas, and gives the kept ones the columns after the word terms.
+func (w *weightsReader) readCharColumns(f *features, buckets int) int {
+	nKept := int(w.uvarint("kept char bucket count", uint64(buckets)))
+	f.charCol = make([]int32, buckets)
+	for i := range f.charCol {
+		f.charCol[i] = -1
+	}
+	b := uint64(0)
+	for i := 0; i < nKept && w.err == nil; i++ {
+		b += w.uvarint(fmt.Sprintf("char bucket %d", i), uint64(buckets))
+		if w.err != nil {
+			break
+		}
+		if b >= uint64(buckets) || (i > 0 && f.charCol[b] >= 0) {
+			w.fail(fmt.Sprintf("char bucket %d", i), fmt.Errorf("bucket %d out of order or range", b))
+			break
+		}
+		f.charCol[b] = int32(len(f.terms) + i)
+	}
+	return nKept
+}
+
 // decodeWeights parses a weights file; fc is the folder's feature settings.
 func decodeWeights(raw []byte, fc featureConfig) (*Model, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("not gzip: %w", err)
 	}
-	r := bufio.NewReader(zr)
-	magic := make([]byte, len(weightsMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || !bytes.Equal(magic, weightsMagic) {
+	w := &weightsReader{r: bufio.NewReader(zr)}
+	if magic := w.bytes("magic", len(weightsMagic)); !bytes.Equal(magic, weightsMagic) {
 		return nil, errors.New("not an LSA weights file (bad magic)")
 	}
-	field := ""
-	uv := func(name string, limit uint64) uint64 {
-		if err != nil {
-			return 0
-		}
-		var x uint64
-		x, err = binary.ReadUvarint(r)
-		if err == nil && x > limit {
-			err = fmt.Errorf("value %d > %d", x, limit)
-		}
-		if err != nil {
-			field = name
-		}
-		return x
-	}
-	f32s := func(name string, n int) []float32 {
-		if err != nil {
-			return nil
-		}
-		b := make([]byte, 4*n)
-		if _, err = io.ReadFull(r, b); err != nil {
-			field = name
-			return nil
-		}
-		xs := make([]float32, n)
-		for i := range xs {
-			xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		return xs
-	}
 	m := &Model{f: &features{cfg: fc}}
-	m.dims = int(uv("dim", 4096))
-	nTerms := int(uv("word term count", 1<<26))
-	m.f.terms = make([]string, 0, nTerms)
-	m.f.vocab = make(map[string]int32, nTerms)
-	for i := 0; i < nTerms && err == nil; i++ {
-		l := uv(fmt.Sprintf("word term %d length", i), 1<<16)
-		b := make([]byte, l)
-		if err == nil {
-			if _, err = io.ReadFull(r, b); err != nil {
-				field = fmt.Sprintf("word term %d", i)
-			}
-		}
-		if _, dup := m.f.vocab[string(b)]; dup && err == nil {
-			err, field = fmt.Errorf("duplicate %q", b), fmt.Sprintf("word term %d", i)
-		}
-		m.f.vocab[string(b)] = int32(i)
-		m.f.terms = append(m.f.terms, string(b))
-	}
-	buckets := int(uv("char bucket count", 1<<24))
-	if err == nil && buckets != fc.CharBuckets {
+	m.dims = int(w.uvarint("dim", 4096))
+	w.readTerms(m.f)
+	buckets := int(w.uvarint("char bucket count", 1<<24))
+	if w.err == nil && buckets != fc.CharBuckets {
 		return nil, fmt.Errorf("file has %d char buckets, options.char_buckets says %d", buckets, fc.CharBuckets)
 	}
-	nKept := int(uv("kept char bucket count", uint64(buckets)))
-	m.f.charCol = make([]int32, buckets)
-	for i := range m.f.charCol {
-		m.f.charCol[i] = -1
+	d := len(m.f.terms) + w.readCharColumns(m.f, buckets)
+	m.f.idf = w.float32s("idf", d)
+	m.proj = w.float32s("projection", d*m.dims)
+	switch flag := w.bytes("mean flag", 1); {
+	case flag == nil:
+	case flag[0] == 1:
+		m.mean = w.float32s("mean", m.dims)
+	case flag[0] != 0:
+		w.fail("mean flag", fmt.Errorf("flag %d", flag[0]))
 	}
-	b := uint64(0)
-	for i := 0; i < nKept && err == nil; i++ {
-		b += uv(fmt.Sprintf("char bucket %d", i), uint64(buckets))
-		if err == nil && (b >= uint64(buckets) || (i > 0 && m.f.charCol[b] >= 0)) {
-			err, field = fmt.Errorf("bucket %d out of order or range", b), fmt.Sprintf("char bucket %d", i)
-		}
-		if err == nil {
-			m.f.charCol[b] = int32(nTerms + i)
-		}
-	}
-	d := nTerms + nKept
-	m.f.idf = f32s("idf", d)
-	m.proj = f32s("projection", d*m.dims)
-	if err == nil {
-		var flag byte
-		if flag, err = r.ReadByte(); err != nil {
-			field = "mean flag"
-		} else if flag == 1 {
-			m.mean = f32s("mean", m.dims)
-		} else if flag != 0 {
-			err, field = fmt.Errorf("flag %d", flag), "mean flag"
+	if w.err == nil {
+		switch _, e := w.r.ReadByte(); {
+		case e == nil:
+			w.fail("end of file", errors.New("trailing bytes"))
+		case e != io.EOF:
+			w.fail("end of file", e) // a damaged gzip stream: its checksum or length
 		}
 	}
-	if err == nil {
-		if _, e := r.ReadByte(); e != io.EOF {
-			err, field = errors.New("trailing bytes"), "end of file"
-		}
-	}
-	if err != nil {
+	if err := w.err; err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("field %s: %w", field, err)
+		return nil, fmt.Errorf("field %s: %w", w.field, err)
 	}
 	if m.dims < 1 {
 		return nil, errors.New("field dim: zero")

@@ -229,6 +229,44 @@ func Fit(ctx context.Context, texts []string, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	d := f.choose(cfg, n, termDF, charDF)
+
+	// Pass 2: the TF-IDF matrix.
+	x, empty, err := buildCSR(ctx, f, texts, d)
+	if err != nil {
+		return nil, err
+	}
+	if lim := min(n-empty, d); cfg.dims > lim {
+		return nil, fmt.Errorf("lsa: fit: dims %d exceeds what %d non-empty texts × %d features can give (%d); fit on more text or ask for fewer dims", cfg.dims, n-empty, d, lim)
+	}
+	svd, err := RandomizedSVD(ctx, x, SVDOptions{K: cfg.dims, Oversample: cfg.oversample, PowerIters: cfg.powerIters, Seed: cfg.seed})
+	if err != nil {
+		return nil, fmt.Errorf("lsa: fit: %w", err)
+	}
+	m := &Model{name: cfg.name, f: f, dims: cfg.dims, svd: cfg, proj: make([]float32, d*cfg.dims)}
+	for j := range d {
+		for k := range cfg.dims {
+			m.proj[j*cfg.dims+k] = float32(svd.V.At(j, k))
+		}
+	}
+	var kept float64
+	for _, s := range svd.S {
+		kept += s * s
+	}
+	if cfg.center {
+		m.mean = m.meanProjection(x, n-empty)
+	}
+	m.st = Stats{Texts: n, EmptyTexts: empty, WordTerms: len(f.terms), CharColumns: d - len(f.terms),
+		NNZ: x.NNZ(), Singular: svd.S, Explained: kept / float64(n-empty)}
+	return m, nil
+}
+
+// choose keeps the features Fit will use: the word terms whose document
+// frequency lies in [minDF, maxDF * n], the maxFeatures most frequent of
+// them (ties by term), sorted; then the character columns within the same
+// frequency bounds. It fills f's vocabulary, IDF weights and character
+// columns, and returns the number of columns.
+func (f *features) choose(cfg config, n int, termDF map[string]int32, charDF []int32) int {
 	maxDF := int(math.Floor(cfg.maxDF * float64(n)))
 	type tdf struct {
 		t  string
@@ -270,52 +308,29 @@ func Fit(ctx context.Context, texts []string, opts ...Option) (*Model, error) {
 			col++
 		}
 	}
-	d := int(col)
+	return int(col)
+}
 
-	// Pass 2: the TF-IDF matrix.
-	x, empty, err := buildCSR(ctx, f, texts, d)
-	if err != nil {
-		return nil, err
-	}
-	if lim := min(n-empty, d); cfg.dims > lim {
-		return nil, fmt.Errorf("lsa: fit: dims %d exceeds what %d non-empty texts × %d features can give (%d); fit on more text or ask for fewer dims", cfg.dims, n-empty, d, lim)
-	}
-	svd, err := RandomizedSVD(ctx, x, SVDOptions{K: cfg.dims, Oversample: cfg.oversample, PowerIters: cfg.powerIters, Seed: cfg.seed})
-	if err != nil {
-		return nil, fmt.Errorf("lsa: fit: %w", err)
-	}
-	m := &Model{name: cfg.name, f: f, dims: cfg.dims, svd: cfg, proj: make([]float32, d*cfg.dims)}
-	for j := range d {
-		for k := range cfg.dims {
-			m.proj[j*cfg.dims+k] = float32(svd.V.At(j, k))
+// meanProjection is the mean of the projections X V = U Σ over the
+// nonEmpty non-empty rows of x, recomputed from the float32 projection so
+// that Encode's centring matches.
+func (m *Model) meanProjection(x *CSR, nonEmpty int) []float32 {
+	sum := make([]float64, m.dims)
+	vec := make([]float64, m.dims)
+	for i := range x.Rows {
+		if x.RowPtr[i] == x.RowPtr[i+1] {
+			continue
+		}
+		m.projectRow(x.Cols[x.RowPtr[i]:x.RowPtr[i+1]], x.Vals[x.RowPtr[i]:x.RowPtr[i+1]], vec)
+		for k, v := range vec {
+			sum[k] += v
 		}
 	}
-	var kept float64
-	for _, s := range svd.S {
-		kept += s * s
+	mean := make([]float32, m.dims)
+	for k := range sum {
+		mean[k] = float32(sum[k] / float64(nonEmpty))
 	}
-	if cfg.center {
-		// Mean of the projections X V = U Σ over non-empty rows, recomputed
-		// from the float32 projection so that Encode's centring matches.
-		sum := make([]float64, cfg.dims)
-		vec := make([]float64, cfg.dims)
-		for i := range x.Rows {
-			if x.RowPtr[i] == x.RowPtr[i+1] {
-				continue
-			}
-			m.projectRow(x.Cols[x.RowPtr[i]:x.RowPtr[i+1]], x.Vals[x.RowPtr[i]:x.RowPtr[i+1]], vec)
-			for k, v := range vec {
-				sum[k] += v
-			}
-		}
-		m.mean = make([]float32, cfg.dims)
-		for k := range sum {
-			m.mean[k] = float32(sum[k] / float64(n-empty))
-		}
-	}
-	m.st = Stats{Texts: n, EmptyTexts: empty, WordTerms: len(f.terms), CharColumns: d - len(f.terms),
-		NNZ: x.NNZ(), Singular: svd.S, Explained: kept / float64(n-empty)}
-	return m, nil
+	return mean
 }
 
 // countDF counts, for every word term and char bucket, the texts containing it.

@@ -1,9 +1,13 @@
 package lsa
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -194,6 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	weights, _ := os.ReadFile(filepath.Join(good, WeightsFile))
+	plain := gunzip(t, weights)
 	var folder map[string]any
 	js, _ := os.ReadFile(filepath.Join(good, adapters.FolderFile))
 	if err := json.Unmarshal(js, &folder); err != nil {
@@ -206,6 +211,15 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"truncated weights", func(map[string]any) []byte { return weights[:len(weights)/2] }, "lsa weights"},
 		{"not gzip", func(map[string]any) []byte { return []byte("hello") }, "not gzip"},
+		{"bad magic", func(map[string]any) []byte { return regzip(t, append([]byte("MIMOLSA0"), plain[8:]...)) }, "bad magic"},
+		{"trailing bytes", func(map[string]any) []byte { return regzip(t, append(slices.Clone(plain), 0)) }, "field end of file: trailing bytes"},
+		{"stream cut inside the projection", func(map[string]any) []byte { return regzip(t, plain[:len(plain)-100]) }, "field projection: unexpected EOF"},
+		{"gzip checksum", func(map[string]any) []byte {
+			w := slices.Clone(weights)
+			w[len(w)-8] ^= 0xff // the CRC-32 in the gzip trailer
+			return w
+		}, "field end of file: gzip: invalid checksum"},
+		{"duplicate word term", func(map[string]any) []byte { return regzip(t, duplicateSecondTerm(t, plain)) }, "field word term 1: duplicate"},
 		{"bucket mismatch", func(f map[string]any) []byte {
 			f["options"].(map[string]any)["char_buckets"] = 1024
 			return weights
@@ -245,6 +259,64 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func regzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// duplicateSecondTerm rewrites a decompressed weights file so that its
+// second word term repeats the first (magic, dim, term count, then each
+// term as a length and its bytes).
+func duplicateSecondTerm(t *testing.T, plain []byte) []byte {
+	t.Helper()
+	r := bytes.NewReader(plain[len(weightsMagic):])
+	for range 2 { // dim, term count
+		if _, err := binary.ReadUvarint(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	term := func() []byte {
+		l, err := binary.ReadUvarint(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(r, b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	firstAt := len(plain) - r.Len()
+	term()
+	secondAt := len(plain) - r.Len()
+	term()
+	rest := plain[len(plain)-r.Len():]
+	out := slices.Clone(plain[:secondAt])
+	out = append(out, plain[firstAt:secondAt]...)
+	return append(out, rest...)
 }
 
 func TestCharGramsCountRunes(t *testing.T) {
