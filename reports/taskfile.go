@@ -213,7 +213,36 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 		s, _ := raw.(string)
 		r.MTEBVersion = s
 	}
-	splits := map[string]map[string]any{}
+	splits, evalTime, err := pre111Splits(top)
+	if err != nil {
+		return r, err
+	}
+	r.EvaluationTime = evalTime
+	bySplit, err := pre111Subsets(splits)
+	if err != nil {
+		return r, err
+	}
+	if err := pre111Scores(name, bySplit); err != nil {
+		return r, err
+	}
+	pre111Renames(name, r.MTEBVersion, bySplit)
+	r.Scores = map[string][]map[string]any{}
+	for _, split := range sortedKeys(bySplit) {
+		for _, sub := range sortedKeys(bySplit[split]) {
+			s := bySplit[split][sub]
+			s["hf_subset"] = sub
+			s["languages"] = []any{}
+			r.Scores[split] = append(r.Scores[split], s)
+		}
+	}
+	return r, nil
+}
+
+// pre111Splits reads the splits of a file from before MTEB 1.11 (every
+// top-level object but the three metadata fields), each copied without its
+// evaluation_time, and the sum of those times.
+func pre111Splits(top map[string]any) (splits map[string]map[string]any, evalTime float64, err error) {
+	splits = map[string]map[string]any{}
 	for k, v := range top {
 		switch k {
 		case "dataset_revision", "mteb_dataset_name", "mteb_version":
@@ -221,7 +250,7 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return r, fmt.Errorf("%w: split %q is a JSON %s, not an object", ErrNotTaskResult, k, jsonKind(v))
+			return nil, 0, fmt.Errorf("%w: split %q is a JSON %s, not an object", ErrNotTaskResult, k, jsonKind(v))
 		}
 		cp := make(map[string]any, len(m))
 		for kk, vv := range m {
@@ -230,16 +259,23 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 		if t, ok := cp["evaluation_time"]; ok {
 			f, err := number(t)
 			if err != nil {
-				return r, fmt.Errorf("%w: %s.evaluation_time: %w", ErrNotTaskResult, k, err)
+				return nil, 0, fmt.Errorf("%w: %s.evaluation_time: %w", ErrNotTaskResult, k, err)
 			}
-			r.EvaluationTime += f
+			evalTime += f
 			delete(cp, "evaluation_time")
 		}
 		splits[k] = cp
 	}
 	if len(splits) == 0 {
-		return r, fmt.Errorf("%w: no split in the file", ErrNotTaskResult)
+		return nil, 0, fmt.Errorf("%w: no split in the file", ErrNotTaskResult)
 	}
+	return splits, evalTime, nil
+}
+
+// pre111Subsets groups each split's scores by subset: a split whose values
+// include objects other than MTEB's score groups holds one object per
+// subset, else it is the "default" subset.
+func pre111Subsets(splits map[string]map[string]any) (map[string]map[string]map[string]any, error) {
 	groups := map[string]bool{"v_measures": true, "cos_sim": true, "euclidean": true, "manhattan": true, "dot": true, "max": true}
 	hasSubsets := false
 	for _, sp := range splits {
@@ -259,7 +295,7 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 		for sub, v := range sp {
 			m, ok := v.(map[string]any)
 			if !ok {
-				return r, fmt.Errorf("%w: %s.%s is a JSON %s, not the object of a subset", ErrNotTaskResult, split, sub, jsonKind(v))
+				return nil, fmt.Errorf("%w: %s.%s is a JSON %s, not the object of a subset", ErrNotTaskResult, split, sub, jsonKind(v))
 			}
 			cp := make(map[string]any, len(m))
 			for kk, vv := range m {
@@ -268,6 +304,13 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 			bySplit[split][sub] = cp
 		}
 	}
+	return bySplit, nil
+}
+
+// pre111Scores renames the score groups of every subset as MTEB 1.11
+// does (cos_sim_x -> cosine_x, ...) and fills main_score from the task's
+// main metric where the file lacks it.
+func pre111Scores(name string, bySplit map[string]map[string]map[string]any) error {
 	task, known := mtebTasks[name]
 	for _, split := range sortedKeys(bySplit) {
 		for _, sub := range sortedKeys(bySplit[split]) {
@@ -291,19 +334,25 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 			if _, ok := s["main_score"]; !ok {
 				switch {
 				case !known:
-					return r, fmt.Errorf("%w: %s.%s has no main_score, and task %s is not one mimo knows the main score of (MTEB fills it from its task registry)",
+					return fmt.Errorf("%w: %s.%s has no main_score, and task %s is not one mimo knows the main score of (MTEB fills it from its task registry)",
 						ErrNotTaskResult, split, sub, name)
 				case s[task.MainScore] == nil:
-					return r, fmt.Errorf("%w: %s.%s has neither main_score nor %s, the main score of %s", ErrNotTaskResult, split, sub, task.MainScore, name)
+					return fmt.Errorf("%w: %s.%s has neither main_score nor %s, the main score of %s", ErrNotTaskResult, split, sub, task.MainScore, name)
 				default:
 					s["main_score"] = s[task.MainScore]
 				}
 			}
 			if _, err := number(s["main_score"]); err != nil {
-				return r, fmt.Errorf("%w: %s.%s.main_score: %w", ErrNotTaskResult, split, sub, err)
+				return fmt.Errorf("%w: %s.%s.main_score: %w", ErrNotTaskResult, split, sub, err)
 			}
 		}
 	}
+	return nil
+}
+
+// pre111Renames applies MTEB's subset renames for files of two tasks
+// written before 1.11.
+func pre111Renames(name, mtebVersion string, bySplit map[string]map[string]map[string]any) {
 	if name == "XPQARetrieval" {
 		if t, ok := bySplit["test"]; ok {
 			if fr, ok := t["fr"]; ok {
@@ -312,7 +361,7 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 			}
 		}
 	}
-	if (name == "MLSUMClusteringP2P" || name == "MLSUMClusteringS2S") && (r.MTEBVersion == "1.1.2.dev0" || r.MTEBVersion == "1.1.3.dev0") {
+	if (name == "MLSUMClusteringP2P" || name == "MLSUMClusteringS2S") && (mtebVersion == "1.1.2.dev0" || mtebVersion == "1.1.3.dev0") {
 		if t, ok := bySplit["test"]; ok {
 			if d, ok := t["default"]; ok {
 				t["fr"] = d
@@ -320,16 +369,6 @@ func convertPre111(top map[string]any) (results.TaskResult, error) {
 			}
 		}
 	}
-	r.Scores = map[string][]map[string]any{}
-	for _, split := range sortedKeys(bySplit) {
-		for _, sub := range sortedKeys(bySplit[split]) {
-			s := bySplit[split][sub]
-			s["hf_subset"] = sub
-			s["languages"] = []any{}
-			r.Scores[split] = append(r.Scores[split], s)
-		}
-	}
-	return r, nil
 }
 
 func reqString(m map[string]any, key string) (string, error) {
