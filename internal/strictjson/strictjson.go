@@ -161,113 +161,59 @@ func quickOK(b []byte) bool {
 
 // walk is Check's careful path: the token walk that names the problem.
 func walk(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var stack []frame
-	path := func() (string, string) {
-		var p strings.Builder
-		key := ""
-		for i := range stack {
-			f := &stack[i]
-			if f.obj {
-				if f.wantKey && i == len(stack)-1 {
-					break // between members: no current key
-				}
-				if p.Len() > 0 {
-					p.WriteByte('.')
-				}
-				key = f.key
-			} else {
-				key = ""
-			}
-			p.WriteString(f.elem())
-		}
-		return p.String(), key
-	}
-	fail := func(kind error, off int64, detail string) error {
-		p, k := path()
-		return &Error{Err: kind, Path: p, Key: k, Offset: off, Detail: detail}
-	}
+	w := &walker{b: b, dec: json.NewDecoder(bytes.NewReader(b))}
+	w.dec.UseNumber()
 	prev := int64(0)
 	done := false // the top-level value is complete
 	for {
 		start := prev
-		tok, err := dec.Token()
+		tok, err := w.dec.Token()
 		if err == io.EOF {
 			if !done {
-				return fail(ErrSyntax, int64(len(b)), "unexpected end of JSON input")
+				return w.fail(ErrSyntax, int64(len(b)), "unexpected end of JSON input")
 			}
 			return nil
 		}
 		if err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return fail(ErrSyntax, int64(len(b)), "unexpected end of JSON input")
-			}
-			var se *json.SyntaxError
-			off := dec.InputOffset()
-			if errors.As(err, &se) {
-				off = se.Offset
-			}
-			detail := strings.TrimPrefix(err.Error(), "json: ")
-			if done {
-				detail = "data after the JSON value"
-			}
-			return fail(ErrSyntax, off, detail)
+			return w.tokenError(err, done)
 		}
 		if done {
 			return &Error{Err: ErrSyntax, Offset: start, Detail: "data after the JSON value"}
 		}
-		end := dec.InputOffset()
+		end := w.dec.InputOffset()
 		prev = end
 		raw := b[start:end]
 		var top *frame
-		if len(stack) > 0 {
-			top = &stack[len(stack)-1]
+		if len(w.stack) > 0 {
+			top = &w.stack[len(w.stack)-1]
 		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				done = true
-			} else {
-				advance(&stack[len(stack)-1])
-			}
-			continue
-		}
-		if s, ok := tok.(string); ok {
-			if err := checkString(raw); err != "" {
-				isKey := top != nil && top.obj && top.wantKey
-				if isKey {
-					p, _ := path()
-					// The raw bytes, so the reader sees which byte is bad.
-					tr := bytes.TrimRight(raw, " \t\r\n")
-					q := strconv.Quote(string(tr[bytes.IndexByte(tr, '"')+1 : len(tr)-1]))
-					if p != "" {
-						q = p + "." + q
-					}
-					return &Error{Err: ErrInvalidUTF8, Path: q, Key: s, Offset: start, Detail: err + " in the key"}
+		switch tok := tok.(type) {
+		case json.Delim:
+			if tok == '}' || tok == ']' {
+				w.stack = w.stack[:len(w.stack)-1]
+				if len(w.stack) == 0 {
+					done = true
+				} else {
+					advance(&w.stack[len(w.stack)-1])
 				}
-				return fail(ErrInvalidUTF8, start, err)
-			}
-			if top != nil && top.obj && top.wantKey {
-				if first, dup := top.keys[s]; dup {
-					top.key, top.wantKey = s, false
-					return fail(ErrDuplicateKey, start, fmt.Sprintf("first at byte %d", first))
-				}
-				if top.keys == nil {
-					top.keys = map[string]int64{}
-				}
-				top.keys[s] = keyStart(raw, start)
-				top.key = s
-				top.wantKey = false
 				continue
 			}
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
-			if len(stack) >= MaxDepth {
-				return fail(ErrSyntax, start, fmt.Sprintf("nested deeper than %d", MaxDepth))
+			if len(w.stack) >= MaxDepth {
+				return w.fail(ErrSyntax, start, fmt.Sprintf("nested deeper than %d", MaxDepth))
 			}
-			stack = append(stack, frame{obj: d == '{', wantKey: d == '{'})
+			w.stack = append(w.stack, frame{obj: tok == '{', wantKey: tok == '{'})
 			continue
+		case string:
+			isKey := top != nil && top.obj && top.wantKey
+			if err := w.checkString(tok, raw, start, isKey); err != nil {
+				return err
+			}
+			if isKey {
+				if err := w.key(top, tok, raw, start); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		// A scalar value.
 		if top == nil {
@@ -276,6 +222,97 @@ func walk(b []byte) error {
 		}
 		advance(top)
 	}
+}
+
+// walker is walk's state: the decoder over b and the open objects and
+// arrays.
+type walker struct {
+	b     []byte
+	dec   *json.Decoder
+	stack []frame
+}
+
+// path is the dotted path to the current value and the key it is under
+// ("" in an array, or between an object's members).
+func (w *walker) path() (string, string) {
+	var p strings.Builder
+	key := ""
+	for i := range w.stack {
+		f := &w.stack[i]
+		if f.obj {
+			if f.wantKey && i == len(w.stack)-1 {
+				break // between members: no current key
+			}
+			if p.Len() > 0 {
+				p.WriteByte('.')
+			}
+			key = f.key
+		} else {
+			key = ""
+		}
+		p.WriteString(f.elem())
+	}
+	return p.String(), key
+}
+
+// fail is an *Error of kind at off, at the current path.
+func (w *walker) fail(kind error, off int64, detail string) error {
+	p, k := w.path()
+	return &Error{Err: kind, Path: p, Key: k, Offset: off, Detail: detail}
+}
+
+// tokenError turns the decoder's error into an *Error with its offset; done
+// says the top-level value was complete (so what follows is extra data).
+func (w *walker) tokenError(err error, done bool) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return w.fail(ErrSyntax, int64(len(w.b)), "unexpected end of JSON input")
+	}
+	var se *json.SyntaxError
+	off := w.dec.InputOffset()
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	detail := strings.TrimPrefix(err.Error(), "json: ")
+	if done {
+		detail = "data after the JSON value"
+	}
+	return w.fail(ErrSyntax, off, detail)
+}
+
+// checkString refuses a string (a key when isKey) that is not valid UTF-8
+// or holds an unpaired surrogate escape; raw is its bytes at start.
+func (w *walker) checkString(s string, raw []byte, start int64, isKey bool) error {
+	bad := checkString(raw)
+	if bad == "" {
+		return nil
+	}
+	if !isKey {
+		return w.fail(ErrInvalidUTF8, start, bad)
+	}
+	p, _ := w.path()
+	// The raw bytes, so the reader sees which byte is bad.
+	tr := bytes.TrimRight(raw, " \t\r\n")
+	q := strconv.Quote(string(tr[bytes.IndexByte(tr, '"')+1 : len(tr)-1]))
+	if p != "" {
+		q = p + "." + q
+	}
+	return &Error{Err: ErrInvalidUTF8, Path: q, Key: s, Offset: start, Detail: bad + " in the key"}
+}
+
+// key records key s of object top, at start; a key seen before in the same
+// object is ErrDuplicateKey naming where it first was.
+func (w *walker) key(top *frame, s string, raw []byte, start int64) error {
+	if first, dup := top.keys[s]; dup {
+		top.key, top.wantKey = s, false
+		return w.fail(ErrDuplicateKey, start, fmt.Sprintf("first at byte %d", first))
+	}
+	if top.keys == nil {
+		top.keys = map[string]int64{}
+	}
+	top.keys[s] = keyStart(raw, start)
+	top.key = s
+	top.wantKey = false
+	return nil
 }
 
 // advance moves f past one complete member or element.
