@@ -2,7 +2,6 @@ package lsa
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mimo-mlir/mimo/adapters"
+	"github.com/mimo-mlir/mimo/internal/gztest"
 )
 
 // toyCorpus is a small English corpus with two topics whose words co-occur.
@@ -198,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	weights, _ := os.ReadFile(filepath.Join(good, WeightsFile))
-	plain := gunzip(t, weights)
+	plain := gztest.Decompress(t, weights)
 	var folder map[string]any
 	js, _ := os.ReadFile(filepath.Join(good, adapters.FolderFile))
 	if err := json.Unmarshal(js, &folder); err != nil {
@@ -211,15 +211,15 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"truncated weights", func(map[string]any) []byte { return weights[:len(weights)/2] }, "lsa weights"},
 		{"not gzip", func(map[string]any) []byte { return []byte("hello") }, "not gzip"},
-		{"bad magic", func(map[string]any) []byte { return regzip(t, append([]byte("MIMOLSA0"), plain[8:]...)) }, "bad magic"},
-		{"trailing bytes", func(map[string]any) []byte { return regzip(t, append(slices.Clone(plain), 0)) }, "field end of file: trailing bytes"},
-		{"stream cut inside the projection", func(map[string]any) []byte { return regzip(t, plain[:len(plain)-100]) }, "field projection: unexpected EOF"},
+		{"bad magic", func(map[string]any) []byte { return gztest.Compress(t, append([]byte("MIMOLSA0"), plain[8:]...)) }, "bad magic"},
+		{"trailing bytes", func(map[string]any) []byte { return gztest.Compress(t, append(slices.Clone(plain), 0)) }, "field end of file: trailing bytes"},
+		{"stream cut inside the projection", func(map[string]any) []byte { return gztest.Compress(t, plain[:len(plain)-100]) }, "field projection: unexpected EOF"},
 		{"gzip checksum", func(map[string]any) []byte {
 			w := slices.Clone(weights)
 			w[len(w)-8] ^= 0xff // the CRC-32 in the gzip trailer
 			return w
 		}, "field end of file: gzip: invalid checksum"},
-		{"duplicate word term", func(map[string]any) []byte { return regzip(t, duplicateSecondTerm(t, plain)) }, "field word term 1: duplicate"},
+		{"duplicate word term", func(map[string]any) []byte { return gztest.Compress(t, duplicateSecondTerm(t, plain)) }, "field word term 1: duplicate"},
 		{"bucket mismatch", func(f map[string]any) []byte {
 			f["options"].(map[string]any)["char_buckets"] = 1024
 			return weights
@@ -259,32 +259,6 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func gunzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func regzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // duplicateSecondTerm rewrites a decompressed weights file so that its

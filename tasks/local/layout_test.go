@@ -2,7 +2,6 @@ package local
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"io/fs"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/gztest"
 	"github.com/mimo-mlir/mimo/tasks"
 )
 
@@ -73,7 +73,7 @@ func TestLayouts(t *testing.T) {
 		{name: "BEIR gzipped", dir: "testdata/beir/scifact-mini", layout: LayoutBEIR, split: "test", lang: "und",
 			edit: func(m fstest.MapFS) {
 				for _, n := range []string{CorpusFile, QueriesFile} {
-					m[n+".gz"] = &fstest.MapFile{Data: gz(t, m[n].Data)}
+					m[n+".gz"] = &fstest.MapFile{Data: gztest.Compress(t, m[n].Data)}
 					delete(m, n)
 				}
 			}, golden: "beir-scifact-mini.golden.json"},
@@ -129,19 +129,6 @@ func TestLayouts(t *testing.T) {
 			golden(t, tt.golden, ds[0])
 		})
 	}
-}
-
-func gz(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // TestSplitChoice: WithSplit, then meta.json, then "test", then the only
