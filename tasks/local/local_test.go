@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/gztest"
 	"github.com/mimo-mlir/mimo/internal/lines"
 	"github.com/mimo-mlir/mimo/tasks"
 )
@@ -366,17 +367,9 @@ func TestLineTooLong(t *testing.T) {
 				n := bytes.Count(data, []byte("\n"))
 				shown := name
 				if gz {
-					var buf bytes.Buffer
-					zw := gzip.NewWriter(&buf)
-					if _, err := zw.Write(data); err != nil {
-						t.Fatal(err)
-					}
-					if err := zw.Close(); err != nil {
-						t.Fatal(err)
-					}
 					delete(fsys, name)
 					shown = name + ".gz"
-					data = buf.Bytes()
+					data = gztest.Compress(t, data)
 				}
 				fsys[shown] = &fstest.MapFile{Data: data}
 				_, err := Read(fsys, ".")

@@ -1,8 +1,6 @@
 package data
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mimo-mlir/mimo/internal/gztest"
 	textlines "github.com/mimo-mlir/mimo/internal/lines"
 )
 
@@ -36,15 +35,7 @@ func TestLineTooLong(t *testing.T) {
 			p := filepath.Join(dir, tt.name)
 			data := []byte(tt.text)
 			if strings.HasSuffix(p, ".gz") {
-				var buf bytes.Buffer
-				zw := gzip.NewWriter(&buf)
-				if _, err := zw.Write(data); err != nil {
-					t.Fatal(err)
-				}
-				if err := zw.Close(); err != nil {
-					t.Fatal(err)
-				}
-				data = buf.Bytes()
+				data = gztest.Compress(t, data)
 			}
 			if err := os.WriteFile(p, data, 0o644); err != nil {
 				t.Fatal(err)
