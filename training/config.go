@@ -215,10 +215,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s: lr %g, batch %d, max length %d, epochs %d: all must be positive", p, h.LR, h.Batch, h.MaxLen, h.Epochs)
 		}
 		if p == phaseStage1 && len(c.Pairs) == 0 {
-			return fmt.Errorf("mimo stage 1 needs parallel sentence pairs (--pairs)")
+			return fmt.Errorf("mimo stage 1 needs parallel sentence pairs (--pairs tatoeba:DIR, jsonl:PATH or opus:LANG:PATH; `mimo-train data opus --out DIR` builds the paper's from the Hub into DIR/pairs.jsonl)")
 		}
 		if p != phaseStage1 && len(c.Rows) == 0 {
-			return fmt.Errorf("%s needs parallel query/passage rows (--rows)", p)
+			return fmt.Errorf("%s needs parallel query/passage rows (--rows xquad:DIR, mmarco:DIR:QRELS or jsonl:PATH; `mimo-train data mmarco --out DIR` builds the paper's from the Hub into DIR/rows.jsonl)", p)
 		}
 		if (p == phaseStage1 || p == phaseStage2) && c.Teacher == "" && c.TeacherCache == "" {
 			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", p)
