@@ -211,17 +211,18 @@ func (c Config) Validate() error {
 	}
 	for _, p := range c.phases() {
 		h := c.hyper(p)
+		what := c.phaseName(p)
 		if h.LR <= 0 || h.Batch <= 0 || h.MaxLen <= 1 || (h.Epochs <= 0 && h.MaxSteps <= 0) {
-			return fmt.Errorf("%s: lr %g, batch %d, max length %d, epochs %d: all must be positive", p, h.LR, h.Batch, h.MaxLen, h.Epochs)
+			return fmt.Errorf("%s: lr %g, batch %d, max length %d, epochs %d: all must be positive", what, h.LR, h.Batch, h.MaxLen, h.Epochs)
 		}
 		if p == phaseStage1 && len(c.Pairs) == 0 {
 			return fmt.Errorf("mimo stage 1 needs parallel sentence pairs (--pairs tatoeba:DIR, jsonl:PATH or opus:LANG:PATH; `mimo-train data opus --out DIR` builds the paper's from the Hub into DIR/pairs.jsonl)")
 		}
 		if p != phaseStage1 && len(c.Rows) == 0 {
-			return fmt.Errorf("%s needs parallel query/passage rows (--rows xquad:DIR, mmarco:DIR:QRELS or jsonl:PATH; `mimo-train data mmarco --out DIR` builds the paper's from the Hub into DIR/rows.jsonl)", p)
+			return fmt.Errorf("%s needs parallel query/passage rows (--rows xquad:DIR, mmarco:DIR:QRELS or jsonl:PATH; `mimo-train data mmarco --out DIR` builds the paper's from the Hub into DIR/rows.jsonl)", what)
 		}
 		if (p == phaseStage1 || p == phaseStage2) && c.Teacher == "" && c.TeacherCache == "" {
-			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", p)
+			return fmt.Errorf("%s needs a teacher (--teacher or --teacher-cache)", what)
 		}
 	}
 	if _, err := c.ComputeDType(); err != nil {
@@ -267,7 +268,7 @@ func (c Config) validateDevices() error {
 	}
 	for _, p := range c.phases() {
 		if h := c.hyper(p); c.Devices > 1 && h.Batch%c.Devices != 0 {
-			return fmt.Errorf("%s: batch %d does not split evenly over %d devices", p, h.Batch, c.Devices)
+			return fmt.Errorf("%s: batch %d does not split evenly over %d devices", c.phaseName(p), h.Batch, c.Devices)
 		}
 	}
 	return nil
@@ -291,6 +292,15 @@ const (
 	phaseStage2   phase = "mimo-stage2"
 	phaseBaseline phase = "baseline"
 )
+
+// phaseName names p in messages: the phase, or for a baseline's one phase
+// the method the user asked for.
+func (c Config) phaseName(p phase) string {
+	if p == phaseBaseline {
+		return string(c.Method)
+	}
+	return string(p)
+}
 
 func (c Config) phases() []phase {
 	switch c.Method {

@@ -218,26 +218,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	mut := func(f func(*Config)) Config { c := good; f(&c); return c }
-	cases := map[string]Config{
-		"method":         mut(func(c *Config) { c.Method = "simcse" }),
-		"stage":          mut(func(c *Config) { c.Stage = 3 }),
-		"stage-baseline": mut(func(c *Config) { c.Method = data.MethodXLCO; c.Stage = 1 }),
-		"no-pairs":       mut(func(c *Config) { c.Pairs = nil }),
-		"no-teacher":     mut(func(c *Config) { c.TeacherCache = "" }),
-		"lambda":         mut(func(c *Config) { c.Lambda = 2 }),
-		"kl":             mut(func(c *Config) { c.Method = data.MethodLaKDA; c.KL = "both" }),
-		"no-output":      mut(func(c *Config) { c.Output = "" }),
-		"batch":          mut(func(c *Config) { c.Stage1.Batch = 0 }),
-		"dtype":          mut(func(c *Config) { c.DType = "fp16" }),
-		"batch-mode":     mut(func(c *Config) { c.BatchMode = "local" }),
-		"devices":        mut(func(c *Config) { c.Devices = -1 }),
-		"uneven-devices": mut(func(c *Config) { c.Devices = 5 }), // batch 12
-		"device-exec":    mut(func(c *Config) { c.DeviceExecution = "both" }),
+	// Each error names the setting and, where the user must supply
+	// something, how; a baseline's errors name its method.
+	cases := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"method", mut(func(c *Config) { c.Method = "simcse" }), `method "simcse": want infonce, xlco, lakda or mimo`},
+		{"stage", mut(func(c *Config) { c.Stage = 3 }), "mimo stage 3: want 1, 2 or 0"},
+		{"stage-baseline", mut(func(c *Config) { c.Method = data.MethodXLCO; c.Stage = 1 }), "--stage is for mimo only, method is xlco"},
+		{"no-pairs", mut(func(c *Config) { c.Pairs = nil }), "mimo stage 1 needs parallel sentence pairs (--pairs tatoeba:DIR, jsonl:PATH or opus:LANG:PATH; `mimo-train data opus --out DIR`"},
+		{"no-rows", mut(func(c *Config) { c.Method = data.MethodLaKDA; c.Rows = nil }), "lakda needs parallel query/passage rows (--rows xquad:DIR, mmarco:DIR:QRELS or jsonl:PATH; `mimo-train data mmarco --out DIR`"},
+		{"no-teacher", mut(func(c *Config) { c.TeacherCache = "" }), "mimo-stage1 needs a teacher (--teacher or --teacher-cache)"},
+		{"lambda", mut(func(c *Config) { c.Lambda = 2 }), "mimo stage 2: lambda 2 outside [0, 1]"},
+		{"kl", mut(func(c *Config) { c.Method = data.MethodLaKDA; c.KL = "both" }), `lakda: unknown kl mode "both" (want symmetric, one-sided or original)`},
+		{"no-output", mut(func(c *Config) { c.Output = "" }), "no output folder (--output)"},
+		{"batch", mut(func(c *Config) { c.Stage1.Batch = 0 }), "mimo-stage1: lr 0.01, batch 0, max length 16, epochs 1: all must be positive"},
+		{"baseline-batch", mut(func(c *Config) { c.Method = data.MethodInfoNCE; c.Stage2.Batch = -1 }), "infonce: lr 0.01, batch -1, max length 16, epochs 1: all must be positive"},
+		{"dtype", mut(func(c *Config) { c.DType = "fp16" }), `dtype "fp16": want f32 or bf16`},
+		{"batch-mode", mut(func(c *Config) { c.BatchMode = "local" }), `batch mode "local": want global or per-device`},
+		{"devices", mut(func(c *Config) { c.Devices = -1 }), "devices -1: want 1 or more"},
+		{"uneven-devices", mut(func(c *Config) { c.Devices = 5 }), "mimo-stage1: batch 12 does not split evenly over 5 devices"},
+		{"uneven-devices-baseline", mut(func(c *Config) { c.Method = data.MethodXLCO; c.Stage = 0; c.Devices = 5 }), "xlco: batch 12 does not split evenly over 5 devices"},
+		{"device-exec", mut(func(c *Config) { c.DeviceExecution = "both" }), `device_execution "both"`},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			if err := c.Validate(); err == nil {
-				t.Fatal("want an error")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}
